@@ -1,0 +1,36 @@
+"""A scalar autograd engine: `Value` nodes, an iterative `backward()`, `gradcheck`, a stepper.
+
+    >>> from autograd import Value
+    >>> x = Value(2.0, label="x")
+    >>> y = x * x + x.exp()
+    >>> y.backward()
+    >>> round(x.grad, 6)  # d/dx (x^2 + e^x) = 2x + e^x
+    11.389056
+"""
+
+from autograd.backprop import Edge, Step, backward, backward_steps, topological_order, zero_grad
+from autograd.gradcheck import GradcheckError, GradcheckResult, InputCheck, gradcheck
+from autograd.value import Operand, Value, dot, exp, log, mean, relu, sigmoid, sum, tanh
+
+__all__ = [
+    "Edge",
+    "GradcheckError",
+    "GradcheckResult",
+    "InputCheck",
+    "Operand",
+    "Step",
+    "Value",
+    "backward",
+    "backward_steps",
+    "dot",
+    "exp",
+    "gradcheck",
+    "log",
+    "mean",
+    "relu",
+    "sigmoid",
+    "sum",
+    "tanh",
+    "topological_order",
+    "zero_grad",
+]

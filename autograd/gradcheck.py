@@ -1,0 +1,211 @@
+"""Check the engine's gradients against finite differences.
+
+For each input x_i (all others fixed), with a step h = eps * max(1, |x_i|):
+
+    numeric   = (f(x + h) - f(x - h)) / (2h)        (central difference, error O(h^2))
+    right     = (f(x + h) - f(x)) / h                (one-sided slopes, to tell a kink)
+    left      = (f(x) - f(x - h)) / h
+
+The analytic gradient (from `backward()`) passes when |analytic - numeric| <= atol + rtol * |numeric|.
+When the one-sided slopes disagree by more than that tolerance, and still do with a step ten times
+smaller (for a smooth f the gap, about f''(x) h, shrinks with h), the function has a kink there
+(relu or abs at 0): that is reported as "not differentiable", never as a wrong gradient.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from autograd.value import Value
+
+__all__ = ["GradcheckError", "GradcheckResult", "InputCheck", "gradcheck"]
+
+
+@dataclass(frozen=True)
+class InputCheck:
+    """The check of one input: analytic against numeric d f / d x_i."""
+
+    index: int
+    label: str
+    value: float
+    analytic: float
+    numeric: float
+    left: float
+    right: float
+    status: str  # "ok", "mismatch" or "kink"
+
+    @property
+    def abs_error(self) -> float:
+        """|analytic - numeric|."""
+        return abs(self.analytic - self.numeric)
+
+    @property
+    def rel_error(self) -> float:
+        """|analytic - numeric| / |numeric| (inf when numeric is 0 and they differ)."""
+        if self.abs_error == 0.0:
+            return 0.0
+        return self.abs_error / abs(self.numeric) if self.numeric != 0.0 else math.inf
+
+
+@dataclass(frozen=True)
+class GradcheckResult:
+    """What `gradcheck` found: truthy when every input passed; ``str()`` is the table."""
+
+    checks: tuple[InputCheck, ...]
+    eps: float
+    atol: float
+    rtol: float
+
+    @property
+    def ok(self) -> bool:
+        """True when every input passed."""
+        return all(c.status == "ok" for c in self.checks)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def table(self) -> str:
+        """A table of every input, worst first."""
+        return _table(self)
+
+    def __str__(self) -> str:
+        return self.table()
+
+    def _repr_pretty_(self, printer: object, cycle: bool) -> None:  # IPython shows the table
+        printer.text(self.table())  # type: ignore[attr-defined]
+
+
+class GradcheckError(AssertionError):
+    """Raised by `gradcheck` on a wrong gradient or a kink; the message is the table."""
+
+    def __init__(self, result: GradcheckResult) -> None:
+        self.result = result
+        bad = [c for c in result.checks if c.status != "ok"]
+        kinks = [c for c in bad if c.status == "kink"]
+        mismatches = [c for c in bad if c.status == "mismatch"]
+        lines = []
+        if mismatches:
+            names = ", ".join(_name(c) for c in mismatches)
+            lines.append(f"gradcheck: analytic gradient disagrees with finite differences for {names}")
+        for c in kinks:
+            lines.append(
+                f"gradcheck: f is not differentiable at input {_name(c)} = {c.value!r}: "
+                f"left slope {c.left:.6g}, right slope {c.right:.6g} (analytic gives {c.analytic:.6g})"
+            )
+        lines.append(_table(result))
+        super().__init__("\n".join(lines))
+
+
+def gradcheck(
+    f: Callable[..., Value],
+    inputs: Sequence[float | Value] | Mapping[str, float],
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+) -> GradcheckResult:
+    """Compare d f / d x_i from `backward()` with central differences, for every input.
+
+    ``f`` takes one `Value` per input and returns a `Value`.  ``inputs`` are floats (labelled
+    ``x0, x1, ...``), Values (their data and labels are used; they are not modified), or a mapping
+    from label to float.  Returns a truthy `GradcheckResult`; raises `GradcheckError` (an
+    `AssertionError`) whose message is a table, worst input first, when any input fails.
+    """
+    if isinstance(inputs, Mapping):
+        labels = [str(k) for k in inputs]
+        points = [_as_float(v, k) for k, v in inputs.items()]
+    else:
+        labels = [x.label if isinstance(x, Value) and x.label else f"x{i}" for i, x in enumerate(inputs)]
+        points = [x.data if isinstance(x, Value) else _as_float(x, f"x{i}") for i, x in enumerate(inputs)]
+    if not points:
+        raise ValueError("gradcheck: needs at least one input")
+
+    leaves = [Value(x, label=name) for x, name in zip(points, labels)]
+    out = _call(f, leaves)
+    out.backward()
+    f0 = out.data
+
+    checks = []
+    for i, (x, name, leaf) in enumerate(zip(points, labels, leaves)):
+        h = eps * max(1.0, abs(x))
+        left, right = _one_sided_slopes(f, points, labels, i, h, f0)
+        numeric = (left + right) / 2.0  # = (f(x+h) - f(x-h)) / 2h
+        analytic = leaf.grad
+        status = "ok" if _close(analytic, numeric, atol, rtol) else "mismatch"
+        jump = abs(right - left)
+        if jump > atol + rtol * max(abs(left), abs(right)):
+            # Smooth f: right - left ~ f''(x) h, shrinking with h.  A kink: a jump that stays.
+            left10, right10 = _one_sided_slopes(f, points, labels, i, h / 10.0, f0)
+            if abs(right10 - left10) > 0.5 * jump:
+                status = "kink"
+        checks.append(InputCheck(i, name, x, analytic, numeric, left, right, status))
+
+    result = GradcheckResult(tuple(checks), eps, atol, rtol)
+    if not result.ok:
+        raise GradcheckError(result)
+    return result
+
+
+def _one_sided_slopes(
+    f: Callable[..., Value], points: list[float], labels: list[str], i: int, h: float, f0: float
+) -> tuple[float, float]:
+    """(f(x) - f(x - h)) / h and (f(x + h) - f(x)) / h, moving input i alone."""
+
+    def at(delta: float) -> float:
+        moved = [Value(p + delta if j == i else p, label=n) for j, (p, n) in enumerate(zip(points, labels))]
+        return _call(f, moved).data
+
+    return (f0 - at(-h)) / h, (at(h) - f0) / h
+
+
+def _close(a: float, b: float, atol: float, rtol: float) -> bool:
+    if a == b:  # also equal infinities
+        return True
+    return abs(a - b) <= atol + rtol * abs(b)  # False for any NaN
+
+
+def _call(f: Callable[..., Value], args: list[Value]) -> Value:
+    out = f(*args)
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck: f must return a Value; it returned {type(out).__name__}")
+    return out
+
+
+def _as_float(x: object, name: str) -> float:
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return float(x)
+    raise TypeError(f"gradcheck: input {name} must be an int or float; got {type(x).__name__}")
+
+
+def _name(c: InputCheck) -> str:
+    return f"#{c.index} {c.label!r}"
+
+
+def _table(result: GradcheckResult) -> str:
+    tol = result.atol, result.rtol
+
+    def badness(c: InputCheck) -> float:
+        if c.status == "kink":
+            return math.inf
+        return c.abs_error / (tol[0] + tol[1] * abs(c.numeric)) if not math.isnan(c.abs_error) else math.inf
+
+    rows = sorted(result.checks, key=lambda c: (-badness(c), c.index))
+    header = ("input", "value", "analytic", "numeric", "abs err", "rel err", "")
+    body = [
+        (
+            f"#{c.index} {c.label}",
+            f"{c.value:.6g}",
+            f"{c.analytic:.9g}",
+            f"{c.numeric:.9g}",
+            f"{c.abs_error:.2e}",
+            f"{c.rel_error:.2e}",
+            {"ok": "ok", "mismatch": "MISMATCH", "kink": f"KINK (left {c.left:.6g}, right {c.right:.6g})"}[c.status],
+        )
+        for c in rows
+    ]
+    widths = [max(len(r[k]) for r in [header, *body]) for k in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in [header, *body]]
+    lines.append(f"(eps={result.eps:g}, atol={result.atol:g}, rtol={result.rtol:g}; worst first)")
+    return "\n".join(lines)
