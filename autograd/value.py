@@ -152,7 +152,8 @@ class Value:
             y = other.data
             if y == 0.0:
                 raise ZeroDivisionError(f"/: division by zero: {_describe(self)} / {_describe(other)}")
-            return _node(self.data / y, (self, other), (1.0 / y, -self.data / (y * y)), "/")
+            q = self.data / y  # -q / y, not -x / y^2: y^2 underflows to 0 for |y| < 1e-162
+            return _node(q, (self, other), (1.0 / y, -q / y), "/")
         c = _number(other, "/", self)
         if c == 0.0:
             raise ZeroDivisionError(f"/: division by zero: {_describe(self)} / {c!r}")
@@ -163,7 +164,8 @@ class Value:
         x = self.data
         if x == 0.0:
             raise ZeroDivisionError(f"/: division by zero: {c!r} / {_describe(self)}")
-        return _node(c / x, (self,), (-c / (x * x),), f"{c:g}/")
+        q = c / x
+        return _node(q, (self,), (-q / x,), f"{c:g}/")  # -q / x: x^2 may underflow
 
     def __pow__(self, other: Operand) -> Value:
         x = self.data
