@@ -72,12 +72,12 @@ def propagate(node: Value) -> None:
 def _prepare(root: Value) -> list[Value]:
     """Order the graph, reset the intermediate nodes, seed the root with d(root)/d(root) = 1."""
     order = topological_order(root)
+    if not root.children:  # a lone leaf: accumulate like any leaf (never reset)
+        root.grad += 1.0
+        return order
     for node in order:
         node.grad = 0.0
-    if root.children:
-        root.grad = 1.0
-    else:  # a lone leaf: accumulate like any leaf
-        root.grad += 1.0
+    root.grad = 1.0
     return order
 
 
@@ -89,20 +89,27 @@ def backward(root: Value) -> None:
 
 @dataclass(frozen=True)
 class Edge:
-    """One edge of a backward step: ``contribution = local_grad * node.grad`` went to ``child``."""
+    """One edge of a backward step: ``contribution = local_grad * node.grad`` went to ``child``.
+
+    ``child_grad`` is the child's gradient once the step is done: the sum of what it has received
+    so far (its final d(root)/d(child) only after every parent of the child has had its step).
+    """
 
     child: Value
     local_grad: float
     contribution: float
+    child_grad: float
 
 
 @dataclass(frozen=True)
 class Step:
-    """One node's share of the backward pass: its gradient and what it passed along each edge."""
+    """One node's share of the backward pass: its gradient ``grad`` = d(root)/d(node), final by
+    the time of its step, and what it passed along each edge."""
 
     index: int
     node: Value
     edges: tuple[Edge, ...]
+    grad: float
 
 
 def backward_steps(root: Value) -> Iterator[Step]:
@@ -113,13 +120,13 @@ def backward_steps(root: Value) -> Iterator[Step]:
     breakpoint in the loop (or ``python -m pdb``) shows the chain rule being applied.
     """
     for index, node in enumerate(_prepare(root)):
+        propagate(node)
         grad = node.grad
         edges = tuple(
-            Edge(child, local_grad, local_grad * grad)
+            Edge(child, local_grad, local_grad * grad, child.grad)
             for child, local_grad in zip(node.children, node.local_grads)
         )
-        propagate(node)
-        yield Step(index, node, edges)
+        yield Step(index, node, edges, grad)
 
 
 def zero_grad(root: Value) -> None:
