@@ -11,7 +11,10 @@ summed over all the paths, which is what one pass over the nodes in reverse topo
 
 Semantics: the root's gradient is 1.  Intermediate nodes (those with children) are reset to 0 at
 the start of every pass, so after it they hold exactly d(root)/d(node).  Leaves are never reset:
-they accumulate across passes, as in PyTorch, so two calls give exactly twice a leaf's gradient.
+they accumulate across passes, as in PyTorch: a pass sums a leaf's contributions from zero and adds
+that total to its grad at the end, so two calls give exactly twice a leaf's gradient (not twice up
+to rounding, which adding each contribution onto the old total would give for a leaf with several
+edges).
 Use `zero_grad(root)` (or an optimizer's ``zero_grad()``) to clear them.
 """
 
@@ -81,10 +84,27 @@ def _prepare(root: Value) -> list[Value]:
     return order
 
 
+def _set_aside_leaves(order: list[Value]) -> list[tuple[Value, float]]:
+    """Zero the leaves below ``order`` for this pass and return what they held, to add back after."""
+    leaves = dict.fromkeys(child for node in order for child in node.children if not child.children)
+    saved = [(leaf, leaf.grad) for leaf in leaves]
+    for leaf in leaves:
+        leaf.grad = 0.0
+    return saved
+
+
+def _add_back(saved: list[tuple[Value, float]]) -> None:
+    for leaf, grad in saved:
+        leaf.grad += grad
+
+
 def backward(root: Value) -> None:
     """Fill in ``grad`` of every node of root's graph with d(root)/d(node) (see the module doc)."""
-    for node in _prepare(root):
+    order = _prepare(root)
+    saved = _set_aside_leaves(order)
+    for node in order:
         propagate(node)
+    _add_back(saved)
 
 
 @dataclass(frozen=True)
@@ -119,14 +139,19 @@ def backward_steps(root: Value) -> Iterator[Step]:
     exhausted every gradient equals what `backward()` gives.  Plain numbers at every point, so a
     breakpoint in the loop (or ``python -m pdb``) shows the chain rule being applied.
     """
-    for index, node in enumerate(_prepare(root)):
-        propagate(node)
-        grad = node.grad
-        edges = tuple(
-            Edge(child, local_grad, local_grad * grad, child.grad)
-            for child, local_grad in zip(node.children, node.local_grads)
-        )
-        yield Step(index, node, edges, grad)
+    order = _prepare(root)
+    saved = _set_aside_leaves(order)  # added back when the generator is exhausted or closed
+    try:
+        for index, node in enumerate(order):
+            propagate(node)
+            grad = node.grad
+            edges = tuple(
+                Edge(child, local_grad, local_grad * grad, child.grad)
+                for child, local_grad in zip(node.children, node.local_grads)
+            )
+            yield Step(index, node, edges, grad)
+    finally:
+        _add_back(saved)
 
 
 def zero_grad(root: Value) -> None:
