@@ -8,8 +8,16 @@ import os
 import shutil
 
 import pytest
+from hypothesis import settings
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+# Property tests: no deadline (a shared machine's timing is noise); in CI derandomized and without
+# an example database, so a run is reproducible.  HYPOTHESIS_PROFILE=ci picks it locally too.
+settings.register_profile("dev", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True, database=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "dev"))
+
 HAVE_DOT = shutil.which("dot") is not None
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
 
