@@ -1,0 +1,360 @@
+"""The chain rule, one backward step at a time, in the notation of a derivation done by hand.
+
+`ChainRule` follows `backward_steps()` and says what each step did, with the nodes' labels as
+names and the numbers filled in::
+
+    ∂Cost/∂w2[0] = ∂Cost/∂o · ∂o/∂w2[0] = 0.5262 × 0.5250 = 0.2763        ∂o/∂w2[0] = ĥ1
+
+and, for a leaf reached along a single path, the whole chain from the root::
+
+    = ∂Cost/∂ô · ∂ô/∂o · ∂o/∂w2[0] = 2.1105 × 0.2493 × 0.5250 = 0.2763
+
+Unlabelled intermediate nodes are named by their expression (``log(1 − ô)``) and, in the whole
+chain, folded into the factor of the labelled node above them, so the chain reads like the one
+written by hand.  Every number is the engine's own: ``∂o/∂w2[0]`` is the edge's ``local_grad``,
+``∂Cost/∂o`` the node's ``grad``, the product the edge's ``contribution``.
+
+    >>> from autograd import Value, backward_steps
+    >>> x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    >>> z = x * y
+    >>> z.label = "z"
+    >>> explainer = ChainRule(z, root_name="z")
+    >>> for step in backward_steps(z):
+    ...     print("\\n".join(explainer.explain(step).lines()))
+    z = x·y = 6.0000        ∂z/∂z = 1.0000
+        ∂z/∂x = y = 3.0000
+        ∂z/∂y = x = 2.0000
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from autograd.backprop import Step, topological_order
+from autograd.value import Value
+
+__all__ = ["ChainRule", "Factor", "Link", "StepExplanation", "number"]
+
+_LONGEST_EXPRESSION = 32  # an unlabelled node with a longer expression is named "op#k" instead
+_FUNCTIONS = {"exp": "exp", "log": "log", "tanh": "tanh", "sigmoid": "σ", "relu": "relu"}
+# The one-node losses of `nn.losses` (y: the target, a plain number): forward, d/d(prediction)
+_LOSSES = {
+    "mse": ("({p} − y)²", "2({p} − y)"),
+    "bce": ("−(y·log {p} + (1 − y)·log(1 − {p}))", "({p} − y)/({p}(1 − {p}))"),
+    "hinge": ("max(0, 1 − y·{p})", "−y"),
+}
+
+
+def number(x: float) -> str:
+    """How every number is printed: 4 decimals (the precision of the article's figures)."""
+    if x != 0.0 and math.isfinite(x) and not 1e-4 <= abs(x) < 1e6:
+        return f"{x:.4e}"
+    text = f"{x:.4f}"
+    return "0.0000" if text == "-0.0000" else text
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One factor of a chain: ∂numerator/∂denominator = value."""
+
+    numerator: str
+    denominator: str
+    value: float
+
+    def __str__(self) -> str:
+        return f"∂{self.numerator}/∂{self.denominator}"
+
+
+@dataclass(frozen=True)
+class Link:
+    """One edge of a step in the chain rule's terms: ``∂root/∂child += upstream × local``.
+
+    ``before`` and ``after`` are the child's gradient around this edge's contribution; ``path``
+    and ``paths`` say which of the child's incoming edges this is (1-based) and how many it has;
+    ``chain`` is the whole chain from the root when the child is reached along one path only.
+    """
+
+    parent: str
+    child: str
+    upstream: float
+    local_grad: float
+    local_formula: str
+    contribution: float
+    before: float
+    after: float
+    path: int
+    paths: int
+    chain: tuple[Factor, ...] | None
+    leaf: bool
+
+
+@dataclass(frozen=True)
+class StepExplanation:
+    """A `Step` in words: the node, its forward formula, its gradient and its `Link` s."""
+
+    step: Step
+    root: str
+    name: str
+    formula: str
+    links: tuple[Link, ...]
+
+    def lines(self) -> list[str]:
+        """The step as text: a header, one line per edge, the whole chain under each leaf."""
+        node = self.step.node
+        title = self.name
+        if node.label and node.label != self.name:  # the root, called "Cost", labelled "loss"
+            title = f"{self.name} = {node.label}"
+        header = f"{title} = {self.formula} = {number(node.data)}" if self.formula else title
+        out = [f"{header}        ∂{self.root}/∂{self.name} = {number(self.step.grad)}"]
+        for link in self.links:
+            if self.name == self.root:  # from the root: the derivative of the cost itself
+                out.append(f"    ∂{self.root}/∂{link.child} = {link.local_formula} = {number(link.after)}")
+                continue
+            out.append("    " + _link_line(self.root, link))
+            if link.chain is not None and len(link.chain) > 2 and link.leaf:
+                factors = " · ".join(str(f) for f in link.chain)
+                values = " × ".join(number(f.value) for f in link.chain)
+                out.append(f"        = {factors} = {values} = {number(link.after)}")
+        return out
+
+
+def _link_line(root: str, link: Link) -> str:
+    target = f"∂{root}/∂{link.child}"
+    term = f"∂{root}/∂{link.parent} · ∂{link.parent}/∂{link.child}"
+    values = f"{number(link.upstream)} × {number(link.local_grad)}"
+    if link.path > 1 or link.before != 0.0:
+        term = f"{number(link.before)} + {term}"
+        values = f"{number(link.before)} + {values}"
+    line = f"{target} = {term} = {values} = {number(link.after)}"
+    line += f"        ∂{link.parent}/∂{link.child} = {link.local_formula}"
+    if link.paths > 1:
+        line += f"   (path {link.path} of {link.paths})"
+    return line
+
+
+class ChainRule:
+    """Follows a backward pass of ``root`` step by step and explains each `Step`.
+
+    Make one per pass, then call `explain` on each step of ``backward_steps(root)`` in order.
+    During a pass every child's gradient counts from 0 (a leaf's earlier gradient is set aside and
+    added back when the pass ends), so ``before``/``after`` are this pass's running sums.
+    ``root_name`` is what the root is called in the formulas ("Cost" in the article).
+    """
+
+    def __init__(self, root: Value, *, root_name: str = "Cost") -> None:
+        self.root = root
+        self.root_name = root_name
+        order = topological_order(root, leaves=True)
+        self._names: dict[Value, str] = {}
+        self._formulas: dict[Value, str] = {}
+        for position, node in enumerate(reversed(order)):  # children before their parents
+            formula = _forward_formula(node, self._names)
+            self._formulas[node] = formula
+            if node.label:
+                self._names[node] = node.label
+            elif not node.children:
+                self._names[node] = f"{node.data:g}"
+            elif len(formula) <= _LONGEST_EXPRESSION:
+                self._names[node] = formula
+            else:
+                self._names[node] = f"{node.op}#{len(order) - 1 - position}"
+        self._paths: dict[Value, int] = {}
+        for node in order:
+            for child in node.children:
+                self._paths[child] = self._paths.get(child, 0) + 1
+        self._received: dict[Value, int] = {}
+        self._running: dict[Value, float] = {}  # each child's gradient so far in this pass
+        self._chains: dict[Value, tuple[Factor, ...] | None] = {root: ()}
+
+    def name(self, node: Value) -> str:
+        """The node's name in the formulas: its label, else its expression (``log(1 − ô)``)."""
+        return self.root_name if node is self.root else self._names[node]
+
+    def explain(self, step: Step) -> StepExplanation:
+        """What ``step`` did, edge by edge; call it on every step, in order."""
+        node = step.node
+        parent = self.name(node)
+        links = []
+        for k, edge in enumerate(step.edges):
+            child = edge.child
+            received = self._received.get(child, 0) + 1
+            self._received[child] = received
+            before = self._running.get(child, 0.0)
+            after = before + edge.contribution  # the very operation propagate() performs
+            self._running[child] = after
+            chain = self._extend_chain(node, child, edge.local_grad, received)
+            links.append(
+                Link(
+                    parent=parent,
+                    child=self.name(child),
+                    upstream=step.grad,
+                    local_grad=edge.local_grad,
+                    local_formula=_local_formula(node, k, self._names),
+                    contribution=edge.contribution,
+                    before=before,
+                    after=after,
+                    path=received,
+                    paths=self._paths[child],
+                    chain=chain,
+                    leaf=not child.children,
+                )
+            )
+        return StepExplanation(step, self.root_name, parent, self._formulas[node], tuple(links))
+
+    def _extend_chain(
+        self, node: Value, child: Value, local_grad: float, received: int
+    ) -> tuple[Factor, ...] | None:
+        """The chain root -> child through node, with unlabelled nodes folded into the factor above."""
+        base = self._chains.get(node)
+        if received > 1 or self._paths[child] > 1 or base is None:
+            self._chains[child] = None
+            return None
+        if node is self.root or node.label or not base:
+            chain = (*base, Factor(self.name(node), self.name(child), local_grad))
+        else:
+            last = base[-1]
+            chain = (*base[:-1], Factor(last.numerator, self.name(child), last.value * local_grad))
+        self._chains[child] = chain
+        return chain
+
+
+# ---- names and formulas -----------------------------------------------------------------------
+
+
+def _wrap(name: str) -> str:
+    """Parenthesize a compound name used as an operand."""
+    return f"({name})" if " " in name else name
+
+
+def _constant(op: str) -> tuple[str, float, bool] | None:
+    """Split an op with a plain-number operand ("*2", "1-", "**2") into (operator, c, c_on_left)."""
+    for operator in ("**", "+", "-", "*", "/"):
+        for on_left, text in ((False, op.removeprefix(operator)), (True, op.removesuffix(operator))):
+            if text != op and text:
+                try:
+                    return operator, float(text), on_left
+                except ValueError:
+                    continue
+    return None
+
+
+def _dot_partners(node: Value) -> dict[int, int] | None:
+    """For a dot node whose inputs are all Values: child index -> partner index (weight <-> input).
+
+    Children are w_1..w_n, x_1..x_n and maybe a bias; the reading is accepted only when every
+    local gradient is exactly its partner's data.  None when the inputs were plain numbers.
+    """
+    children, grads = node.children, node.local_grads
+    n, bias = len(children) // 2, len(children) % 2 == 1
+    if n == 0 or (bias and grads[-1] != 1.0):
+        return None
+    partners = {}
+    for i in range(n):
+        if grads[i] != children[n + i].data or grads[n + i] != children[i].data:
+            return None
+        partners[i], partners[n + i] = n + i, i
+    return partners
+
+
+def _forward_formula(node: Value, names: dict[Value, str]) -> str:
+    """The node's operation written with its children's names: ``w2[0]·ĥ1 + w2[1]·ĥ2 + b2``."""
+    op, kids = node.op, [names[c] for c in node.children]
+    if not node.children:
+        return ""
+    if op == "dot":
+        partners = _dot_partners(node)
+        if partners is None:
+            return " + ".join(f"{_short(g)}·{_wrap(k)}" for k, g in zip(kids, node.local_grads, strict=True))
+        n = len(kids) // 2
+        terms = [f"{_wrap(kids[i])}·{_wrap(kids[n + i])}" for i in range(n)]
+        return " + ".join(terms + ([kids[-1]] if len(kids) % 2 else []))
+    if op in ("+", "sum"):
+        return " + ".join(kids)
+    if op == "mean":
+        return f"mean({', '.join(kids)})"
+    if op in _FUNCTIONS:
+        return f"{_FUNCTIONS[op]}({kids[0]})"
+    if op in _LOSSES and len(kids) == 1:
+        return _LOSSES[op][0].format(p=kids[0])
+    if op == "neg":
+        return f"−{_wrap(kids[0])}"
+    if op == "abs":
+        return f"|{kids[0]}|"
+    if op in ("-", "*", "/", "**") and len(kids) == 2:
+        a, b = _wrap(kids[0]), _wrap(kids[1])
+        return {"-": f"{kids[0]} − {b}", "*": f"{a}·{b}", "/": f"{a}/{b}", "**": f"{a}^{b}"}[op]
+    split = _constant(op)
+    if split is not None and len(kids) == 1:
+        operator, c, on_left = split
+        a, cs = _wrap(kids[0]), _short(c)
+        if operator == "**":
+            return f"{cs}^{a}" if on_left else (f"{a}²" if c == 2.0 else f"{a}^{cs}")
+        if operator == "*":
+            return f"{cs}·{a}"
+        if operator == "/":
+            return f"{cs}/{a}" if on_left else f"{a}/{cs}"
+        symbol = {"+": "+", "-": "−"}[operator]
+        return f"{cs} {symbol} {a}" if on_left else f"{kids[0]} {symbol} {cs}"
+    return f"{op}({', '.join(kids)})"
+
+
+def _short(c: float) -> str:
+    """A constant of an op, written short: 2, 0.5, -1."""
+    return f"{c:g}"
+
+
+def _local_formula(node: Value, k: int, names: dict[Value, str]) -> str:
+    """∂node/∂(child k) written with the names: ``ô(1 − ô)`` for a sigmoid labelled ô."""
+    op, kids = node.op, node.children
+    me = _wrap(names[node])
+    grad = node.local_grads[k]
+    if op in ("+", "sum"):
+        return "1"
+    if op == "mean":
+        return f"1/{len(kids)}"
+    if op == "sigmoid":
+        return f"{me}(1 − {names[node]})"
+    if op in _LOSSES and len(kids) == 1:
+        return _LOSSES[op][1].format(p=names[kids[0]]) if grad != 0.0 else "0"
+    if op == "tanh":
+        return f"1 − {me}²"
+    if op == "exp":
+        return names[node]
+    if op == "log":
+        return f"1/{_wrap(names[kids[0]])}"
+    if op == "neg":
+        return "−1"
+    if op == "relu":
+        return _short(grad)
+    if op == "abs":
+        return f"sign({names[kids[0]]})"
+    if op == "dot":
+        partners = _dot_partners(node)
+        if partners is None or k not in partners:
+            return "1" if partners is not None else _short(grad)
+        return names[kids[partners[k]]]
+    if op in ("-", "*", "/", "**") and len(kids) == 2:
+        a, b = _wrap(names[kids[0]]), _wrap(names[kids[1]])
+        table = {
+            "-": ("1", "−1"),
+            "*": (names[kids[1]], names[kids[0]]),
+            "/": (f"1/{b}", f"−{a}/{b}²"),
+            "**": (f"{b}·{a}^({names[kids[1]]} − 1)", f"{a}^{b}·ln {a}"),
+        }
+        return table[op][k]
+    split = _constant(op)
+    if split is not None and len(kids) == 1:
+        operator, c, on_left = split
+        a, cs = _wrap(names[kids[0]]), _short(c)
+        if operator == "**":
+            if on_left:
+                return f"{cs}^{a}·ln {cs}"
+            return f"{cs}{a}" if c == 2.0 else f"{cs}·{a}^{_short(c - 1.0)}"
+        return {
+            "+": "1",
+            "-": "−1" if on_left else "1",
+            "*": cs,
+            "/": f"−{cs}/{a}²" if on_left else f"1/{cs}",
+        }[operator]
+    return number(grad)
