@@ -1,0 +1,136 @@
+"""Loss functions: each is ONE node from a prediction to its loss, labelled ``loss``.
+
+For one prediction p (a `Value`) and its target y (a plain number):
+
+    mse_loss(p, y)    = (p - y)^2                          d/dp = 2 (p - y)
+    bce_loss(p, y)    = -(y log p + (1 - y) log(1 - p))    d/dp = (p - y) / max(p (1 - p), eps)
+    hinge_loss(p, y)  = max(0, 1 - y p)                    d/dp = -y where 1 - y p > 0, else 0
+
+`bce_loss` has PyTorch's ``binary_cross_entropy`` semantics to the bit: each log is clamped at -100
+(so p = 0 or 1 gives a finite loss), ``log(1 - p)`` is computed as ``log1p(-p)``, and the
+derivative divides by ``max(p (1 - p), eps)`` with PyTorch's ``eps``, the float32 number nearest
+1e-12.  It needs 0 <= p <= 1 and 0 <= y <= 1.  `hinge_loss` is micrograd's max-margin loss, for
+targets -1 and +1.  With a sigmoid output, BCE's derivative with respect to the output's
+pre-activation o collapses to ``ô - y``.
+
+The batch forms `mean_mse_loss`, `mean_bce_loss` and `mean_hinge_loss` take a sequence of
+predictions and one of targets: one loss node per sample (labelled ``loss[k]``), then one ``mean``
+node labelled ``loss`` (PyTorch's ``reduction="mean"``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+from autograd.value import Value, _describe, _node, mean
+
+__all__ = [
+    "BCE_EPSILON",
+    "bce_loss",
+    "hinge_loss",
+    "mean_bce_loss",
+    "mean_hinge_loss",
+    "mean_mse_loss",
+    "mse_loss",
+]
+
+BCE_EPSILON = 9.999999960041972e-13
+"""PyTorch's ``EPSILON`` in ``binary_cross_entropy``'s backward: ``float(numpy.float32(1e-12))``."""
+
+
+def mse_loss(pred: Value, target: float) -> Value:
+    """``(p - y)^2``; d/dp = 2 (p - y)."""
+    y = _target(pred, target, "mse_loss")
+    d = pred.data - y
+    out = _node(d * d, (pred,), (2.0 * d,), "mse")
+    out.label = "loss"
+    return out
+
+
+def bce_loss(pred: Value, target: float) -> Value:
+    """Binary cross-entropy ``-(y log p + (1 - y) log(1 - p))``, as PyTorch computes it.
+
+    Forward: ``(y - 1) max(log1p(-p), -100) - y max(log p, -100)``.  Backward:
+    ``(p - y) / max((1 - p) p, BCE_EPSILON)``.  Raises `ValueError` when p or y is outside [0, 1]
+    (or NaN), naming the value and the prediction's label.
+    """
+    y = _target(pred, target, "bce_loss")
+    p = pred.data
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(
+            f"bce_loss: the prediction must be in [0, 1] (a probability, e.g. a sigmoid output);"
+            f" got {_describe(pred)}"
+        )
+    if not 0.0 <= y <= 1.0:
+        raise ValueError(
+            f"bce_loss: the target must be in [0, 1]; got {y!r} for the prediction {_describe(pred)}"
+        )
+    log_p = max(math.log(p), -100.0) if p > 0.0 else -100.0
+    log_1mp = max(math.log1p(-p), -100.0) if p < 1.0 else -100.0
+    loss = (y - 1.0) * log_1mp - y * log_p
+    out = _node(loss, (pred,), ((p - y) / max((1.0 - p) * p, BCE_EPSILON),), "bce")
+    out.label = "loss"
+    return out
+
+
+def hinge_loss(pred: Value, target: float) -> Value:
+    """``max(0, 1 - y p)`` for y = -1 or +1; d/dp = -y where the margin is violated, else 0."""
+    y = _target(pred, target, "hinge_loss")
+    if y != 1.0 and y != -1.0:
+        raise ValueError(
+            f"hinge_loss: the target must be -1 or +1; got {y!r} for the prediction {_describe(pred)}"
+        )
+    margin = 1.0 - y * pred.data
+    if margin > 0.0:
+        out = _node(margin, (pred,), (-y,), "hinge")
+    else:  # at the kink (margin 0) the slope is 0, as relu'(0) = 0
+        out = _node(0.0 if margin <= 0.0 else margin, (pred,), (0.0,), "hinge")
+    out.label = "loss"
+    return out
+
+
+def mean_mse_loss(preds: Sequence[Value], targets: Sequence[float]) -> Value:
+    """The mean of `mse_loss` over a batch."""
+    return _mean(mse_loss, preds, targets, "mean_mse_loss")
+
+
+def mean_bce_loss(preds: Sequence[Value], targets: Sequence[float]) -> Value:
+    """The mean of `bce_loss` over a batch (PyTorch's default ``reduction="mean"``)."""
+    return _mean(bce_loss, preds, targets, "mean_bce_loss")
+
+
+def mean_hinge_loss(preds: Sequence[Value], targets: Sequence[float]) -> Value:
+    """The mean of `hinge_loss` over a batch."""
+    return _mean(hinge_loss, preds, targets, "mean_hinge_loss")
+
+
+def _mean(
+    loss: Callable[[Value, float], Value], preds: Sequence[Value], targets: Sequence[float], name: str
+) -> Value:
+    if len(preds) != len(targets):
+        raise ValueError(f"{name}: {len(preds)} predictions but {len(targets)} targets; they must match")
+    if not preds:
+        raise ValueError(f"{name}: needs at least one prediction; got an empty batch")
+    losses = []
+    for k, (p, y) in enumerate(zip(preds, targets, strict=True)):
+        sample = loss(p, y)
+        sample.label = f"loss[{k}]"
+        losses.append(sample)
+    out = mean(losses)
+    out.label = "loss"
+    return out
+
+
+def _target(pred: object, target: object, name: str) -> float:
+    """Check the operands of a loss: a Value prediction and a plain-number target, as a float."""
+    if type(pred) is not Value:
+        raise TypeError(f"{name}: the prediction must be a Value; got {pred!r} ({type(pred).__name__})")
+    if type(target) is float:
+        return target
+    if isinstance(target, bool) or not isinstance(target, (int, float)):
+        raise TypeError(
+            f"{name}: the target must be an int or float; got {target!r} ({type(target).__name__})"
+            + (" (use target.data for a Value)" if isinstance(target, Value) else "")
+        )
+    return float(target)

@@ -1,0 +1,62 @@
+"""`Module`: what every model shares (its parameters, their names, their gradients, its weights).
+
+A module's parameters are leaf `Value`s, listed by `parameters()` in a fixed, documented order.
+Each parameter's ``label`` is its name: `named_parameters()` and `state_dict()` use it, and a
+computation graph drawn from the model shows it on the node (``w1[0][1]``, ``b2``).
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import Any
+
+from autograd.value import Value
+from nn import weights
+
+__all__ = ["Module"]
+
+
+class Module(ABC):
+    """The base of `Neuron`, `Layer` and `MLP` (PyTorch's vocabulary, none of its machinery)."""
+
+    @abstractmethod
+    def parameters(self) -> list[Value]:
+        """The trainable leaves, in the module's documented order (a new list each call)."""
+
+    @abstractmethod
+    def architecture(self) -> dict[str, Any]:
+        """What a weight file records to make sure it is loaded into the same kind of model."""
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """``(name, parameter)`` pairs in `parameters()` order; the name is the parameter's label."""
+        return [(p.label, p) for p in self.parameters()]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``grad`` to 0.0 (leaves accumulate across ``backward()`` calls)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def state_dict(self) -> dict[str, float]:
+        """``{name: value}`` for every parameter, in `parameters()` order (a copy: plain floats)."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, object]) -> None:
+        """Set every parameter from ``{name: number}``, after checking all of it.
+
+        The names must be exactly this module's (missing and unexpected names are listed), and each
+        value a finite int or float (not a bool).  On any problem `ValueError` is raised and no
+        parameter has changed.  Gradients are left as they are.
+        """
+        values = weights.check_state(self, state, "load_state_dict")
+        for p, x in zip(self.parameters(), values, strict=True):
+            p.data = x
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the weights to a JSON file, atomically (see `nn.weights.save`)."""
+        weights.save(self, path)
+
+    def load(self, path: str | os.PathLike[str]) -> None:
+        """Read weights written by `save`, checking all of the file first (see `nn.weights.load`)."""
+        weights.load(self, path)

@@ -1,0 +1,258 @@
+"""Weight files: a model's parameters as JSON, written atomically, read back only when all valid.
+
+The file (UTF-8 JSON, one parameter a line, in `parameters()` order)::
+
+    {
+      "format": "scalar-autograd weights",
+      "version": 1,
+      "architecture": {"module": "MLP", "nin": 2, "nouts": [2, 1], "activation": "sigmoid", ...},
+      "parameters": {
+        "w1[0][0]": 0.1,
+        ...
+      }
+    }
+
+- Exact: each float is written as Python's ``repr`` (the shortest text that reads back as the
+  same float) and read with ``float()``, so weights round-trip bit for bit.
+- Finite only: JSON has no NaN or infinity, so a model holding one is refused by `save` (naming the
+  parameter; the file is not touched) and a file holding ``NaN``/``Infinity`` is refused by `load`.
+- Atomic: the text goes to a temporary file in the same directory, is flushed and fsync'ed, and
+  then ``os.replace``d over the target; a crash at any point leaves the old file (or none) intact.
+- Checked: `load` reads at most a size bound for the model's parameter count, then checks the
+  encoding, the JSON, the format and version, the architecture, every name (missing, unexpected,
+  duplicated) and every value (a finite number; a bool or a string is refused) before it sets any
+  parameter.  Any problem raises `ValueError` saying what is wrong, and the model is unchanged.
+  Nothing is ever unpickled or evaluated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import tempfile
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from nn.module import Module
+
+__all__ = ["FORMAT", "VERSION", "check_state", "load", "max_file_bytes", "save"]
+
+FORMAT = "scalar-autograd weights"
+VERSION = 1
+
+
+def max_file_bytes(module: Module) -> int:
+    """The largest weight file `load` reads for ``module``: 4 KiB plus 256 bytes a parameter.
+
+    A file `save` writes uses under 100 bytes a parameter, so hand-edited whitespace has room;
+    anything larger cannot be this model's and is refused before it is parsed.
+    """
+    return 4096 + 256 * len(module.parameters())
+
+
+def save(module: Module, path: str | os.PathLike[str]) -> None:
+    """Write ``module``'s weights to ``path`` as JSON, atomically.
+
+    Raises `ValueError` (and leaves ``path`` untouched) when a parameter is NaN or infinite, and
+    `OSError` when the file cannot be written (the old file, if any, is then still intact).
+    """
+    state = module.state_dict()
+    if len(state) != len(module.parameters()):
+        raise ValueError(f"save: the parameter names of {module!r} are not unique; cannot name each weight")
+    for name, value in state.items():
+        if not math.isfinite(value):
+            raise ValueError(
+                f"save: parameter {name!r} is {value!r}; a weight file holds finite numbers only"
+            )
+    lines = [
+        "{",
+        f'  "format": {json.dumps(FORMAT)},',
+        f'  "version": {VERSION},',
+        f'  "architecture": {json.dumps(module.architecture(), ensure_ascii=False)},',
+        '  "parameters": {',
+        ",\n".join(f"    {json.dumps(name, ensure_ascii=False)}: {value!r}" for name, value in state.items()),
+        "  }",
+        "}",
+        "",
+    ]
+    _write_atomically(os.fspath(path), "\n".join(lines).encode("utf-8"))
+
+
+def load(module: Module, path: str | os.PathLike[str]) -> None:
+    """Set ``module``'s weights from a file written by `save`, after checking all of it.
+
+    Raises `ValueError` naming the file and the problem (the model is then unchanged), or
+    `OSError` when the file cannot be read.
+    """
+    where = f"load {os.fspath(path)!r}"
+    limit = max_file_bytes(module)
+    with open(path, "rb") as f:
+        raw = f.read(limit + 1)
+    if not raw.strip():
+        raise ValueError(f"{where}: the file is empty; expected a weight file written by save()")
+    if len(raw) > limit:
+        raise ValueError(
+            f"{where}: the file is larger than {limit} bytes, the most a weight file of"
+            f" {module!r} ({len(module.parameters())} parameters) can need; refusing to read it"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{where}: not UTF-8 text (byte {e.start}); not a weight file") from None
+    try:
+        doc = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+    except json.JSONDecodeError as e:
+        hint = " (the file looks truncated)" if e.pos >= len(text.rstrip()) else ""
+        raise ValueError(
+            f"{where}: not valid JSON{hint}: {e.msg} at line {e.lineno} column {e.colno}"
+        ) from None
+    except _RefusedError as e:
+        raise ValueError(f"{where}: {e}") from None
+    except RecursionError:
+        raise ValueError(f"{where}: the JSON is nested too deeply to be a weight file") from None
+    except ValueError as e:  # e.g. an integer literal of more digits than Python converts
+        raise ValueError(f"{where}: a number in the file cannot be read: {e}") from None
+    values = _check_document(module, doc, where)
+    for p, x in zip(module.parameters(), values, strict=True):
+        p.data = x
+
+
+def check_state(module: Module, state: object, where: str) -> list[float]:
+    """Check ``{name: number}`` against ``module``'s parameters; their values in parameter order.
+
+    Names must match exactly; values must be finite ints or floats (bools are refused).  Raises
+    `ValueError` saying every missing and unexpected name, or the first bad value.
+    """
+    if not isinstance(state, Mapping):
+        raise ValueError(
+            f"{where}: expected a mapping from parameter name to number; got {type(state).__name__}"
+        )
+    names = [name for name, _ in module.named_parameters()]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{where}: the parameter names of {module!r} are not unique")
+    missing = [n for n in names if n not in state]
+    known = set(names)
+    unexpected = [repr(n) for n in state if n not in known]
+    if missing or unexpected:
+        parts = []
+        if missing:
+            parts.append(f"missing {', '.join(map(repr, missing))}")
+        if unexpected:
+            parts.append(f"unexpected {', '.join(unexpected)}")
+        raise ValueError(f"{where}: the parameter names do not match {module!r}: {'; '.join(parts)}")
+    values = []
+    for name in names:
+        x = state[name]
+        if isinstance(x, bool) or not isinstance(x, (int, float)):
+            raise ValueError(f"{where}: parameter {name!r} is {x!r} ({type(x).__name__}); expected a number")
+        try:
+            value = float(x)
+        except OverflowError:
+            raise ValueError(f"{where}: parameter {name!r} is an integer too large for a float") from None
+        if not math.isfinite(value):
+            raise ValueError(f"{where}: parameter {name!r} is {value!r}; weights must be finite")
+        values.append(value)
+    return values
+
+
+# ---- reading ------------------------------------------------------------------------------------
+
+
+class _RefusedError(ValueError):
+    """Something the JSON parser met that a weight file never holds."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _RefusedError(f"the key {key!r} appears twice in one object")
+        out[key] = value
+    return out
+
+
+def _no_constant(name: str) -> float:
+    raise _RefusedError(f"the file holds {name}; a weight file holds finite numbers only")
+
+
+def _check_document(module: Module, doc: object, where: str) -> list[float]:
+    if not isinstance(doc, dict):
+        raise ValueError(f"{where}: expected a JSON object at the top; got {type(doc).__name__}")
+    expected = {"format", "version", "architecture", "parameters"}
+    if set(doc) != expected:
+        missing = sorted(expected - set(doc))
+        unexpected = sorted(set(doc) - expected)
+        raise ValueError(
+            f"{where}: not a weight file: keys {sorted(doc)}; expected {sorted(expected)}"
+            f" (missing {missing}, unexpected {unexpected})"
+        )
+    if doc["format"] != FORMAT:
+        raise ValueError(f"{where}: format is {doc['format']!r}; expected {FORMAT!r}")
+    if type(doc["version"]) is not int or doc["version"] != VERSION:
+        raise ValueError(
+            f"{where}: version {doc['version']!r} is not supported; this library reads version {VERSION}"
+        )
+    architecture = module.architecture()
+    if doc["architecture"] != architecture:
+        raise ValueError(
+            f"{where}: the file is for the architecture"
+            f" {json.dumps(doc['architecture'], ensure_ascii=False)},"
+            f" not this model's {json.dumps(architecture, ensure_ascii=False)}"
+        )
+    return check_state(module, doc["parameters"], where)
+
+
+# ---- writing ------------------------------------------------------------------------------------
+
+
+def _write_atomically(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a crash leaves either the old file or the new one.
+
+    Temporary file in the same directory (so ``os.replace`` is a rename on one file system),
+    write everything, fsync, then replace; on any failure the temporary file is removed.  The
+    new file keeps the old one's permissions, or gets the usual ones (0666 less the umask).
+    """
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    try:
+        try:
+            os.fchmod(fd, _mode_for(path))
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    _fsync_directory(directory)
+
+
+def _mode_for(path: str) -> int:
+    try:
+        return os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _fsync_directory(directory: str) -> None:
+    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
