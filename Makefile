@@ -21,7 +21,7 @@ $(VENV)/.installed-bench: $(VENV)/.installed
 	touch $@
 
 demo: $(VENV)/.installed
-	$(BIN)/python demos/xor.py
+	$(BIN)/python -m demos.xor
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
