@@ -100,7 +100,7 @@ class GradcheckError(AssertionError):
 
 def gradcheck(
     f: Callable[..., Value],
-    inputs: Sequence[float | Value] | Mapping[str, float],
+    inputs: Sequence[float | Value] | Mapping[str, float | Value],
     *,
     eps: float = 1e-6,
     atol: float = 1e-5,
@@ -110,36 +110,43 @@ def gradcheck(
 
     ``f`` takes one `Value` per input and returns a `Value`.  ``inputs`` are floats (labelled
     ``x0, x1, ...``), Values (their data and labels are used; they are not modified), or a mapping
-    from label to float.  Returns a truthy `GradcheckResult`; raises `GradcheckError` (an
-    `AssertionError`) whose message is a table, worst input first, when any input fails.
+    from label to float or Value; every input must be finite.  Returns a truthy `GradcheckResult`;
+    raises `GradcheckError` (an `AssertionError`) whose message is a table, worst input first, when
+    any input fails.
     """
     if isinstance(inputs, Mapping):
         labels = [str(k) for k in inputs]
-        points = [_as_float(v, k) for k, v in inputs.items()]
+        points = [v.data if isinstance(v, Value) else _as_float(v, str(k)) for k, v in inputs.items()]
     else:
         labels = [x.label if isinstance(x, Value) and x.label else f"x{i}" for i, x in enumerate(inputs)]
         points = [x.data if isinstance(x, Value) else _as_float(x, f"x{i}") for i, x in enumerate(inputs)]
     if not points:
         raise ValueError("gradcheck: needs at least one input")
+    for name, x in zip(labels, points, strict=True):
+        if not math.isfinite(x):
+            raise ValueError(f"gradcheck: input {name!r} is {x!r}; finite differences need finite inputs")
 
-    leaves = [Value(x, label=name) for x, name in zip(points, labels)]
+    leaves = [Value(x, label=name) for x, name in zip(points, labels, strict=True)]
     out = _call(f, leaves)
     out.backward()
     f0 = out.data
 
     checks = []
-    for i, (x, name, leaf) in enumerate(zip(points, labels, leaves)):
+    for i, (x, name, leaf) in enumerate(zip(points, labels, leaves, strict=True)):
         h = eps * max(1.0, abs(x))
         left, right = _one_sided_slopes(f, points, labels, i, h, f0)
-        numeric = (left + right) / 2.0  # = (f(x+h) - f(x-h)) / 2h
-        analytic = leaf.grad
-        status = "ok" if _close(analytic, numeric, atol, rtol) else "mismatch"
         jump = abs(right - left)
+        kink = False
         if jump > atol + rtol * max(abs(left), abs(right)):
             # Smooth f: right - left ~ f''(x) h, shrinking with h.  A kink: a jump that stays.
             left10, right10 = _one_sided_slopes(f, points, labels, i, h / 10.0, f0)
             if abs(right10 - left10) > 0.5 * jump:
-                status = "kink"
+                kink = True
+            else:  # high curvature, or a kink between x and x +- h: the finer step is the better one
+                left, right = left10, right10
+        numeric = (left + right) / 2.0  # = (f(x+h) - f(x-h)) / 2h
+        analytic = leaf.grad
+        status = "kink" if kink else "ok" if _close(analytic, numeric, atol, rtol) else "mismatch"
         checks.append(InputCheck(i, name, x, analytic, numeric, left, right, status))
 
     result = GradcheckResult(tuple(checks), eps, atol, rtol)
@@ -154,7 +161,10 @@ def _one_sided_slopes(
     """(f(x) - f(x - h)) / h and (f(x + h) - f(x)) / h, moving input i alone."""
 
     def at(delta: float) -> float:
-        moved = [Value(p + delta if j == i else p, label=n) for j, (p, n) in enumerate(zip(points, labels))]
+        moved = [
+            Value(p + delta if j == i else p, label=n)
+            for j, (p, n) in enumerate(zip(points, labels, strict=True))
+        ]
         return _call(f, moved).data
 
     return (f0 - at(-h)) / h, (at(h) - f0) / h
@@ -201,11 +211,19 @@ def _table(result: GradcheckResult) -> str:
             f"{c.numeric:.9g}",
             f"{c.abs_error:.2e}",
             f"{c.rel_error:.2e}",
-            {"ok": "ok", "mismatch": "MISMATCH", "kink": f"KINK (left {c.left:.6g}, right {c.right:.6g})"}[c.status],
+            _verdict(c),
         )
         for c in rows
     ]
     widths = [max(len(r[k]) for r in [header, *body]) for k in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in [header, *body]]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in [header, *body]
+    ]
     lines.append(f"(eps={result.eps:g}, atol={result.atol:g}, rtol={result.rtol:g}; worst first)")
     return "\n".join(lines)
+
+
+def _verdict(c: InputCheck) -> str:
+    if c.status == "kink":
+        return f"KINK (left {c.left:.6g}, right {c.right:.6g})"
+    return "MISMATCH" if c.status == "mismatch" else "ok"
