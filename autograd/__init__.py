@@ -10,6 +10,7 @@
 
 from autograd.backprop import Edge, Step, backward, backward_steps, topological_order, zero_grad
 from autograd.gradcheck import GradcheckError, GradcheckResult, InputCheck, gradcheck
+from autograd.graph import draw
 from autograd.value import Operand, Value, dot, exp, log, mean, relu, sigmoid, sum, tanh
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "backward",
     "backward_steps",
     "dot",
+    "draw",
     "exp",
     "gradcheck",
     "log",

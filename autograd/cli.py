@@ -1,0 +1,306 @@
+"""``python -m autograd.draw EXPR [NAME=VALUE ...] [-o FILE]``: draw an expression's graph.
+
+    $ python -m autograd.draw "x*y + exp(x)" x=2 y=3 -o graph.svg
+    f = 13.3890561
+    d/dx = 10.3890561
+    d/dy = 2
+    wrote graph.svg
+
+The expression is parsed with `ast` and checked against a whitelist before anything is computed:
+numbers, the names bound on the command line, ``+ - * / **``, unary ``-`` and ``+``, parentheses,
+and calls by plain name of the engine's functions ``exp log tanh sigmoid relu abs`` with one
+argument.  Anything else (attributes, subscripts, lambdas, comprehensions, other calls, keyword
+arguments, unknown names, ...) is refused with a one-line message; nothing from the command line
+is ever evaluated as Python.
+
+Exit status: 0 on success; 2 when the command line is wrong (refused expression, bad NAME=VALUE,
+unknown option, unsupported output suffix); 1 when the maths or the drawing fails (an engine error
+such as ``log(-1)`` or ``1/0``, a graph over ``--max-nodes``, no Graphviz for the format, a file
+that cannot be written).  Every error is one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import PurePath
+
+from autograd.graph import DEFAULT_MAX_NODES, SUFFIXES, draw
+from autograd.render import BackendUnavailableError, RenderError
+from autograd.value import Value
+
+__all__ = ["FUNCTIONS", "UsageError", "evaluate", "main"]
+
+#: The functions an expression may call, by plain name.
+FUNCTIONS: dict[str, Callable[[Value], Value]] = {
+    "exp": Value.exp,
+    "log": Value.log,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "relu": Value.relu,
+    "abs": Value.abs,
+}
+
+_BINARY: dict[type[ast.operator], Callable[[Value | float, Value | float], Value | float]] = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a**b,
+}
+_OPERATOR_NAMES = {
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.MatMult: "@",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitAnd: "&",
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+    ast.Not: "not",
+    ast.Invert: "~",
+}
+_WHAT = {
+    ast.Attribute: "attribute access",
+    ast.Subscript: "subscripts",
+    ast.Lambda: "lambdas",
+    ast.ListComp: "comprehensions",
+    ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "comprehensions",
+    ast.Compare: "comparisons",
+    ast.BoolOp: "and/or",
+    ast.IfExp: "if/else",
+    ast.NamedExpr: "assignments (:=)",
+    ast.Starred: "* unpacking",
+    ast.List: "lists",
+    ast.Tuple: "tuples",
+    ast.Set: "sets",
+    ast.Dict: "dicts",
+    ast.JoinedStr: "f-strings",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield",
+    ast.Slice: "slices",
+}
+ALLOWED = "numbers, NAME=VALUE names, + - * / **, unary -, and exp log tanh sigmoid relu abs"
+
+USAGE = f"""usage: python -m autograd.draw EXPR [NAME=VALUE ...] [-o FILE] [--backend auto|dot|wasm]
+                               [--max-nodes N]
+
+Compute EXPR with the autograd engine, run backward, print d/dNAME for every NAME, and draw the
+computation graph with the gradient on every edge.
+
+  EXPR              {ALLOWED}
+  NAME=VALUE        bind a variable, e.g. x=2 y=-0.5
+  -o, --output FILE where to draw the graph: .svg, .png, .pdf or .dot (default: graph.svg)
+  --backend B       auto (dot if on PATH, else embedded; default), dot, or wasm (SVG only)
+  --max-nodes N     refuse bigger graphs (default {DEFAULT_MAX_NODES})
+  -h, --help        show this help
+
+exit status: 0 ok; 2 bad command line or refused expression; 1 maths or drawing failed
+"""
+
+
+_OPTIONS = ("-o", "--output", "--backend", "--max-nodes")
+
+
+class UsageError(ValueError):
+    """The command line is wrong: the message is shown as one line, with exit status 2."""
+
+
+def _refuse(node: ast.AST, what: str) -> UsageError:
+    col = getattr(node, "col_offset", None)
+    where = f" at column {col + 1}" if col is not None else ""
+    return UsageError(f"refused{where}: {what} (allowed: {ALLOWED})")
+
+
+def _check(tree: ast.Expression, names: Sequence[str]) -> None:
+    """Raise `UsageError` for the first node of `tree` outside the whitelist (nothing is run)."""
+    stack: list[ast.AST] = [tree.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Constant):
+            if type(node.value) not in (int, float):
+                raise _refuse(node, f"the constant {node.value!r} is not a number")
+        elif isinstance(node, ast.Name):
+            if node.id in FUNCTIONS:
+                raise _refuse(node, f"{node.id} is a function: call it, as in {node.id}(x)")
+            if node.id not in names:
+                bound = ", ".join(names) or "none"
+                raise _refuse(node, f"unknown name {node.id!r} (bound on the command line: {bound})")
+        elif isinstance(node, ast.BinOp):
+            if type(node.op) not in _BINARY:
+                op = _OPERATOR_NAMES.get(type(node.op), type(node.op).__name__)
+                raise _refuse(node, f"the operator {op}")
+            stack += [node.right, node.left]
+        elif isinstance(node, ast.UnaryOp):
+            if not isinstance(node.op, (ast.USub, ast.UAdd)):
+                op = _OPERATOR_NAMES.get(type(node.op), type(node.op).__name__)
+                raise _refuse(node, f"the operator {op}")
+            stack.append(node.operand)
+        elif isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+                shown = ast.unparse(node.func)
+                raise _refuse(node, f"calling {shown}: only exp log tanh sigmoid relu abs can be called")
+            if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
+                raise _refuse(node, f"{node.func.id} takes exactly one argument, no keywords")
+            stack.append(node.args[0])
+        else:
+            raise _refuse(node, _WHAT.get(type(node), f"{type(node).__name__} expressions"))
+
+
+def evaluate(expression: str, variables: dict[str, Value]) -> Value:
+    """Compute a whitelisted `expression` with the engine: a `Value` whose graph can be drawn.
+
+    `variables` maps each allowed name to its leaf.  Raises `UsageError` for anything outside
+    the whitelist (see the module doc); engine errors (``log(-1)``) propagate unchanged.
+    """
+    try:
+        tree = ast.parse(expression.strip(), mode="eval")
+    except SyntaxError as exc:
+        col = f" at column {exc.offset}" if exc.offset else ""
+        raise UsageError(f"not a valid expression{col}: {exc.msg}") from None
+    except (RecursionError, MemoryError):
+        raise UsageError("the expression is nested too deeply to parse") from None
+    _check(tree, list(variables))
+    # Post-order, iteratively (a long sum such as x+x+...+x is a deep tree): each node's operands
+    # are computed before it.  A plain number stays a float, so x*2 is one node, as in the engine.
+    results: dict[ast.AST, Value | float] = {}
+    stack: list[tuple[ast.AST, bool]] = [(tree.body, False)]
+    while stack:
+        node, ready = stack.pop()
+        if isinstance(node, ast.Constant):
+            assert isinstance(node.value, (int, float))  # checked by _check
+            results[node] = float(node.value)
+        elif isinstance(node, ast.Name):
+            results[node] = variables[node.id]
+        elif not ready:
+            stack.append((node, True))
+            if isinstance(node, ast.BinOp):
+                stack += [(node.right, False), (node.left, False)]
+            elif isinstance(node, ast.UnaryOp):
+                stack.append((node.operand, False))
+            elif isinstance(node, ast.Call):
+                stack.append((node.args[0], False))
+        elif isinstance(node, ast.BinOp):
+            left, right = results.pop(node.left), results.pop(node.right)
+            if not isinstance(left, Value) and not isinstance(right, Value):
+                # number op number: with the engine's semantics and errors, then a number again
+                folded = _BINARY[type(node.op)](Value(left), right)
+                results[node] = folded.data if isinstance(folded, Value) else folded
+            else:
+                results[node] = _BINARY[type(node.op)](left, right)
+        elif isinstance(node, ast.UnaryOp):
+            operand = results.pop(node.operand)
+            results[node] = -operand if isinstance(node.op, ast.USub) else operand
+        elif isinstance(node, ast.Call):
+            assert isinstance(node.func, ast.Name)  # checked by _check
+            arg = results.pop(node.args[0])
+            results[node] = FUNCTIONS[node.func.id](arg if isinstance(arg, Value) else Value(arg))
+    result = results[tree.body]
+    return result if isinstance(result, Value) else Value(result, label="result")
+
+
+def parse_binding(text: str, taken: dict[str, Value]) -> tuple[str, float]:
+    """``"x=2"`` -> ``("x", 2.0)``, or `UsageError` saying what is wrong with it."""
+    name, sep, value = text.partition("=")
+    name, value = name.strip(), value.strip()
+    if not sep:
+        raise UsageError(f"expected NAME=VALUE, got {text!r} (the expression must come first, once)")
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise UsageError(f"bad NAME=VALUE {text!r}: {name!r} is not a name")
+    if name in FUNCTIONS:
+        raise UsageError(f"bad NAME=VALUE {text!r}: {name!r} is a function's name")
+    if name in taken:
+        raise UsageError(f"bad NAME=VALUE {text!r}: {name!r} is bound twice")
+    try:
+        number = float(value)
+    except ValueError:
+        raise UsageError(f"bad NAME=VALUE {text!r}: {value!r} is not a number") from None
+    return name, number
+
+
+def _parse_args(argv: Sequence[str]) -> tuple[str, dict[str, Value], str, str, int | None] | None:
+    """(expression, variables, output, backend, max_nodes), or None when help was asked for."""
+    output, backend, max_nodes = "graph.svg", "auto", DEFAULT_MAX_NODES
+    positional: list[str] = []
+    args = list(argv)
+    options_done = False
+    while args:
+        arg = args.pop(0)
+        flag, eq, inline = arg.partition("=")
+        if options_done or not arg.startswith("-") or flag not in _OPTIONS:
+            if not options_done and arg in ("-h", "--help"):
+                return None
+            if not options_done and arg == "--":
+                options_done = True
+                continue
+            positional.append(arg)  # an expression may start with '-', as in -x*y
+            continue
+        if eq:
+            value = inline
+        elif args:
+            value = args.pop(0)
+        else:
+            raise UsageError(f"{flag} needs a value")
+        if flag in ("-o", "--output"):
+            output = value
+        elif flag == "--backend":
+            if value not in ("auto", "dot", "wasm"):
+                raise UsageError(f"--backend must be auto, dot or wasm, not {value!r}")
+            backend = value
+        else:
+            try:
+                max_nodes = int(value)
+            except ValueError:
+                raise UsageError(f"--max-nodes must be a whole number, not {value!r}") from None
+            if max_nodes < 1:
+                raise UsageError(f"--max-nodes must be at least 1, not {max_nodes}")
+    suffix = PurePath(output).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise UsageError(f"-o {output}: the suffix must be one of {', '.join(SUFFIXES)}, not {suffix!r}")
+    if not positional:
+        raise UsageError("no expression given; try: python -m autograd.draw \"x*y + exp(x)\" x=2 y=3")
+    expression, *bindings = positional
+    variables: dict[str, Value] = {}
+    for text in bindings:
+        name, number = parse_binding(text, variables)
+        variables[name] = Value(number, label=name)
+    return expression, variables, output, backend, max_nodes
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line (`argv` without the program name); return the exit status."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        parsed = _parse_args(args)
+        if parsed is None:
+            print(USAGE, end="")
+            return 0
+        expression, variables, output, backend, max_nodes = parsed
+        root = evaluate(expression, variables)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (ArithmeticError, ValueError, TypeError) as exc:  # the engine's domain errors
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    root.backward()
+    print(f"f = {root.data:.10g}")
+    for name, leaf in variables.items():
+        print(f"d/d{name} = {leaf.grad:.10g}")
+    try:
+        path = draw(root, max_nodes=max_nodes, backend=backend).save(output)
+    except (ValueError, BackendUnavailableError, RenderError, OSError) as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    print(f"wrote {path}")
+    return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return " ".join(text.split())

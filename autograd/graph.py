@@ -1,0 +1,300 @@
+"""Draw a computation graph with the gradient that flows along every edge.
+
+    >>> from autograd import Value, draw
+    >>> x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    >>> z = x * y + x.exp()
+    >>> z.backward()
+    >>> g = draw(z)
+    >>> print(g.source.splitlines()[0])
+    digraph autograd {
+    >>> # g.save("z.svg"), g.save("z.png"); in Jupyter, `g` on its own shows the picture
+
+Every node shows its label and op, its value (``data``) and ``grad`` = d(root)/d(node), to 4
+significant digits (so 1e-06 does not read as 0).  Every edge child -> parent is labelled
+
+    ×local → flow        local = d(parent)/d(child),  flow = local * parent.grad
+
+``flow`` is exactly what backpropagation adds to the child's gradient along that edge, so a node's
+grad is the sum of the flows on its outgoing edges.  An operand used twice (``x * x``) gives two
+edges.
+
+Legend: orange = parameter (a leaf in ``params``, or, without ``params``, any labelled leaf),
+grey = input or constant (any other leaf), blue = operation, green = the root (bold border).
+A dashed edge carries zero gradient; pen width grows with |flow| (from 1 to 4, relative to the
+largest flow); a red edge or NaN/inf label means a non-finite gradient.
+
+Stepping mode (``traversed=`` a collection of nodes, e.g. for one frame per backward step): edges
+from a node in ``traversed`` to its children are drawn as above in blue; the other edges are grey
+and show only ``×local``, since nothing has flowed along them yet.  ``current=`` marks the node
+being processed with a red border, and its edges in red.
+
+The DOT text is deterministic: node ids ``n0, n1, ...`` follow `topological_order` (root first),
+never ``id()``, so the same graph gives byte-identical text.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import secrets
+from collections.abc import Collection, Iterable
+from pathlib import Path
+
+from autograd.backprop import topological_order
+from autograd.render import render
+from autograd.value import Value
+
+__all__ = ["DEFAULT_MAX_NODES", "SUFFIXES", "Graph", "draw", "record_field"]
+
+#: `draw` refuses graphs with more nodes than this unless ``max_nodes`` says otherwise.
+DEFAULT_MAX_NODES = 2000
+
+#: File suffixes `Graph.save` understands, and the format each one means.
+SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot"}
+
+_FILL = {"param": "#fde2b6", "input": "#e6e6e6", "op": "#dbeafe", "root": "#c9f2d0"}
+_FLOW = "#1f5fbf"  # stepping mode: edges the gradient has flowed along
+_PENDING = "#a8a8a8"  # stepping mode: edges not traversed yet
+_CURRENT = "#d62728"  # stepping mode: the node being processed; also non-finite gradients
+_MIN_PEN, _MAX_PEN = 1.0, 4.0
+
+_RECORD_ESCAPES = {
+    "\\": "\\\\",
+    '"': '\\"',
+    "{": "\\{",
+    "}": "\\}",
+    "|": "\\|",
+    "<": "\\<",
+    ">": "\\>",
+    "&": "&amp;",  # Graphviz reads entities such as &lt; in any label: keep '&' literal
+    "\n": "\\n",
+    "\r": " ",
+    "\t": " ",
+}
+
+
+def record_field(text: str) -> str:
+    """`text` escaped for one field of a Graphviz record label inside a double-quoted DOT string.
+
+    Braces, ``|``, ``<`` and ``>`` separate record fields and ``"`` ends the string, so each gets
+    a backslash; a backslash becomes two; ``&`` becomes ``&amp;`` (Graphviz expands entities);
+    a newline becomes a line break.
+    """
+    return "".join(_RECORD_ESCAPES.get(ch, ch) for ch in text)
+
+
+def _num(x: float, digits: int) -> str:
+    """`x` to `digits` significant digits: 0.0001234 -> '0.0001234', 1e-06 -> '1e-06', -0.0 -> '0'."""
+    if x == 0.0:
+        return "0"
+    return format(x, f".{digits}g")
+
+
+class Graph:
+    """A drawn computation graph: its DOT text (`source`), savable as SVG, PNG, PDF or DOT.
+
+    Made by `draw`.  `backend` is the one asked for there (``"auto"``, ``"dot"`` or ``"wasm"``).
+    """
+
+    __slots__ = ("backend", "edges", "nodes", "source")
+
+    def __init__(self, source: str, backend: str = "auto", *, nodes: int = 0, edges: int = 0) -> None:
+        self.source = source
+        self.backend = backend
+        self.nodes = nodes
+        self.edges = edges
+
+    def __repr__(self) -> str:
+        return f"<Graph: {self.nodes} nodes, {self.edges} edges, backend={self.backend!r}>"
+
+    def render(self, fmt: str = "svg") -> bytes:
+        """The picture as bytes: ``"svg"``, ``"png"`` or ``"pdf"`` (see `autograd.render`)."""
+        return render(self.source, fmt, self.backend)
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the picture to `path`, in the format its suffix names (.svg, .png, .pdf, .dot).
+
+        Writes exactly that one file, atomically (a temporary file beside it, renamed over it when
+        complete, so a failure leaves no partial or stray file).  Returns the path.
+        """
+        target = Path(path)
+        fmt = SUFFIXES.get(target.suffix.lower())
+        if fmt is None:
+            raise ValueError(
+                f"save: cannot tell the format of {str(target)!r} from its suffix "
+                f"{target.suffix!r}; use one of {', '.join(SUFFIXES)}"
+            )
+        data = self.source.encode("utf-8") if fmt == "dot" else self.render(fmt)
+        _write_atomically(target, data)
+        return target
+
+    def _repr_svg_(self) -> str:
+        return self.render("svg").decode("utf-8")
+
+    def _repr_mimebundle_(
+        self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None
+    ) -> dict[str, str]:
+        """What Jupyter displays: the SVG picture (and the DOT text as plain text)."""
+        bundle = {"image/svg+xml": self._repr_svg_(), "text/plain": repr(self)}
+        if include is not None:
+            bundle = {k: v for k, v in bundle.items() if k in set(include)}
+        if exclude is not None:
+            bundle = {k: v for k, v in bundle.items() if k not in set(exclude)}
+        return bundle
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    """Write `data` to a fresh hidden file beside `target`, then rename it onto `target`."""
+    while True:
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        try:  # O_EXCL: never clobber an existing file; mode 0o666 minus the umask, like open()
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        break
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _count_until(root: Value, limit: int) -> int:
+    """The number of nodes in root's graph, or limit + 1 as soon as there are more than `limit`."""
+    seen = {root}
+    stack = [root]
+    while stack:
+        for child in stack.pop().children:
+            if child not in seen:
+                seen.add(child)
+                if len(seen) > limit:
+                    return limit + 1
+                stack.append(child)
+    return len(seen)
+
+
+def draw(
+    root: Value,
+    *,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    backend: str = "auto",
+    traversed: Collection[Value] | None = None,
+    current: Value | None = None,
+    params: Iterable[Value] | None = None,
+    digits: int = 4,
+) -> Graph:
+    """The computation graph of `root` as a `Graph` (DOT text; ``.save("g.svg")`` renders it).
+
+    Call it after ``root.backward()`` to see the gradients (before, every grad shows 0).
+
+    - ``max_nodes``: refuse graphs with more nodes (a `ValueError` naming the limit) rather than
+      make a picture nobody can read or Graphviz cannot lay out; ``None`` for no limit.
+    - ``backend``: ``"auto"``, ``"dot"`` or ``"wasm"``, used when the graph is rendered.
+    - ``traversed``, ``current``: stepping mode (see the module doc): which nodes have passed
+      their gradient on so far, and the node being processed.  ``traversed=None`` draws the
+      finished backward pass, a flow on every edge.
+    - ``params``: the leaves to draw as parameters (e.g. ``model.parameters()``); by default
+      every labelled leaf is one.
+    - ``digits``: significant digits of every number shown.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"draw: root must be a Value, got {type(root).__name__}")
+    if max_nodes is not None:
+        if type(max_nodes) is not int or max_nodes < 1:
+            raise ValueError(f"draw: max_nodes must be a positive int or None, got {max_nodes!r}")
+        count = _count_until(root, max_nodes)
+        if count > max_nodes:
+            raise ValueError(
+                f"draw: the graph of {_name(root)} has more than max_nodes={max_nodes} nodes; "
+                f"draw a smaller part of it, or pass a larger max_nodes (None for no limit)"
+            )
+    if type(digits) is not int or not 1 <= digits <= 17:
+        raise ValueError(f"draw: digits must be an int from 1 to 17, got {digits!r}")
+    order = topological_order(root, leaves=True)
+    ids = {node: f"n{i}" for i, node in enumerate(order)}
+    if current is not None and current not in ids:
+        raise ValueError(f"draw: current={_name(current)} is not a node of the graph of {_name(root)}")
+    done = None if traversed is None else set(traversed)
+    param_set = None if params is None else set(params)
+    lines = [
+        "digraph autograd {",
+        '\tgraph [rankdir=LR, nodesep=0.25, ranksep=0.5, fontname="Helvetica"];',
+        '\tnode [shape=Mrecord, style=filled, fontname="Helvetica", fontsize=11];',
+        '\tedge [fontname="Helvetica", fontsize=10, arrowsize=0.7];',
+    ]
+    for node, nid in ids.items():
+        lines.append(_node_line(node, nid, node is root, node is current, param_set, digits))
+    gmax = _largest_flow(order) if done is None else 0.0
+    edges = 0
+    for parent in order:
+        for child, local in zip(parent.children, parent.local_grads, strict=True):
+            edge = f"\t{ids[child]} -> {ids[parent]}"
+            lines.append(edge + _edge_attrs(parent, local, done, parent is current, gmax, digits))
+            edges += 1
+    lines.append("}")
+    return Graph("\n".join(lines) + "\n", backend, nodes=len(order), edges=edges)
+
+
+def _name(node: Value) -> str:
+    label = f"Value {node.label!r}" if node.label else "an unlabelled Value"
+    return f"{label} (op={node.op!r})" if node.op else label
+
+
+def _kind(node: Value, is_root: bool, params: Collection[Value] | None) -> str:
+    if is_root:
+        return "root"
+    if node.children:
+        return "op"
+    is_param = node in params if params is not None else bool(node.label)
+    return "param" if is_param else "input"
+
+
+def _node_line(
+    node: Value, nid: str, is_root: bool, is_current: bool, params: Collection[Value] | None, digits: int
+) -> str:
+    title = f"{node.label} ({node.op})" if node.label and node.op else node.label or node.op
+    fields = [f"data {_num(node.data, digits)}", f"grad {_num(node.grad, digits)}"]
+    if title:
+        fields.insert(0, title)
+    label = "|".join(record_field(f) for f in fields)
+    attrs = f'label="{label}", fillcolor="{_FILL[_kind(node, is_root, params)]}"'
+    if is_current:
+        attrs += f', color="{_CURRENT}", penwidth=3'
+    elif is_root:
+        attrs += ", penwidth=2"
+    return f"\t{nid} [{attrs}];"
+
+
+def _largest_flow(order: list[Value]) -> float:
+    largest = 0.0
+    for parent in order:
+        g = parent.grad
+        for local in parent.local_grads:
+            flow = abs(local * g)
+            if flow > largest and math.isfinite(flow):
+                largest = flow
+    return largest
+
+
+def _edge_attrs(
+    parent: Value, local: float, done: Collection[Value] | None, is_current: bool, gmax: float, digits: int
+) -> str:
+    if done is not None and parent not in done:
+        return f' [label="×{_num(local, digits)}", color="{_PENDING}", fontcolor="{_PENDING}"];'
+    flow = local * parent.grad
+    attrs: list[str] = [f'label="×{_num(local, digits)} → {_num(flow, digits)}"']
+    if not math.isfinite(flow):
+        attrs += [f'color="{_CURRENT}"', f'fontcolor="{_CURRENT}"', f"penwidth={_MAX_PEN:g}"]
+        return " [" + ", ".join(attrs) + "];"
+    if flow == 0.0:
+        attrs.append("style=dashed")
+    elif done is None and gmax > 0.0:
+        width = _MIN_PEN + (_MAX_PEN - _MIN_PEN) * math.sqrt(min(1.0, abs(flow) / gmax))
+        attrs.append(f"penwidth={width:.2f}")
+    if done is not None:
+        colour = _CURRENT if is_current else _FLOW
+        attrs += [f'color="{colour}"', f'fontcolor="{colour}"', "penwidth=2"]
+    return " [" + ", ".join(attrs) + "];"
+

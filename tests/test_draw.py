@@ -1,0 +1,274 @@
+"""`autograd.draw`: the DOT text (no Graphviz needed), its labels, limits and determinism."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from autograd import Value, backward_steps, draw, topological_order
+from autograd.graph import record_field
+
+EDGE = re.compile(r'^\t(n\d+) -> (n\d+) \[label="×(\S+)(?: → (\S+))?"(.*)\];$', re.M)
+
+
+def abc() -> Value:
+    """d = a*b + c with a = 2, b = -3, c = 10, after backward."""
+    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    d.backward()
+    return d
+
+
+def edges(source: str) -> list[tuple[str, str, str, str | None, str]]:
+    return [m.groups() for m in EDGE.finditer(source)]
+
+
+def test_dot_text_of_a_small_graph_is_exactly_the_golden_text() -> None:
+    assert draw(abc()).source == (
+        "digraph autograd {\n"
+        '\tgraph [rankdir=LR, nodesep=0.25, ranksep=0.5, fontname="Helvetica"];\n'
+        '\tnode [shape=Mrecord, style=filled, fontname="Helvetica", fontsize=11];\n'
+        '\tedge [fontname="Helvetica", fontsize=10, arrowsize=0.7];\n'
+        '\tn0 [label="d (+)|data 4|grad 1", fillcolor="#c9f2d0", penwidth=2];\n'
+        '\tn1 [label="c|data 10|grad 1", fillcolor="#fde2b6"];\n'
+        '\tn2 [label="e (*)|data -6|grad 1", fillcolor="#dbeafe"];\n'
+        '\tn3 [label="b|data -3|grad 2", fillcolor="#fde2b6"];\n'
+        '\tn4 [label="a|data 2|grad -3", fillcolor="#fde2b6"];\n'
+        '\tn2 -> n0 [label="×1 → 1", penwidth=2.73];\n'
+        '\tn1 -> n0 [label="×1 → 1", penwidth=2.73];\n'
+        '\tn4 -> n2 [label="×-3 → -3", penwidth=4.00];\n'
+        '\tn3 -> n2 [label="×2 → 2", penwidth=3.45];\n'
+        "}\n"
+    )
+
+
+def test_golden_text_of_unlabelled_nodes_shows_op_data_and_grad() -> None:
+    x = Value(0.5)
+    y = (x * 2).tanh()
+    y.backward()
+    lines = draw(y).source.splitlines()
+    assert lines[4] == '\tn0 [label="tanh|data 0.7616|grad 1", fillcolor="#c9f2d0", penwidth=2];'
+    assert lines[5] == '\tn1 [label="*2|data 1|grad 0.42", fillcolor="#dbeafe"];'
+    assert lines[6] == '\tn2 [label="data 0.5|grad 0.8399", fillcolor="#e6e6e6"];'
+
+
+def test_every_edge_label_is_local_grad_times_parent_grad() -> None:
+    x, w, b = Value(0.7, label="x"), Value(-1.3, label="w"), Value(0.2, label="b")
+    h = (w * x + b).sigmoid()
+    loss = (h - 1.0) ** 2 + (w * w).log() / x - h.exp() * b
+    loss.backward()
+    order = topological_order(loss, leaves=True)
+    source = draw(loss, digits=17).source
+    found = edges(source)
+    assert len(found) == sum(len(n.children) for n in order)
+    remaining = [(c, p, lg) for p in order for c, lg in zip(p.children, p.local_grads, strict=True)]
+    for (child_id, parent_id, local, flow, _), (child, parent, lg) in zip(found, remaining, strict=True):
+        assert (order[int(child_id[1:])], order[int(parent_id[1:])]) == (child, parent)
+        assert float(local) == lg
+        assert flow is not None
+        assert float(flow) == lg * parent.grad
+
+
+def test_a_node_grad_is_the_sum_of_the_flows_on_its_edges() -> None:
+    x = Value(1.5, label="x")
+    y = x * x.exp() + x.tanh() * x
+    y.backward()
+    flows = [float(flow or "nan") for child, _, _, flow, _ in edges(draw(y, digits=17).source) if child == "n5"]
+    assert topological_order(y, leaves=True)[5] is x
+    assert len(flows) == 4
+    assert sum(flows) == pytest.approx(x.grad, rel=1e-15)
+
+
+def test_repeated_operand_x_times_x_gives_two_edges() -> None:
+    x = Value(3.0, label="x")
+    y = x * x
+    y.backward()
+    assert [(c, p, lg, flow) for c, p, lg, flow, _ in edges(draw(y).source)] == [
+        ("n1", "n0", "3", "3"),
+        ("n1", "n0", "3", "3"),
+    ]
+
+
+def test_numbers_keep_significant_digits() -> None:
+    x = Value(1e-6, label="x")
+    y = x * 2.5e-7
+    y.backward()
+    source = draw(y).source
+    assert "data 2.5e-13" in source
+    assert 'label="x|data 1e-06|grad 2.5e-07"' in source
+    assert "×2.5e-07 → 2.5e-07" in source
+
+
+def test_negative_zero_is_shown_as_zero() -> None:
+    x = Value(-0.0, label="x")
+    y = x * 1.0
+    assert "data 0|grad 0" in draw(y).source
+
+
+def test_zero_gradient_edges_are_dashed_and_others_are_not() -> None:
+    x, y = Value(-1.0, label="x"), Value(2.0, label="y")
+    z = x.relu() + y
+    z.backward()
+    styles = {child: rest for child, _, _, _, rest in edges(draw(z).source)}
+    relu_input = "n3"
+    assert topological_order(z, leaves=True)[3] is x
+    assert "style=dashed" in styles[relu_input]
+    assert sum("style=dashed" in rest for rest in styles.values()) == 1
+
+
+def test_pen_width_grows_with_the_gradient_and_is_bounded() -> None:
+    a, b = Value(1.0, label="a"), Value(1.0, label="b")
+    z = a * 1000.0 + b * 0.001
+    z.backward()
+    order = topological_order(z, leaves=True)
+    width = {
+        order[int(child[1:])].label or order[int(child[1:])].op: float(rest.split("penwidth=")[1])
+        for child, _, _, _, rest in edges(draw(z).source)
+    }
+    assert width["a"] == 4.0  # flow 1000, the largest
+    assert 1.0 < width["*1000"] == width["*0.001"] < 4.0  # flow 1
+    assert width["b"] == 1.0  # flow 0.001: 1 + 3 * sqrt(0.001 / 1000) = 1.003, the floor of 1
+
+
+def test_non_finite_gradient_edges_are_red_and_say_so() -> None:
+    x = Value(1000.0, label="x")
+    y = x.exp() * 2.0
+    y.backward()
+    source = draw(y).source
+    assert "×inf → inf" in source
+    assert 'color="#d62728"' in source
+
+
+def test_parameters_inputs_and_operations_have_different_fills() -> None:
+    w, x = Value(0.5, label="w"), Value(2.0, label="x")
+    y = (w * x + Value(1.0)) * 3.0
+    y.backward()
+    default = draw(y).source
+    with_params = draw(y, params=[w]).source
+    fill = lambda source, label: re.search(rf'label="{label}\|[^"]*", fillcolor="(#\w+)"', source)[1]  # noqa: E731
+    assert fill(default, "w") == fill(default, "x") == "#fde2b6"  # labelled leaves: parameters
+    assert fill(with_params, "w") == "#fde2b6"
+    assert fill(with_params, "x") == "#e6e6e6"  # not in params: an input
+    assert fill(default, "data 1") == "#e6e6e6"  # an unlabelled leaf: a constant
+    assert fill(default, r"\+") == "#dbeafe"
+    assert fill(default, r"\*3") == "#c9f2d0"  # the root
+
+
+@pytest.mark.parametrize(
+    ("label", "escaped"),
+    [
+        ('say "hi"', 'say \\"hi\\"'),
+        ("{braces}", "\\{braces\\}"),
+        ("a|b", "a\\|b"),
+        ("<tag>", "\\<tag\\>"),
+        ("x & y", "x &amp; y"),
+        ("back\\slash", "back\\\\slash"),
+        ("two\nlines", "two\\nlines"),
+    ],
+)
+def test_record_field_escapes_each_special_character(label: str, escaped: str) -> None:
+    assert record_field(label) == escaped
+
+
+def test_escaped_labels_appear_in_the_dot_text() -> None:
+    x = Value(1.0, label='w["a"]{|}<&>\\')
+    assert 'label="w[\\"a\\"]\\{\\|\\}\\<&amp;\\>\\\\|data 1|grad 0"' in draw(x).source
+
+
+def test_same_graph_gives_byte_identical_dot_twice() -> None:
+    d = abc()
+    assert draw(d).source == draw(d).source
+
+
+def test_rebuilt_graph_gives_byte_identical_dot() -> None:
+    def build() -> Value:
+        x, y = Value(0.3, label="x"), Value(-2.0, label="y")
+        z = (x * y).tanh() + x * x - y.exp() / (x + 1.0)
+        z.backward()
+        return z
+
+    assert draw(build()).source == draw(build()).source
+
+
+def test_node_ids_follow_the_topological_order() -> None:
+    d = abc()
+    order = topological_order(d, leaves=True)
+    ids = re.findall(r'^\t(n\d+) \[label="([^|"]*)', draw(d).source, re.M)
+    assert ids == [(f"n{i}", f"{n.label} ({n.op})" if n.op else n.label) for i, n in enumerate(order)]
+
+
+def chain(n: int) -> Value:
+    v = Value(0.5, label="x")
+    for i in range(n):
+        v = v * 1.0001 if i % 2 else v.tanh()
+    return v
+
+
+def test_graph_over_max_nodes_raises_naming_the_limit() -> None:
+    with pytest.raises(ValueError, match=r"more than max_nodes=2000 nodes.*larger max_nodes \(None for no limit\)"):
+        draw(chain(2000))
+
+
+def test_graph_at_max_nodes_is_drawn() -> None:
+    assert draw(chain(1999)).nodes == 2000
+    with pytest.raises(ValueError, match="max_nodes=10 "):
+        draw(chain(10), max_nodes=10)
+
+
+def test_max_nodes_must_be_positive_or_none() -> None:
+    with pytest.raises(ValueError, match="max_nodes must be a positive int or None, got 0"):
+        draw(chain(1), max_nodes=0)
+
+
+def test_200000_node_graph_is_refused_at_once_and_drawn_within_seconds() -> None:
+    root = chain(199_999)
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="max_nodes=2000"):
+        draw(root)
+    assert time.perf_counter() - start < 0.5
+    root.backward()
+    start = time.perf_counter()
+    graph = draw(root, max_nodes=None)
+    assert time.perf_counter() - start < 15.0
+    assert (graph.nodes, graph.edges) == (200_000, 199_999)
+
+
+def test_root_must_be_a_value() -> None:
+    with pytest.raises(TypeError, match="root must be a Value, got float"):
+        draw(1.0)  # type: ignore[arg-type]
+
+
+def test_stepping_mode_labels_only_traversed_edges_with_their_flow() -> None:
+    d = abc()
+    steps = backward_steps(d)
+    first = next(steps)
+    source = draw(d, traversed={first.node}, current=first.node).source
+    found = {(child, parent): (flow, rest) for child, parent, _, flow, rest in edges(source)}
+    assert found[("n2", "n0")][0] == "1" and "#d62728" in found[("n2", "n0")][1]  # just traversed
+    assert found[("n4", "n2")][0] is None and "#a8a8a8" in found[("n4", "n2")][1]  # not yet
+    assert '\tn0 [label="d (+)|data 4|grad 1", fillcolor="#c9f2d0", color="#d62728", penwidth=3];' in source
+
+
+def test_stepping_mode_after_every_step_matches_the_flows_of_the_finished_pass() -> None:
+    d = abc()
+    done: list[Value] = []
+    for step in backward_steps(d):
+        done.append(step.node)
+    stepped = draw(d, traversed=done).source
+    assert [e[:4] for e in edges(stepped)] == [e[:4] for e in edges(draw(d).source)]
+    assert "#a8a8a8" not in stepped
+
+
+def test_stepping_mode_with_nothing_traversed_shows_local_derivatives_only() -> None:
+    d = abc()
+    assert all(flow is None for _, _, _, flow, _ in edges(draw(d, traversed=()).source))
+
+
+def test_current_must_be_in_the_graph() -> None:
+    with pytest.raises(ValueError, match="current=Value 'z' is not a node of the graph of Value 'd'"):
+        draw(abc(), current=Value(1.0, label="z"))
