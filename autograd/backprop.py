@@ -21,7 +21,7 @@ Use `zero_grad(root)` (or an optimizer's ``zero_grad()``) to clear them.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -132,7 +132,7 @@ class Step:
     grad: float
 
 
-def backward_steps(root: Value) -> Iterator[Step]:
+def backward_steps(root: Value) -> Generator[Step, None, None]:
     """`backward()` one node at a time: each ``next()`` propagates one node and returns its `Step`.
 
     Before a node's step its children have received nothing from it; once the generator is

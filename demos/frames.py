@@ -1,0 +1,159 @@
+"""One picture per backward step, and a page to flip through them.
+
+`FrameWriter` draws the graph after each step of ``backward_steps()`` (the edges the gradient has
+already flowed along in blue, the node just processed in red) to ``step-01.svg``,
+``step-02.svg``, ... and `write_page` writes ``index.html`` beside them: a self-contained page
+(no network, no external script or style; the pictures referenced relatively) with Prev/Next
+buttons, the arrow keys and a step counter, that works opened straight from disk.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograd.backprop import Step
+from autograd.graph import draw
+from autograd.value import Value
+
+__all__ = ["Frame", "FrameWriter", "write_page"]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One frame of the page: the picture's file name (relative), a caption, the step's text."""
+
+    picture: str
+    caption: str
+    text: str
+
+
+class FrameWriter:
+    """Draws one SVG per step into ``directory`` (created if needed) and then the page.
+
+    Call `add` right after each step (the picture shows the gradients as they are at that moment),
+    then `finish`.  ``params``: the leaves to colour as parameters.
+    """
+
+    def __init__(self, root: Value, directory: str | Path, *, params: Iterable[Value] | None = None) -> None:
+        self.root = root
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.params = None if params is None else list(params)
+        self.frames: list[Frame] = []
+        self._traversed: list[Value] = []
+
+    def add(self, step: Step, caption: str, text: str) -> Path:
+        """Draw the graph as it is after ``step``: traversed edges highlighted, its node marked."""
+        self._traversed.append(step.node)
+        name = f"step-{len(self.frames) + 1:02d}.svg"
+        graph = draw(self.root, traversed=self._traversed, current=step.node, params=self.params)
+        path = graph.save(self.directory / name)
+        self.frames.append(Frame(name, caption, text))
+        return path
+
+    def finish(self, title: str, intro: str = "") -> Path:
+        """Write ``index.html`` for the frames drawn so far; returns its path."""
+        return write_page(self.directory, title, self.frames, intro)
+
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }
+h1 { font-size: 1.3em; margin: 0 0 .3em; }
+p.intro { max-width: 60em; margin: 0 0 .8em; }
+nav { position: sticky; top: 0; background: #fff; padding: .4em 0; border-bottom: 1px solid #ddd; }
+nav button { font-size: 1em; padding: .3em 1em; }
+#counter { display: inline-block; min-width: 9em; text-align: center; font-weight: bold; }
+section.frame h2 { font-size: 1.05em; margin: .8em 0 .4em; }
+section.frame img { max-width: 100%; max-height: 72vh; height: auto; border: 1px solid #eee; }
+section.frame pre { background: #f6f8fa; padding: .6em; overflow-x: auto; font-size: .9em; }
+.current { color: #d62728; }
+.flowed { color: #1f5fbf; }
+.pending { color: #888; }
+"""
+
+_SCRIPT = """
+(function () {
+  var frames = document.querySelectorAll("section.frame");
+  var counter = document.getElementById("counter");
+  var prev = document.getElementById("prev");
+  var next = document.getElementById("next");
+  var current = 0;
+  function show(k) {
+    current = Math.max(0, Math.min(frames.length - 1, k));
+    for (var i = 0; i < frames.length; i++) { frames[i].hidden = (i !== current); }
+    counter.textContent = "Step " + (current + 1) + " of " + frames.length;
+    prev.disabled = (current === 0);
+    next.disabled = (current === frames.length - 1);
+    try { history.replaceState(null, "", "#" + (current + 1)); } catch (e) { /* file:// may refuse */ }
+  }
+  prev.addEventListener("click", function () { show(current - 1); });
+  next.addEventListener("click", function () { show(current + 1); });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "ArrowLeft" || event.key === "PageUp") { show(current - 1); event.preventDefault(); }
+    else if (event.key === "ArrowRight" || event.key === "PageDown" || event.key === " ") {
+      show(current + 1); event.preventDefault();
+    }
+    else if (event.key === "Home") { show(0); event.preventDefault(); }
+    else if (event.key === "End") { show(frames.length - 1); event.preventDefault(); }
+  });
+  var start = parseInt(location.hash.slice(1), 10);
+  show(isNaN(start) ? 0 : start - 1);
+})();
+"""
+
+
+def write_page(directory: str | Path, title: str, frames: Sequence[Frame], intro: str = "") -> Path:
+    """Write ``directory/index.html`` showing ``frames`` one at a time; returns its path.
+
+    Everything is in the one file except the pictures, referenced by their relative names, so the
+    folder can be opened from disk (``file://``) or moved as a whole.  Without JavaScript every
+    frame is shown, one under the other.
+    """
+    if not frames:
+        raise ValueError(f"write_page: no frames to show in {str(directory)!r}")
+    esc = html.escape
+    sections = []
+    for k, frame in enumerate(frames, 1):
+        sections.append(
+            f'<section class="frame" id="step-{k}">\n'
+            f"<h2>Step {k} of {len(frames)}: {esc(frame.caption)}</h2>\n"
+            f"<pre>{esc(frame.text)}</pre>\n"
+            f'<img src="{esc(frame.picture)}" alt="{esc(f"the graph after step {k}: {frame.caption}")}">\n'
+            f"</section>"
+        )
+    legend = (
+        '<p class="legend"><span class="flowed">Blue</span> edges: the gradient has flowed along them'
+        ' (×local derivative → what flowed). <span class="current">Red</span>: the node of this step'
+        ' and its edges. <span class="pending">Grey</span>: not reached yet (only ×local).'
+        " Keys: ← → (or PageUp/PageDown, Space), Home, End.</p>"
+    )
+    page = "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en">',
+            "<head>",
+            '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{esc(title)}</title>",
+            f"<style>{_STYLE}</style>",
+            "</head>",
+            "<body>",
+            f"<h1>{esc(title)}</h1>",
+            f'<p class="intro">{esc(intro)}</p>' if intro else "",
+            legend,
+            '<nav><button id="prev" type="button">◀ Prev</button>'
+            f' <span id="counter">Step 1 of {len(frames)}</span>'
+            ' <button id="next" type="button">Next ▶</button></nav>',
+            *sections,
+            f"<script>{_SCRIPT}</script>",
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
+    path = Path(directory) / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path
