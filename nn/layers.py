@@ -257,8 +257,18 @@ class MLP(Module):
             ) from None
         if n != self.nin:
             raise ValueError(f"{self!r}: expects {self.nin} inputs, got {n}")
+        # Neuron.__call__ inlined (this is the training loop's hot path): the sizes already match.
         for layer in self.layers:
-            x = [neuron(x) for neuron in layer.neurons]
+            out = []
+            for n in layer.neurons:
+                z = dot(n.w, x, n.b)
+                z.label = n.pre_label
+                activate = n._activate
+                if activate is not None:
+                    z = activate(z)
+                    z.label = n.out_label
+                out.append(z)
+            x = out
         return x[0] if self._single else x  # type: ignore[return-value]
 
     def parameters(self) -> list[Value]:

@@ -1,0 +1,216 @@
+"""The seed's XOR run, reproduced: its 40 log lines and its first update, from the API and the demo."""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import nn
+from autograd import Value
+from demos import xor
+from demos.seed import XOR_DATA, first_sample_graph, format_layout, seed_layout, seed_model
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The seed article's printed log (its PyTorch script's output), input tensors written as lists.
+SEED_LOG = """\
+epoch: 100 input: [1.0, 1.0] output: 0.5, target: 0.0 loss: 0.69
+epoch: 100 input: [0.0, 1.0] output: 0.44, target: 1.0 loss: 0.82
+epoch: 100 input: [1.0, 0.0] output: 0.5, target: 1.0 loss: 0.69
+epoch: 100 input: [0.0, 0.0] output: 0.56, target: 0.0 loss: 0.82
+epoch: 200 input: [1.0, 1.0] output: 0.5, target: 0.0 loss: 0.7
+epoch: 200 input: [0.0, 1.0] output: 0.45, target: 1.0 loss: 0.8
+epoch: 200 input: [1.0, 0.0] output: 0.5, target: 1.0 loss: 0.7
+epoch: 200 input: [0.0, 0.0] output: 0.55, target: 0.0 loss: 0.8
+epoch: 300 input: [1.0, 1.0] output: 0.52, target: 0.0 loss: 0.73
+epoch: 300 input: [0.0, 1.0] output: 0.45, target: 1.0 loss: 0.79
+epoch: 300 input: [1.0, 0.0] output: 0.5, target: 1.0 loss: 0.7
+epoch: 300 input: [0.0, 0.0] output: 0.52, target: 0.0 loss: 0.74
+epoch: 400 input: [1.0, 1.0] output: 0.65, target: 0.0 loss: 1.04
+epoch: 400 input: [0.0, 1.0] output: 0.54, target: 1.0 loss: 0.62
+epoch: 400 input: [1.0, 0.0] output: 0.57, target: 1.0 loss: 0.55
+epoch: 400 input: [0.0, 0.0] output: 0.23, target: 0.0 loss: 0.26
+epoch: 500 input: [1.0, 1.0] output: 0.69, target: 0.0 loss: 1.17
+epoch: 500 input: [0.0, 1.0] output: 0.61, target: 1.0 loss: 0.5
+epoch: 500 input: [1.0, 0.0] output: 0.64, target: 1.0 loss: 0.44
+epoch: 500 input: [0.0, 0.0] output: 0.06, target: 0.0 loss: 0.06
+epoch: 600 input: [1.0, 1.0] output: 0.68, target: 0.0 loss: 1.15
+epoch: 600 input: [0.0, 1.0] output: 0.62, target: 1.0 loss: 0.47
+epoch: 600 input: [1.0, 0.0] output: 0.67, target: 1.0 loss: 0.4
+epoch: 600 input: [0.0, 0.0] output: 0.03, target: 0.0 loss: 0.03
+epoch: 700 input: [1.0, 1.0] output: 0.43, target: 0.0 loss: 0.57
+epoch: 700 input: [0.0, 1.0] output: 0.79, target: 1.0 loss: 0.23
+epoch: 700 input: [1.0, 0.0] output: 0.81, target: 1.0 loss: 0.22
+epoch: 700 input: [0.0, 0.0] output: 0.05, target: 0.0 loss: 0.05
+epoch: 800 input: [1.0, 1.0] output: 0.1, target: 0.0 loss: 0.1
+epoch: 800 input: [0.0, 1.0] output: 0.95, target: 1.0 loss: 0.05
+epoch: 800 input: [1.0, 0.0] output: 0.95, target: 1.0 loss: 0.05
+epoch: 800 input: [0.0, 0.0] output: 0.03, target: 0.0 loss: 0.03
+epoch: 900 input: [1.0, 1.0] output: 0.05, target: 0.0 loss: 0.05
+epoch: 900 input: [0.0, 1.0] output: 0.97, target: 1.0 loss: 0.03
+epoch: 900 input: [1.0, 0.0] output: 0.97, target: 1.0 loss: 0.03
+epoch: 900 input: [0.0, 0.0] output: 0.02, target: 0.0 loss: 0.02
+epoch: 1000 input: [1.0, 1.0] output: 0.03, target: 0.0 loss: 0.03
+epoch: 1000 input: [0.0, 1.0] output: 0.98, target: 1.0 loss: 0.02
+epoch: 1000 input: [1.0, 0.0] output: 0.98, target: 1.0 loss: 0.02
+epoch: 1000 input: [0.0, 0.0] output: 0.01, target: 0.0 loss: 0.01""".splitlines()
+
+# The seed's first update (sample [1, 1] -> 0), as its script prints it (to 4 digits).
+SEED_BEFORE = (
+    "w1 [[0.1000, -0.1000], [-0.1000, 0.1000]], w2 [0.1000, -0.1000], b1 [0.1000, -0.1000], b2 0.1000"
+)
+SEED_GRADS = "w1 [[0.0131, 0.0131], [-0.0131, -0.0131]], w2 [0.2763, 0.2500], b1 [0.0131, -0.0131], b2 0.5262"
+SEED_AFTER = (
+    "w1 [[0.0948, -0.1052], [-0.0948, 0.1052]], w2 [-0.0105, -0.2000], b1 [0.0948, -0.0948], b2 -0.1105"
+)
+SEED_B2_GRAD = 0.5262248516082764  # printed in full by the seed (PyTorch float32)
+
+
+def _first_update() -> nn.MLP:
+    model, loss = first_sample_graph()
+    nn.SGD(model.parameters(), lr=0.4).zero_grad()
+    loss.backward()
+    return model
+
+
+def test_training_loop_prints_the_seeds_40_log_lines() -> None:
+    lines: list[str] = []
+    xor.train(seed_model(), emit=lines.append)
+    assert [line for line in lines if line.startswith("epoch:")] == SEED_LOG
+
+
+def test_training_loop_prints_the_first_update_before_the_log() -> None:
+    lines: list[str] = []
+    xor.train(seed_model(), epochs=100, emit=lines.append)
+    assert lines[:3] == [
+        f"weights before the first update: {SEED_BEFORE}",
+        f"gradients of the first update:   {SEED_GRADS}",
+        f"weights after the first update:  {SEED_AFTER}",
+    ]
+    assert lines[4:] == SEED_LOG[:4]
+
+
+def test_first_gradients_match_the_seed() -> None:
+    model = _first_update()
+    assert format_layout(seed_layout(model, "grad")) == SEED_GRADS
+
+
+def test_first_b2_gradient_matches_the_seeds_float32_digits() -> None:
+    model = _first_update()
+    b2 = dict(model.named_parameters())["b2"]
+    assert b2.grad == pytest.approx(SEED_B2_GRAD, abs=1e-7)  # float32 has ~7 significant digits
+
+
+def test_first_update_moves_the_weights_to_the_seeds() -> None:
+    model = _first_update()
+    nn.SGD(model.parameters(), lr=0.4).step()
+    assert format_layout(seed_layout(model)) == SEED_AFTER
+
+
+def test_first_sample_graph_has_not_been_backpropagated() -> None:
+    model, loss = first_sample_graph()
+    assert loss.label == "loss"
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_first_sample_graph_mse_is_the_articles_squared_error() -> None:
+    _, loss = first_sample_graph("mse")
+    _, bce = first_sample_graph("bce")
+    o_hat = bce.children[0].data
+    assert loss.data == (o_hat - 0.0) ** 2
+
+
+def test_first_sample_graph_rejects_an_unknown_loss() -> None:
+    with pytest.raises(ValueError, match="unknown loss 'l1'"):
+        first_sample_graph("l1")
+
+
+def test_log_line_has_the_seeds_format() -> None:
+    assert xor.log_line(100, [0.0, 1.0], 0.4449, 1.0, 0.8163) == (
+        "epoch: 100 input: [0.0, 1.0] output: 0.44, target: 1.0 loss: 0.82"
+    )
+
+
+def test_xor_data_is_the_seeds_samples_in_order() -> None:
+    assert list(XOR_DATA) == [([1.0, 1.0], 0.0), ([0.0, 1.0], 1.0), ([1.0, 0.0], 1.0), ([0.0, 0.0], 0.0)]
+    assert all(type(v) is float for x, y in XOR_DATA for v in [*x, y])
+
+
+def test_mse_with_its_default_rate_solves_xor() -> None:
+    model = seed_model()
+    xor.train(model, loss="mse", lr=xor.DEFAULT_LR["mse"], emit=lambda line: None)
+    for x, y in XOR_DATA:
+        out = model(x)
+        assert isinstance(out, Value)
+        assert abs(out.data - y) < 0.1
+
+
+def test_demo_main_reports_mse_solves_xor(capsys: pytest.CaptureFixture[str]) -> None:
+    assert xor.main(["--loss", "mse"]) == 0
+    out = capsys.readouterr().out
+    assert "after 1000 epochs (mse, lr 0.8):" in out
+    assert "XOR solved: yes" in out
+
+
+def test_demo_seed_option_draws_reproducible_random_weights(capsys: pytest.CaptureFixture[str]) -> None:
+    state = random.getstate()
+    xor.main(["--seed", "3", "--epochs", "100"])
+    first = capsys.readouterr().out
+    xor.main(["--seed", "3", "--epochs", "100"])
+    second = capsys.readouterr().out
+    assert first == second
+    assert f"weights before the first update: {SEED_BEFORE}" not in first
+    assert random.getstate() == state
+
+
+def test_demo_save_writes_the_trained_weights(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "xor.json"
+    assert xor.main(["--epochs", "10", "--save", str(path)]) == 0
+    assert f"weights saved to {path}" in capsys.readouterr().out
+    trained = seed_model()
+    xor.train(trained, epochs=10, emit=lambda line: None)
+    loaded = seed_model()
+    loaded.load(path)
+    assert loaded.state_dict() == trained.state_dict()
+
+
+def test_demo_save_to_a_missing_directory_fails_cleanly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert xor.main(["--epochs", "1", "--save", str(tmp_path / "no" / "such" / "dir.json")]) == 1
+    assert "could not save the weights" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["--epochs", "0"], ["--epochs", "x"], ["--lr", "-1"], ["--lr", "nan"],
+                                  ["--loss", "l1"]])
+def test_demo_rejects_bad_options(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        xor.main(argv)
+    assert exit_info.value.code == 2
+    assert "error:" in capsys.readouterr().err
+
+
+def test_python_m_demos_xor_prints_the_seeds_log() -> None:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    result = subprocess.run(
+        [sys.executable, "-m", "demos.xor"], cwd=ROOT, capture_output=True, text=True, env=env, timeout=120,
+        check=True,
+    )
+    lines = result.stdout.splitlines()
+    assert [line for line in lines if line.startswith("epoch:")] == SEED_LOG
+    assert f"gradients of the first update:   {SEED_GRADS}" in lines
+    assert f"weights after the first update:  {SEED_AFTER}" in lines
+    model = seed_model()
+    xor.train(model, emit=lambda line: None)
+    predictions = [f"  input: {x} output: {model(x).data:.4f} target: {y}" for x, y in XOR_DATA]
+    assert lines[-7:] == [
+        "after 1000 epochs (bce, lr 0.4):",
+        *predictions,
+        f"mean loss: {sum(nn.bce_loss(model(x), y).data for x, y in XOR_DATA) / 4:.4f}",
+        "XOR solved: yes (every output within 0.5 of its target)",
+    ]
