@@ -1,0 +1,191 @@
+"""`backward_steps`: one node's share of the backward pass per ``next()``, on random graphs.
+
+The graphs are random DAGs (shared sub-expressions, repeated operands, nodes with many parents),
+drawn from a seed that hypothesis chooses.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd
+from autograd import Value, backward_steps, topological_order, zero_grad
+from autograd import backprop
+
+SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
+
+
+def random_dag(seed: int, size: int = 30) -> tuple[Value, list[Value]]:
+    """A random graph over 1-4 leaves: every new node takes its operands from all earlier nodes,
+    so sub-expressions are shared and operands repeat.  Returns (root, leaves)."""
+    rng = random.Random(seed)
+    leaves = [Value(rng.uniform(-2.0, 2.0), label=f"x{i}") for i in range(rng.randint(1, 4))]
+    pool = list(leaves)
+    for _ in range(rng.randint(1, size)):
+        a, b = rng.choice(pool), rng.choice(pool)
+        kind = rng.randrange(9)
+        if kind == 0:
+            node = a + b
+        elif kind == 1:
+            node = a - b
+        elif kind == 2:
+            node = (a * b).tanh()  # tanh keeps the values bounded
+        elif kind == 3:
+            node = a.sigmoid()
+        elif kind == 4:
+            node = a * rng.uniform(-2.0, 2.0)
+        elif kind == 5:
+            node = autograd.dot([a, b], [rng.choice(pool), 0.5], rng.choice(pool)).tanh()
+        elif kind == 6:
+            node = autograd.sum(rng.choice(pool) for _ in range(rng.randint(1, 4)))
+        elif kind == 7:
+            node = autograd.mean([a, b, a])
+        else:
+            node = a.relu() + b
+        pool.append(node)
+    return autograd.sum(pool[-3:]), leaves
+
+
+def grads(root: Value) -> list[float]:
+    return [n.grad for n in topological_order(root, leaves=True)]
+
+
+def same(a: list[float], b: list[float]) -> bool:
+    """Equal to the bit, NaN included."""
+    return len(a) == len(b) and all(x == y or (math.isnan(x) and math.isnan(y)) for x, y in zip(a, b))
+
+
+@settings(max_examples=150)
+@given(seed=SEEDS)
+def test_after_each_step_every_gradient_is_exactly_what_the_steps_so_far_passed(seed: int) -> None:
+    root, _ = random_dag(seed)
+    nodes = topological_order(root, leaves=True)
+    ledger = {n: 0.0 for n in nodes}
+    ledger[root] = 1.0
+    for step in backward_steps(root):
+        for edge in step.edges:
+            ledger[edge.child] += edge.contribution  # the same float operations, in the same order
+        assert same([n.grad for n in nodes], [ledger[n] for n in nodes])
+
+
+@settings(max_examples=150)
+@given(seed=SEEDS)
+def test_before_a_nodes_step_its_children_have_received_nothing_from_it(seed: int) -> None:
+    root, _ = random_dag(seed)
+    received: dict[Value, list[Value]] = {}
+    stepper = backward_steps(root)
+    for node in topological_order(root):
+        assert all(node not in received.get(child, []) for child in node.children)
+        step = next(stepper)
+        assert step.node is node
+        for edge in step.edges:
+            received.setdefault(edge.child, []).append(node)
+    assert next(stepper, None) is None
+
+
+@settings(max_examples=150)
+@given(seed=SEEDS, prior=st.floats(-3.0, 3.0))
+def test_exhausted_stepper_gives_exactly_the_gradients_of_backward(seed: int, prior: float) -> None:
+    root, leaves = random_dag(seed)
+    for leaf in leaves:
+        leaf.grad = prior  # leaves accumulate: both must add the same pass to the same start
+    root.backward()
+    expected = grads(root)
+    for leaf in leaves:
+        leaf.grad = prior
+    for _ in backward_steps(root):
+        pass
+    assert same(grads(root), expected)
+
+
+@settings(max_examples=100)
+@given(seed=SEEDS)
+def test_a_nodes_gradient_is_final_at_its_step(seed: int) -> None:
+    root, _ = random_dag(seed)
+    root.backward()
+    final = {n: n.grad for n in topological_order(root)}
+    zero_grad(root)
+    for step in backward_steps(root):
+        assert same([step.grad, step.node.grad], [final[step.node]] * 2)
+
+
+@settings(max_examples=100)
+@given(seed=SEEDS)
+def test_each_edge_record_is_the_chain_rule_term_that_was_added(seed: int) -> None:
+    root, _ = random_dag(seed)
+    for step in backward_steps(root):
+        node = step.node
+        assert [e.child for e in step.edges] == list(node.children)
+        assert [e.local_grad for e in step.edges] == list(node.local_grads)
+        assert same([e.contribution for e in step.edges], [lg * step.grad for lg in node.local_grads])
+        assert same([e.child_grad for e in step.edges], [e.child.grad for e in step.edges])
+
+
+def test_steps_come_in_topological_order_with_their_index() -> None:
+    root, _ = random_dag(7)
+    steps = list(backward_steps(root))
+    assert [s.node for s in steps] == topological_order(root)
+    assert [s.index for s in steps] == list(range(len(steps)))
+
+
+def test_making_the_stepper_touches_no_gradient() -> None:
+    root, leaves = random_dag(11)
+    root.backward()
+    before = grads(root)
+    stepper = backward_steps(root)
+    assert grads(root) == before
+    stepper.close()
+    assert grads(root) == before  # never started: nothing to undo
+
+
+def test_repeated_operand_gives_two_edges_and_both_contributions() -> None:
+    x = Value(3.0, label="x")
+    y = x * x
+    (step,) = backward_steps(y)
+    assert [(e.child, e.local_grad, e.contribution) for e in step.edges] == [(x, 3.0, 3.0), (x, 3.0, 3.0)]
+    assert [e.child_grad for e in step.edges] == [6.0, 6.0]  # the child's gradient once the step is done
+    assert x.grad == 6.0
+
+
+def test_closing_the_stepper_early_adds_back_the_leaves_earlier_gradients() -> None:
+    x = Value(2.0, label="x")
+    y = (x * 3.0).tanh()
+    x.grad = 10.0
+    stepper = backward_steps(y)
+    next(stepper)  # tanh -> (x*3): x has received nothing yet
+    assert x.grad == 0.0  # during the pass a leaf counts from 0
+    stepper.close()
+    assert x.grad == 10.0
+
+
+def test_a_lone_leaf_is_one_step_without_edges_and_accumulates() -> None:
+    x = Value(2.0, label="x")
+    for expected in (1.0, 2.0):
+        (step,) = backward_steps(x)
+        assert (step.node, step.edges, step.grad) == (x, (), expected)
+        assert x.grad == expected
+
+
+def test_backward_and_the_stepper_both_pass_gradients_through_propagate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root, _ = random_dag(3)
+    shared = backprop.propagate
+    seen: list[Value] = []
+
+    def spy(node: Value) -> None:
+        seen.append(node)
+        shared(node)
+
+    monkeypatch.setattr(backprop, "propagate", spy)
+    root.backward()
+    by_backward = list(seen)
+    seen.clear()
+    for _ in backward_steps(root):
+        pass
+    assert by_backward == seen == topological_order(root)
