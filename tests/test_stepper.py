@@ -14,8 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd
-from autograd import Value, backward_steps, topological_order, zero_grad
-from autograd import backprop
+from autograd import Value, backprop, backward_steps, topological_order, zero_grad
 
 SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
 
@@ -57,7 +56,7 @@ def grads(root: Value) -> list[float]:
 
 def same(a: list[float], b: list[float]) -> bool:
     """Equal to the bit, NaN included."""
-    return len(a) == len(b) and all(x == y or (math.isnan(x) and math.isnan(y)) for x, y in zip(a, b))
+    return len(a) == len(b) and all(x == y or (math.isnan(x) and math.isnan(y)) for x, y in zip(a, b, strict=True))
 
 
 @settings(max_examples=150)
@@ -65,7 +64,7 @@ def same(a: list[float], b: list[float]) -> bool:
 def test_after_each_step_every_gradient_is_exactly_what_the_steps_so_far_passed(seed: int) -> None:
     root, _ = random_dag(seed)
     nodes = topological_order(root, leaves=True)
-    ledger = {n: 0.0 for n in nodes}
+    ledger = dict.fromkeys(nodes, 0.0)
     ledger[root] = 1.0
     for step in backward_steps(root):
         for edge in step.edges:
@@ -134,7 +133,7 @@ def test_steps_come_in_topological_order_with_their_index() -> None:
 
 
 def test_making_the_stepper_touches_no_gradient() -> None:
-    root, leaves = random_dag(11)
+    root, _ = random_dag(11)
     root.backward()
     before = grads(root)
     stepper = backward_steps(root)
