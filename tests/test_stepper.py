@@ -56,7 +56,9 @@ def grads(root: Value) -> list[float]:
 
 def same(a: list[float], b: list[float]) -> bool:
     """Equal to the bit, NaN included."""
-    return len(a) == len(b) and all(x == y or (math.isnan(x) and math.isnan(y)) for x, y in zip(a, b, strict=True))
+    if len(a) != len(b):
+        return False
+    return all(x == y or (math.isnan(x) and math.isnan(y)) for x, y in zip(a, b, strict=True))
 
 
 @settings(max_examples=150)
