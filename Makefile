@@ -22,6 +22,7 @@ $(VENV)/.installed-bench: $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	$(BIN)/python -m demos.xor
+	$(BIN)/python -m demos.graph
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest

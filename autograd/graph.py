@@ -224,8 +224,10 @@ def draw(
         '\tnode [shape=Mrecord, style=filled, fontname="Helvetica", fontsize=11];',
         '\tedge [fontname="Helvetica", fontsize=10, arrowsize=0.7];',
     ]
-    for node, nid in ids.items():
-        lines.append(_node_line(node, nid, node is root, node is current, param_set, digits))
+    # Nodes are listed leaves first: Graphviz then stacks the leaves in the order the model made
+    # them (w1[0][0] above w1[1][0], h1 above h2).  Their ids still count from the root.
+    for node in reversed(order):
+        lines.append(_node_line(node, ids[node], node is root, node is current, param_set, digits))
     gmax = _largest_flow(order) if done is None else 0.0
     edges = 0
     for parent in order:

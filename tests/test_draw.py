@@ -34,11 +34,11 @@ def test_dot_text_of_a_small_graph_is_exactly_the_golden_text() -> None:
         '\tgraph [rankdir=LR, nodesep=0.25, ranksep=0.5, fontname="Helvetica"];\n'
         '\tnode [shape=Mrecord, style=filled, fontname="Helvetica", fontsize=11];\n'
         '\tedge [fontname="Helvetica", fontsize=10, arrowsize=0.7];\n'
-        '\tn0 [label="d (+)|data 4|grad 1", fillcolor="#c9f2d0", penwidth=2];\n'
-        '\tn1 [label="c|data 10|grad 1", fillcolor="#fde2b6"];\n'
-        '\tn2 [label="e (*)|data -6|grad 1", fillcolor="#dbeafe"];\n'
-        '\tn3 [label="b|data -3|grad 2", fillcolor="#fde2b6"];\n'
         '\tn4 [label="a|data 2|grad -3", fillcolor="#fde2b6"];\n'
+        '\tn3 [label="b|data -3|grad 2", fillcolor="#fde2b6"];\n'
+        '\tn2 [label="e (*)|data -6|grad 1", fillcolor="#dbeafe"];\n'
+        '\tn1 [label="c|data 10|grad 1", fillcolor="#fde2b6"];\n'
+        '\tn0 [label="d (+)|data 4|grad 1", fillcolor="#c9f2d0", penwidth=2];\n'
         '\tn2 -> n0 [label="×1 → 1", penwidth=2.73];\n'
         '\tn1 -> n0 [label="×1 → 1", penwidth=2.73];\n'
         '\tn4 -> n2 [label="×-3 → -3", penwidth=4.00];\n'
@@ -52,9 +52,9 @@ def test_golden_text_of_unlabelled_nodes_shows_op_data_and_grad() -> None:
     y = (x * 2).tanh()
     y.backward()
     lines = draw(y).source.splitlines()
-    assert lines[4] == '\tn0 [label="tanh|data 0.7616|grad 1", fillcolor="#c9f2d0", penwidth=2];'
+    assert lines[4] == '\tn2 [label="data 0.5|grad 0.8399", fillcolor="#e6e6e6"];'
     assert lines[5] == '\tn1 [label="*2|data 1|grad 0.42", fillcolor="#dbeafe"];'
-    assert lines[6] == '\tn2 [label="data 0.5|grad 0.8399", fillcolor="#e6e6e6"];'
+    assert lines[6] == '\tn0 [label="tanh|data 0.7616|grad 1", fillcolor="#c9f2d0", penwidth=2];'
 
 
 def test_every_edge_label_is_local_grad_times_parent_grad() -> None:
@@ -78,7 +78,8 @@ def test_a_node_grad_is_the_sum_of_the_flows_on_its_edges() -> None:
     x = Value(1.5, label="x")
     y = x * x.exp() + x.tanh() * x
     y.backward()
-    flows = [float(flow or "nan") for child, _, _, flow, _ in edges(draw(y, digits=17).source) if child == "n5"]
+    source = draw(y, digits=17).source
+    flows = [float(flow or "nan") for child, _, _, flow, _ in edges(source) if child == "n5"]
     assert topological_order(y, leaves=True)[5] is x
     assert len(flows) == 4
     assert sum(flows) == pytest.approx(x.grad, rel=1e-15)
@@ -199,7 +200,8 @@ def test_node_ids_follow_the_topological_order() -> None:
     d = abc()
     order = topological_order(d, leaves=True)
     ids = re.findall(r'^\t(n\d+) \[label="([^|"]*)', draw(d).source, re.M)
-    assert ids == [(f"n{i}", f"{n.label} ({n.op})" if n.op else n.label) for i, n in enumerate(order)]
+    expected = [(f"n{i}", f"{n.label} ({n.op})" if n.op else n.label) for i, n in enumerate(order)]
+    assert ids == expected[::-1]  # listed leaves first, numbered from the root
 
 
 def chain(n: int) -> Value:
@@ -210,7 +212,8 @@ def chain(n: int) -> Value:
 
 
 def test_graph_over_max_nodes_raises_naming_the_limit() -> None:
-    with pytest.raises(ValueError, match=r"more than max_nodes=2000 nodes.*larger max_nodes \(None for no limit\)"):
+    limit = r"more than max_nodes=2000 nodes.*larger max_nodes \(None for no limit\)"
+    with pytest.raises(ValueError, match=limit):
         draw(chain(2000))
 
 
@@ -249,8 +252,10 @@ def test_stepping_mode_labels_only_traversed_edges_with_their_flow() -> None:
     first = next(steps)
     source = draw(d, traversed={first.node}, current=first.node).source
     found = {(child, parent): (flow, rest) for child, parent, _, flow, rest in edges(source)}
-    assert found[("n2", "n0")][0] == "1" and "#d62728" in found[("n2", "n0")][1]  # just traversed
-    assert found[("n4", "n2")][0] is None and "#a8a8a8" in found[("n4", "n2")][1]  # not yet
+    assert found[("n2", "n0")][0] == "1"
+    assert "#d62728" in found[("n2", "n0")][1]
+    assert found[("n4", "n2")][0] is None
+    assert "#a8a8a8" in found[("n4", "n2")][1]
     assert '\tn0 [label="d (+)|data 4|grad 1", fillcolor="#c9f2d0", color="#d62728", penwidth=3];' in source
 
 

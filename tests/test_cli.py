@@ -1,0 +1,261 @@
+"""`python -m autograd.draw EXPR NAME=VALUE ... -o FILE`: results, the whitelist, exit codes."""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograd.cli import UsageError, evaluate, main
+from autograd.value import Value
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def python_m(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "autograd.draw", *argv]
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+
+
+def test_prints_value_and_every_derivative_and_writes_the_graph(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out_file = tmp_path / "g.dot"
+    status, out, err = run(capsys, "x*y + exp(x)", "x=2", "y=3", "-o", str(out_file))
+    assert (status, err) == (0, "")
+    assert out.splitlines() == [
+        f"f = {6 + math.exp(2):.10g}",
+        f"d/dx = {3 + math.exp(2):.10g}",
+        "d/dy = 2",
+        f"wrote {out_file}",
+    ]
+    assert "×7.389 → 7.389" in out_file.read_text(encoding="utf-8")
+
+
+def test_the_graph_drawn_has_the_gradient_on_every_edge(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out_file = tmp_path / "g.svg"
+    assert run(capsys, "x*x", "x=3", "-o", str(out_file), "--backend", "wasm")[0] == 0
+    assert out_file.read_text(encoding="utf-8").count("×3 → 3") == 2
+
+
+def test_default_output_is_graph_svg_in_the_current_directory(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = run(capsys, "tanh(x)", "x=0.5", "--backend=wasm")
+    assert status == 0
+    assert out.endswith("wrote graph.svg\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["graph.svg"]
+
+
+def test_expression_may_start_with_a_minus(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    status, out, _ = run(capsys, "-x*y", "x=2", "y=3", "-o", str(tmp_path / "g.dot"))
+    assert status == 0
+    assert out.splitlines()[:3] == ["f = -6", "d/dx = -3", "d/dy = -2"]
+
+
+def test_an_unused_variable_has_derivative_zero(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    status, out, _ = run(capsys, "2*x", "x=1", "y=5", "-o", str(tmp_path / "g.dot"))
+    assert status == 0
+    assert out.splitlines()[1:3] == ["d/dx = 2", "d/dy = 0"]
+
+
+def test_every_engine_function_can_be_called() -> None:
+    x = Value(0.5, label="x")
+    for name in ("exp", "log", "tanh", "sigmoid", "relu", "abs"):
+        assert evaluate(f"{name}(x)", {"x": x}).data == getattr(x, name)().data
+
+
+def test_numbers_stay_plain_numbers_as_in_the_engine() -> None:
+    x = Value(2.0, label="x")
+    y = evaluate("x * 2 + 1", {"x": x})
+    assert (y.op, y.children[0].op, y.children[0].children) == ("+1", "*2", (x,))
+
+
+def test_a_constant_expression_is_one_node() -> None:
+    y = evaluate("2 ** 3 - 1 / 4", {})
+    assert (y.data, y.children, y.label) == (7.75, (), "result")
+
+
+def test_operators_and_precedence_follow_python() -> None:
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    expected = -(2.0**2) + 3 / 2 - (2 - 3) * 3
+    assert evaluate("-x ** 2 + y / x - (x - y) * +y", {"x": x, "y": y}).data == expected
+
+
+def test_a_long_sum_is_computed_without_recursion() -> None:
+    x = Value(1.0, label="x")
+    assert evaluate("+".join(["x"] * 500), {"x": x}).data == 500.0
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("x.real", "attribute access"),
+        ("x[0]", "subscripts"),
+        ("(lambda: 1)()", "calling lambda: 1 (allowed: "),
+        ("lambda: x", "lambdas"),
+        ("[x for x in y]", "comprehensions"),
+        ("sum(x for x in y)", "calling sum"),
+        ("open('f')", "calling open"),
+        ("__import__('os').system('true')", "calling __import__('os').system"),
+        ("x.exp()", "calling x.exp"),
+        ("z + 1", "unknown name 'z' (bound on the command line: x, y)"),
+        ("exp", "exp is a function: call it"),
+        ("exp(x, y)", "exp takes exactly one argument"),
+        ("exp(x=1)", "exp takes exactly one argument"),
+        ("exp(*y)", "exp takes exactly one argument"),
+        ("x // y", "the operator //"),
+        ("x % y", "the operator %"),
+        ("x @ y", "the operator @"),
+        ("~x", "the operator ~"),
+        ("not x", "the operator not"),
+        ("x < y", "comparisons"),
+        ("x and y", "and/or"),
+        ("x if y else 1", "if/else"),
+        ("(x := 2)", "assignments"),
+        ("(x, y)", "tuples"),
+        ("[x]", "lists"),
+        ("{x: y}", "dicts"),
+        ("'text'", "the constant 'text' is not a number"),
+        ("True", "the constant True is not a number"),
+        ("1j", "the constant 1j is not a number"),
+        ("f'{x}'", "f-strings"),
+        ("x = 1", "not a valid expression"),
+        ("x +", "not a valid expression"),
+        ("import os", "not a valid expression"),
+        ("", "not a valid expression"),
+    ],
+)
+def test_anything_outside_the_whitelist_is_refused_with_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, expression: str, message: str
+) -> None:
+    status, out, err = run(capsys, expression, "x=2", "y=3", "-o", str(tmp_path / "g.dot"))
+    assert (status, out) == (2, "")
+    assert err.startswith("error: ")
+    assert message in err
+    assert err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_refused_code_is_never_run(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    with pytest.raises(UsageError):
+        evaluate(f"__import__('pathlib').Path({str(marker)!r}).touch()", {})
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["x", "x"], "expected NAME=VALUE, got 'x'"),
+        (["x", "x=abc"], "'abc' is not a number"),
+        (["x", "x="], "'' is not a number"),
+        (["x", "=2"], "'' is not a name"),
+        (["x", "1x=2"], "'1x' is not a name"),
+        (["x", "for=2"], "'for' is not a name"),
+        (["x", "exp=2"], "'exp' is a function's name"),
+        (["x", "x=1", "x=2"], "'x' is bound twice"),
+        (["x", "x=1", "-o", "g.jpg"], "the suffix must be one of .svg, .png, .pdf, .dot, not '.jpg'"),
+        (["x", "x=1", "-o"], "-o needs a value"),
+        (["x", "x=1", "--backend", "cairo"], "--backend must be auto, dot or wasm"),
+        (["x", "x=1", "--max-nodes", "many"], "--max-nodes must be a whole number"),
+        (["x", "x=1", "--max-nodes", "0"], "--max-nodes must be at least 1"),
+        ([], "no expression given"),
+    ],
+)
+def test_a_bad_command_line_is_refused_with_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    status, out, err = run(capsys, *argv)
+    assert (status, out) == (2, "")
+    assert err.startswith("error: ")
+    assert message in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("log(x - 2)", "log: undefined for unlabelled Value (op='-2', data=0.0)"),
+        ("1 / (x - 2)", "/: division by zero"),
+        ("(-x) ** 0.5", "**: a negative base needs an integer exponent"),
+        ("(-8) ** 0.5", "**: a negative base needs an integer exponent"),
+        ("1" + "0" * 400, "too large to convert to float"),
+    ],
+)
+def test_an_engine_error_is_one_line_with_exit_1(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, expression: str, message: str
+) -> None:
+    status, out, err = run(capsys, expression, "x=2", "-o", str(tmp_path / "g.dot"))
+    assert (status, out) == (1, "")
+    assert err.startswith("error: ")
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def test_a_graph_over_max_nodes_is_an_error_with_exit_1(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    status, out, err = run(capsys, "x*x*x*x", "x=2", "--max-nodes", "3", "-o", str(tmp_path / "g.dot"))
+    assert status == 1
+    assert out.startswith("f = 16\n")
+    assert err == "error: draw: the graph of an unlabelled Value (op='*') has more than max_nodes=3 nodes; " \
+        "draw a smaller part of it, or pass a larger max_nodes (None for no limit)\n"
+
+
+def test_an_unwritable_output_is_an_error_with_exit_1(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    status, _, err = run(capsys, "x", "x=1", "-o", str(tmp_path / "missing" / "g.dot"))
+    assert status == 1
+    assert err.startswith("error: ")
+    assert err.count("\n") == 1
+
+
+def test_help_is_printed_with_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "--help")
+    assert status == 0
+    assert out.startswith("usage: python -m autograd.draw EXPR")
+
+
+def test_python_m_autograd_draw_renders_and_prints_derivatives(tmp_path: Path) -> None:
+    done = python_m("x*y + exp(x)", "x=2", "y=3", "-o", "graph.svg", "--backend", "wasm", cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines()[1:] == ["d/dx = 10.3890561", "d/dy = 2", "wrote graph.svg"]
+    assert "×7.389 → 7.389" in (tmp_path / "graph.svg").read_text(encoding="utf-8")
+
+
+def test_python_m_autograd_draw_refuses_without_a_traceback(tmp_path: Path) -> None:
+    done = python_m("__import__('os').system('touch pwned')", "-o", "g.svg", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.startswith("error: refused at column 1: calling __import__('os').system")
+    assert "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_python_m_autograd_draw_engine_error_exits_1_without_a_traceback(tmp_path: Path) -> None:
+    done = python_m("log(x)", "x=-1", cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == "error: log: undefined for Value 'x' (data=-1.0); log needs a value > 0\n"
+
+
+def test_python_m_autograd_draw_bad_binding_exits_2_without_a_traceback(tmp_path: Path) -> None:
+    done = python_m("x*2", "x=two", cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == "error: bad NAME=VALUE 'x=two': 'two' is not a number\n"

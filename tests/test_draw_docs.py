@@ -1,0 +1,52 @@
+"""The README's figure, docs/xor_graph.svg, and `python -m demos.graph` that makes it."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from demos.graph import main, xor_graph
+
+FIGURE = Path(__file__).resolve().parent.parent / "docs" / "xor_graph.svg"
+REGENERATE = "python -m demos.graph --out docs --backend wasm"
+
+
+def svg_texts(svg: str) -> list[str]:
+    return [html.unescape(t) for t in re.findall(r"<text[^>]*>(.*?)</text>", svg)]
+
+
+def test_committed_figure_shows_what_the_engine_computes_now() -> None:
+    committed = svg_texts(FIGURE.read_text(encoding="utf-8"))
+    fresh = svg_texts(xor_graph(backend="wasm").render("svg").decode("utf-8"))
+    assert committed == fresh, f"docs/xor_graph.svg is stale: regenerate it with `{REGENERATE}`"
+
+
+def test_figure_shows_the_gradients_the_seed_prints_after_its_first_sample() -> None:
+    texts = svg_texts(FIGURE.read_text(encoding="utf-8"))
+    for expected in ["w2[0]", "grad 0.2763", "grad 0.25", "grad 0.5262", "grad 0.01312", "grad -0.01312"]:
+        assert expected in texts
+    assert "×0.525 → 0.2763" in texts  # d loss/d w2[0] = ĥ1 * d loss/d o, on the edge into o
+    assert "loss (bce)" in texts
+
+
+def test_demo_writes_the_svg_into_the_output_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--out", str(tmp_path / "figs"), "--backend", "wasm"]) == 0
+    out = capsys.readouterr().out
+    assert f"wrote {tmp_path / 'figs' / 'xor_graph.svg'}" in out
+    assert "no PNG" in out
+    assert [p.name for p in (tmp_path / "figs").iterdir()] == ["xor_graph.svg"]
+    made = (tmp_path / "figs" / "xor_graph.svg").read_text(encoding="utf-8")
+    assert svg_texts(made) == svg_texts(FIGURE.read_text(encoding="utf-8"))
+
+
+@pytest.mark.dot
+def test_demo_with_graphviz_writes_svg_and_png(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["xor_graph.png", "xor_graph.svg"]
+    assert (tmp_path / "xor_graph.png").read_bytes().startswith(b"\x89PNG")
+    assert capsys.readouterr().out.count("wrote ") == 2
