@@ -41,7 +41,7 @@ from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from autograd.backprop import topological_order
-from autograd.render import render
+from autograd.render import BackendUnavailableError, RenderError, render
 from autograd.value import Value
 
 __all__ = ["DEFAULT_MAX_NODES", "SUFFIXES", "Graph", "draw", "record_field"]
@@ -134,8 +134,11 @@ class Graph:
     def _repr_mimebundle_(
         self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None
     ) -> dict[str, str]:
-        """What Jupyter displays: the SVG picture (and the DOT text as plain text)."""
-        bundle = {"image/svg+xml": self._repr_svg_(), "text/plain": repr(self)}
+        """What Jupyter displays: the SVG picture, or, if it cannot be rendered, why not."""
+        try:
+            bundle = {"image/svg+xml": self._repr_svg_(), "text/plain": repr(self)}
+        except (BackendUnavailableError, RenderError) as exc:
+            bundle = {"text/plain": f"{self!r}: {exc}"}
         if include is not None:
             bundle = {k: v for k, v in bundle.items() if k in set(include)}
         if exclude is not None:

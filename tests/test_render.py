@@ -196,3 +196,11 @@ def test_jupyter_displays_the_graph_as_svg() -> None:
     assert bundle["text/plain"] == "<Graph: 5 nodes, 5 edges, backend='wasm'>"
     assert graph._repr_mimebundle_(include=["image/svg+xml"]).keys() == {"image/svg+xml"}
     assert graph._repr_svg_() == bundle["image/svg+xml"]
+
+
+def test_jupyter_says_why_when_no_backend_can_render(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render_module, "available_backends", lambda: ())
+    bundle = draw(sample())._repr_mimebundle_()
+    assert list(bundle) == ["text/plain"]
+    expected = "<Graph: 5 nodes, 5 edges, backend='auto'>: cannot render SVG: no Graphviz found; install"
+    assert bundle["text/plain"].startswith(expected)
