@@ -40,24 +40,23 @@ def topological_order(root: Value, *, leaves: bool = False) -> list[Value]:
     gradient on.  The garbage collector is paused while the order is built, since a collection in
     the middle would rescan the whole graph for nothing.
     """
-    order: list[Value] = []
-    visited: set[Value] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
+    order: list[Value] = []  # post-order: each node after all of its children
+    visited = {root}
+    path = [root]  # the nodes from the root down to the one being explored
+    unexplored = [iter(root.children)]  # for each node on the path, its children not yet looked at
     collecting = gc.isenabled()
     gc.disable()
     try:
-        while stack:
-            node, expanded = stack.pop()
-            if expanded:
-                order.append(node)  # all of node's children are already in `order`
-                continue
-            if node in visited:
-                continue
-            visited.add(node)
-            stack.append((node, True))
-            for child in reversed(node.children):  # reversed: children come off the stack in order
-                if child not in visited and (leaves or child.children):
-                    stack.append((child, False))
+        while path:
+            for child in unexplored[-1]:
+                if (leaves or child.children) and child not in visited:
+                    visited.add(child)  # go down to the child before the node's next children
+                    path.append(child)
+                    unexplored.append(iter(child.children))
+                    break
+            else:  # every child of the node at the end of the path is in `order`: the node follows
+                unexplored.pop()
+                order.append(path.pop())
     finally:
         if collecting:
             gc.enable()
@@ -72,39 +71,39 @@ def propagate(node: Value) -> None:
         child.grad += local_grad * grad
 
 
-def _prepare(root: Value) -> list[Value]:
-    """Order the graph, reset the intermediate nodes, seed the root with d(root)/d(root) = 1."""
+def _prepare(root: Value) -> tuple[list[Value], list[tuple[Value, float]]]:
+    """Order the graph, reset the intermediate nodes, seed the root with d(root)/d(root) = 1.
+
+    Each leaf holding a gradient from earlier passes is set to 0 for this pass; the returned
+    ``held`` lists them with what they held, for `_add_back` once the pass is done.
+    """
     order = topological_order(root)
+    held: list[tuple[Value, float]] = []
     if not root.children:  # a lone leaf: accumulate like any leaf (never reset)
         root.grad += 1.0
-        return order
+        return order, held
     for node in order:
         node.grad = 0.0
+        for child in node.children:
+            if child.grad and not child.children:  # a leaf (seen for the first time: once held, 0)
+                held.append((child, child.grad))
+                child.grad = 0.0
     root.grad = 1.0
-    return order
+    return order, held
 
 
-def _set_aside_leaves(order: list[Value]) -> list[tuple[Value, float]]:
-    """Zero the leaves below ``order`` for this pass and return what they held, to add back after."""
-    leaves = dict.fromkeys(child for node in order for child in node.children if not child.children)
-    saved = [(leaf, leaf.grad) for leaf in leaves]
-    for leaf in leaves:
-        leaf.grad = 0.0
-    return saved
-
-
-def _add_back(saved: list[tuple[Value, float]]) -> None:
-    for leaf, grad in saved:
+def _add_back(held: list[tuple[Value, float]]) -> None:
+    """Add the gradients the leaves held before the pass to what the pass gave them."""
+    for leaf, grad in held:
         leaf.grad += grad
 
 
 def backward(root: Value) -> None:
     """Fill in ``grad`` of every node of root's graph with d(root)/d(node) (see the module doc)."""
-    order = _prepare(root)
-    saved = _set_aside_leaves(order)
+    order, held = _prepare(root)
     for node in order:
         propagate(node)
-    _add_back(saved)
+    _add_back(held)
 
 
 @dataclass(frozen=True)
@@ -139,8 +138,7 @@ def backward_steps(root: Value) -> Generator[Step, None, None]:
     exhausted every gradient equals what `backward()` gives.  Plain numbers at every point, so a
     breakpoint in the loop (or ``python -m pdb``) shows the chain rule being applied.
     """
-    order = _prepare(root)
-    saved = _set_aside_leaves(order)  # added back when the generator is exhausted or closed
+    order, held = _prepare(root)
     try:
         for index, node in enumerate(order):
             propagate(node)
@@ -150,8 +148,8 @@ def backward_steps(root: Value) -> Generator[Step, None, None]:
                 for child, local_grad in zip(node.children, node.local_grads)
             )
             yield Step(index, node, edges, grad)
-    finally:
-        _add_back(saved)
+    finally:  # exhausted, or closed early: the leaves get back what they held before the pass
+        _add_back(held)
 
 
 def zero_grad(root: Value) -> None:
