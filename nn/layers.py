@@ -259,14 +259,14 @@ class MLP(Module):
             raise ValueError(f"{self!r}: expects {self.nin} inputs, got {n}")
         # Neuron.__call__ inlined (this is the training loop's hot path): the sizes already match.
         for layer in self.layers:
-            out = []
-            for n in layer.neurons:
-                z = dot(n.w, x, n.b)
-                z.label = n.pre_label
-                activate = n._activate
+            out: list[Value] = []
+            for neuron in layer.neurons:
+                z = dot(neuron.w, x, neuron.b)
+                z.label = neuron.pre_label
+                activate = neuron._activate
                 if activate is not None:
                     z = activate(z)
-                    z.label = n.out_label
+                    z.label = neuron.out_label
                 out.append(z)
             x = out
         return x[0] if self._single else x  # type: ignore[return-value]
