@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from autograd.backprop import Step, topological_order
 from autograd.value import Value
@@ -66,13 +67,18 @@ class Factor:
         return f"∂{self.numerator}/∂{self.denominator}"
 
 
+# A chain from the root as a linked list: () at the root, else (the chain above, its last factor).
+_Chain: TypeAlias = "tuple[()] | tuple[_Chain, Factor]"
+
+
 @dataclass(frozen=True)
 class Link:
     """One edge of a step in the chain rule's terms: ``∂root/∂child += upstream × local``.
 
     ``before`` and ``after`` are the child's gradient around this edge's contribution; ``path``
     and ``paths`` say which of the child's incoming edges this is (1-based) and how many it has;
-    ``chain`` is the whole chain from the root when the child is reached along one path only.
+    ``chain`` is the whole chain from the root when the child is a leaf reached along one path
+    only (None otherwise).
     """
 
     parent: str
@@ -86,7 +92,6 @@ class Link:
     path: int
     paths: int
     chain: tuple[Factor, ...] | None
-    leaf: bool
 
 
 @dataclass(frozen=True)
@@ -112,7 +117,7 @@ class StepExplanation:
                 out.append(f"    ∂{self.root}/∂{link.child} = {link.local_formula} = {number(link.after)}")
                 continue
             out.append("    " + _link_line(self.root, link))
-            if link.chain is not None and len(link.chain) > 2 and link.leaf:
+            if link.chain is not None and len(link.chain) > 2:
                 factors = " · ".join(str(f) for f in link.chain)
                 values = " × ".join(number(f.value) for f in link.chain)
                 out.append(f"        = {factors} = {values} = {number(link.after)}")
@@ -165,7 +170,7 @@ class ChainRule:
                 self._paths[child] = self._paths.get(child, 0) + 1
         self._received: dict[Value, int] = {}
         self._running: dict[Value, float] = {}  # each child's gradient so far in this pass
-        self._chains: dict[Value, tuple[Factor, ...] | None] = {root: ()}
+        self._chains: dict[Value, _Chain | None] = {root: ()}
 
     def name(self, node: Value) -> str:
         """The node's name in the formulas: its label, else its expression (``log(1 − ô)``)."""
@@ -196,27 +201,38 @@ class ChainRule:
                     after=after,
                     path=received,
                     paths=self._paths[child],
-                    chain=chain,
-                    leaf=not child.children,
+                    chain=_factors(chain) if chain is not None and not child.children else None,
                 )
             )
         return StepExplanation(step, self.root_name, parent, self._formulas[node], tuple(links))
 
-    def _extend_chain(
-        self, node: Value, child: Value, local_grad: float, received: int
-    ) -> tuple[Factor, ...] | None:
-        """The chain root -> child through node, with unlabelled nodes folded into the factor above."""
+    def _extend_chain(self, node: Value, child: Value, local_grad: float, received: int) -> _Chain | None:
+        """The chain root -> child through node, with unlabelled nodes folded into the factor above.
+
+        Kept as a linked list (earlier part, last factor), so each step costs O(1) however deep
+        the graph; `_factors` spells one out.
+        """
         base = self._chains.get(node)
         if received > 1 or self._paths[child] > 1 or base is None:
             self._chains[child] = None
             return None
+        chain: _Chain
         if node is self.root or node.label or not base:
-            chain = (*base, Factor(self.name(node), self.name(child), local_grad))
+            chain = (base, Factor(self.name(node), self.name(child), local_grad))
         else:
-            last = base[-1]
-            chain = (*base[:-1], Factor(last.numerator, self.name(child), last.value * local_grad))
+            earlier, last = base
+            chain = (earlier, Factor(last.numerator, self.name(child), last.value * local_grad))
         self._chains[child] = chain
         return chain
+
+
+def _factors(chain: _Chain) -> tuple[Factor, ...]:
+    """The factors of a linked chain, from the root down."""
+    factors = []
+    while chain:
+        chain, factor = chain
+        factors.append(factor)
+    return tuple(reversed(factors))
 
 
 # ---- names and formulas -----------------------------------------------------------------------
@@ -265,14 +281,14 @@ def _forward_formula(node: Value, names: dict[Value, str]) -> str:
     if op == "dot":
         partners = _dot_partners(node)
         if partners is None:
-            return " + ".join(f"{_short(g)}·{_wrap(k)}" for k, g in zip(kids, node.local_grads, strict=True))
+            return _listed([f"{_short(g)}·{_wrap(k)}" for k, g in zip(kids, node.local_grads, strict=True)])
         n = len(kids) // 2
         terms = [f"{_wrap(kids[i])}·{_wrap(kids[n + i])}" for i in range(n)]
-        return " + ".join(terms + ([kids[-1]] if len(kids) % 2 else []))
+        return _listed(terms + ([kids[-1]] if len(kids) % 2 else []))
     if op in ("+", "sum"):
-        return " + ".join(kids)
+        return _listed(kids)
     if op == "mean":
-        return f"mean({', '.join(kids)})"
+        return f"mean({_listed(kids, ', ')})"
     if op in _FUNCTIONS:
         return f"{_FUNCTIONS[op]}({kids[0]})"
     if op in _LOSSES and len(kids) == 1:
@@ -296,7 +312,14 @@ def _forward_formula(node: Value, names: dict[Value, str]) -> str:
             return f"{cs}/{a}" if on_left else f"{a}/{cs}"
         symbol = {"+": "+", "-": "−"}[operator]
         return f"{cs} {symbol} {a}" if on_left else f"{kids[0]} {symbol} {cs}"
-    return f"{op}({', '.join(kids)})"
+    return f"{op}({_listed(kids, ', ')})"
+
+
+def _listed(terms: list[str], joiner: str = " + ", most: int = 6) -> str:
+    """Terms joined, or for more than ``most`` the first two, an ellipsis and the last one."""
+    if len(terms) <= most:
+        return joiner.join(terms)
+    return joiner.join([*terms[:2], "…", terms[-1]]) + f" ({len(terms)} terms)"
 
 
 def _short(c: float) -> str:

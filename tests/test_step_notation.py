@@ -165,3 +165,22 @@ def test_number_prints_four_decimals_else_an_exponent_and_no_negative_zero() -> 
         "1.0000e-07",
         "2.0000e+06",
     ]
+
+
+def test_a_deep_chain_is_explained_whole_and_without_recursion() -> None:
+    x = Value(0.5, label="x")
+    y = x
+    for i in range(5000):
+        y = y * 1.0001
+        y.label = f"v{i}"
+    explanations = explained(y, root_name="y")
+    (link,) = explanations[-1].links
+    assert len(link.chain or ()) == 5000
+    assert math.prod(f.value for f in link.chain or ()) == pytest.approx(x.grad, rel=1e-12)
+
+
+def test_a_node_with_many_children_is_written_short() -> None:
+    xs = [Value(float(i), label=f"x{i}") for i in range(100)]
+    (first,) = explained(autograd.sum(xs), root_name="s")
+    assert first.formula == "x0 + x1 + … + x99 (100 terms)"
+    assert len(first.links) == 100
