@@ -56,11 +56,11 @@ def train(
     optimizer = SGD(model.parameters(), lr=lr)
     for epoch in range(1, epochs + 1):
         logging = epoch % log_every == 0
-        for x, y in XOR_DATA:
+        for sample, (x, y) in enumerate(XOR_DATA):
             out = model(x)
             assert isinstance(out, Value)
             cost = loss_fn(out, y)
-            first = epoch == 1 and x is XOR_DATA[0][0]
+            first = epoch == 1 and sample == 0
             if first:
                 emit(f"weights before the first update: {format_layout(seed_layout(model))}")
             optimizer.zero_grad()

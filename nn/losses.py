@@ -82,10 +82,10 @@ def hinge_loss(pred: Value, target: float) -> Value:
             f"hinge_loss: the target must be -1 or +1; got {y!r} for the prediction {_describe(pred)}"
         )
     margin = 1.0 - y * pred.data
-    if margin > 0.0:
-        out = _node(margin, (pred,), (-y,), "hinge")
-    else:  # at the kink (margin 0) the slope is 0, as relu'(0) = 0
-        out = _node(0.0 if margin <= 0.0 else margin, (pred,), (0.0,), "hinge")
+    # Beyond the margin, and at the kink (margin 0, as relu'(0) = 0): 0 with slope 0.  Inside it
+    # (and NaN, passed on as relu passes NaN on): the margin, with slope -y.
+    beyond = margin <= 0.0
+    out = _node(0.0 if beyond else margin, (pred,), (0.0 if beyond else -y,), "hinge")
     out.label = "loss"
     return out
 

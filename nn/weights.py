@@ -91,13 +91,13 @@ def load(module: Module, path: str | os.PathLike[str]) -> None:
     limit = max_file_bytes(module)
     with open(path, "rb") as f:
         raw = f.read(limit + 1)
-    if not raw.strip():
-        raise ValueError(f"{where}: the file is empty; expected a weight file written by save()")
     if len(raw) > limit:
         raise ValueError(
             f"{where}: the file is larger than {limit} bytes, the most a weight file of"
             f" {module!r} ({len(module.parameters())} parameters) can need; refusing to read it"
         )
+    if not raw.strip():
+        raise ValueError(f"{where}: the file is empty; expected a weight file written by save()")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:

@@ -88,6 +88,12 @@ def test_hinge_slope_at_the_kink_is_zero_like_relu() -> None:
     assert _grad(nn.hinge_loss, 1.0, 1.0) == (0.0, 0.0)
 
 
+def test_hinge_passes_nan_on() -> None:
+    value, grad = _grad(nn.hinge_loss, math.nan, 1.0)
+    assert math.isnan(value)
+    assert grad == -1.0
+
+
 def test_hinge_refuses_a_target_other_than_plus_minus_one() -> None:
     with pytest.raises(ValueError, match=r"hinge_loss: the target must be -1 or \+1; got 0.0"):
         nn.hinge_loss(Value(0.5), 0.0)

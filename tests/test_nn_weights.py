@@ -53,6 +53,21 @@ def test_awkward_floats_round_trip_exactly(tmp_path: Path, value: float) -> None
     assert loaded.state_dict()["b2"].hex() == value.hex()
 
 
+@pytest.mark.parametrize("module", [nn.Neuron(3, "tanh", seed=2), nn.Layer(2, 3, "relu", seed=2)],
+                         ids=["neuron", "layer"])
+def test_a_neuron_or_layer_round_trips_too(tmp_path: Path, module: nn.Module) -> None:
+    module.save(tmp_path / "w.json")
+    fresh = type(module)(*([3, "tanh"] if isinstance(module, nn.Neuron) else [2, 3, "relu"]), seed=9)
+    assert fresh.state_dict() != module.state_dict()
+    fresh.load(tmp_path / "w.json")
+    assert fresh.state_dict() == module.state_dict()
+
+
+def test_a_file_for_another_kind_of_module_is_refused(tmp_path: Path) -> None:
+    nn.Layer(2, 2).save(tmp_path / "w.json")
+    _assert_refused(tmp_path / "w.json", 'the file is for the architecture {"module": "Layer"')
+
+
 def test_the_file_is_readable_json_in_parameter_order(tmp_path: Path) -> None:
     model = seed_model()
     model.save(tmp_path / "w.json")
@@ -188,6 +203,12 @@ def test_a_truncated_file_is_named_as_truncated(tmp_path: Path) -> None:
     text = _saved(tmp_path).read_bytes()
     (tmp_path / "cut.json").write_bytes(text[: len(text) // 2])
     _assert_refused(tmp_path / "cut.json", r"not valid JSON \(the file looks truncated\)")
+
+
+def test_a_huge_blank_file_is_refused_as_too_large(tmp_path: Path) -> None:
+    path = tmp_path / "huge.json"
+    path.write_bytes(b" " * (2 * weights.max_file_bytes(seed_model())))
+    _assert_refused(path, "larger than")
 
 
 def test_a_file_larger_than_the_model_could_need_is_refused_unread(tmp_path: Path) -> None:
