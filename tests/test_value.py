@@ -1,0 +1,192 @@
+"""`Value` itself: its attributes, its repr, the node each operator builds, and every claim of
+autograd/value.py's module docstring, the derivative table row by row."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pytest
+
+import autograd
+from autograd import Value, gradcheck
+
+
+def test_leaf_has_data_zero_grad_and_no_edges() -> None:
+    x = Value(2.5, label="x")
+    assert (x.data, x.grad, x.children, x.local_grads, x.op, x.label) == (2.5, 0.0, (), (), "", "x")
+
+
+def test_int_data_is_stored_as_float() -> None:
+    x = Value(3)
+    assert type(x.data) is float
+    assert x.data == 3.0
+
+
+def test_value_uses_slots() -> None:
+    assert set(Value.__slots__) == {"data", "grad", "children", "local_grads", "op", "label"}
+    with pytest.raises(AttributeError):
+        Value(1.0).extra = 1  # type: ignore[attr-defined]
+
+
+def test_repr_shows_label_op_data_and_grad() -> None:
+    x = Value(2.0, label="x")
+    y = x * x
+    y.label = "y"
+    y.backward()
+    assert repr(y) == "Value(label='y', op='*', data=4.0, grad=1.0)"
+    assert repr(x) == "Value(label='x', op='', data=2.0, grad=4.0)"
+
+
+def test_children_are_in_operand_order() -> None:
+    a, b = Value(1.0), Value(2.0)
+    assert (a - b).children == (a, b)
+    assert (b - a).children == (b, a)
+    assert (a ** b).children == (a, b)
+
+
+def test_repeated_operand_is_kept_twice() -> None:
+    x = Value(3.0)
+    assert (x * x).children == (x, x)
+    assert (x + x).local_grads == (1.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("f", "op"),
+    [
+        (lambda x: x * 2, "*2"),
+        (lambda x: 2 * x, "*2"),
+        (lambda x: x + 0.5, "+0.5"),
+        (lambda x: 0.5 + x, "+0.5"),
+        (lambda x: x - 3, "-3"),
+        (lambda x: 3 - x, "3-"),
+        (lambda x: x / 4, "/4"),
+        (lambda x: 4 / x, "4/"),
+        (lambda x: x**2, "**2"),
+        (lambda x: 2**x, "2**"),
+        (lambda x: -x, "neg"),
+    ],
+)
+def test_plain_number_operand_is_one_node_with_one_edge_named_by_the_op(
+    f: Callable[[Value], Value], op: str
+) -> None:
+    x = Value(1.5)
+    y = f(x)
+    assert y.op == op
+    assert y.children == (x,)
+    assert len(y.local_grads) == 1
+
+
+@pytest.mark.parametrize(
+    ("f", "op"),
+    [
+        (lambda x, y: x + y, "+"),
+        (lambda x, y: x - y, "-"),
+        (lambda x, y: x * y, "*"),
+        (lambda x, y: x / y, "/"),
+        (lambda x, y: x**y, "**"),
+    ],
+)
+def test_value_value_operator_has_two_edges(f: Callable[[Value, Value], Value], op: str) -> None:
+    x, y = Value(1.5), Value(2.5)
+    z = f(x, y)
+    assert (z.op, z.children, len(z.local_grads)) == (op, (x, y), 2)
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "tanh", "sigmoid", "relu", "abs"])
+def test_function_node_is_named_for_the_function(name: str) -> None:
+    x = Value(0.5)
+    y = getattr(x, name)()
+    assert (y.op, y.children) == (name, (x,))
+
+
+def test_positive_sign_returns_the_same_value() -> None:
+    x = Value(1.0)
+    assert +x is x
+
+
+def test_module_functions_lift_numbers_to_leaves() -> None:
+    assert autograd.exp(0.0).data == 1.0
+    assert autograd.log(1).data == 0.0
+    assert autograd.tanh(0.0).data == 0.0
+    assert autograd.sigmoid(0.0).data == 0.5
+    assert autograd.relu(-1.0).data == 0.0
+    x = Value(0.3)
+    assert autograd.exp(x).children == (x,)
+
+
+def test_number_types_are_coerced() -> None:
+    from fractions import Fraction
+
+    x = Value(1.0)
+    assert (x + Fraction(1, 2)).data == 1.5
+    assert (x * 3).data == 3.0
+
+
+def test_user_op_through_the_constructor_backpropagates() -> None:
+    """The README's three-line `sin`."""
+
+    def sin(x: Value) -> Value:
+        return Value(math.sin(x.data), (x,), (math.cos(x.data),), "sin")
+
+    x = Value(0.4)
+    y = sin(x * 2.0) * x
+    y.backward()
+    assert x.grad == pytest.approx(2.0 * math.cos(0.8) * 0.4 + math.sin(0.8), rel=1e-15)
+    assert gradcheck(lambda v: sin(v * 2.0) * v, [0.4])
+
+
+def test_constructor_accepts_any_iterables_for_children_and_local_grads() -> None:
+    x = Value(2.0)
+    y = Value(4.0, [x], [4], "sq")
+    assert y.children == (x,)
+    assert y.local_grads == (4.0,)
+    assert type(y.local_grads[0]) is float
+
+
+# ---- the derivative table of value.py's docstring, row by row ------------------------------------
+
+X, Y, C = 1.7, 0.6, 2.5
+TABLE: list[tuple[str, Callable[[Value, Value], Value], tuple[float, ...]]] = [
+    ("x + y", lambda x, y: x + y, (1.0, 1.0)),
+    ("x - y", lambda x, y: x - y, (1.0, -1.0)),
+    ("x * y", lambda x, y: x * y, (Y, X)),
+    ("x / y", lambda x, y: x / y, (1.0 / Y, -X / Y**2)),
+    ("x ** c", lambda x, y: x**C, (C * X ** (C - 1.0),)),
+    ("x ** y", lambda x, y: x**y, (Y * X ** (Y - 1.0), X**Y * math.log(X))),
+    ("c ** x", lambda x, y: C**x, (C**X * math.log(C),)),
+    ("-x", lambda x, y: -x, (-1.0,)),
+    ("exp(x)", lambda x, y: x.exp(), (math.exp(X),)),
+    ("log(x)", lambda x, y: x.log(), (1.0 / X,)),
+    ("tanh(x)", lambda x, y: x.tanh(), (1.0 - math.tanh(X) ** 2,)),
+    ("sigmoid(x)", lambda x, y: x.sigmoid(), ((1 / (1 + math.exp(-X))) * (1 - 1 / (1 + math.exp(-X))),)),
+    ("relu(x)", lambda x, y: x.relu(), (1.0,)),
+    ("relu(-x)", lambda x, y: (-x).relu(), (0.0,)),
+    ("abs(x)", lambda x, y: abs(x), (1.0,)),
+    ("abs(-x)", lambda x, y: abs(-x), (-1.0,)),
+    ("sum(xs)", lambda x, y: autograd.sum([x, y, x]), (1.0, 1.0, 1.0)),
+    ("mean(xs)", lambda x, y: autograd.mean([x, y]), (0.5, 0.5)),
+    ("dot(w, x, b)", lambda x, y: autograd.dot([x, y], [Y, X], x), (Y, X, 1.0)),
+]
+
+
+@pytest.mark.parametrize(("row", "f", "expected"), TABLE, ids=[row for row, _, _ in TABLE])
+def test_docstring_derivative_table_row(
+    row: str, f: Callable[[Value, Value], Value], expected: tuple[float, ...]
+) -> None:
+    node = f(Value(X), Value(Y))
+    assert node.local_grads == pytest.approx(expected, rel=1e-15)
+
+
+def test_docstring_table_covers_every_operation() -> None:
+    doc = autograd.value.__doc__ or ""
+    for row in ("x + y", "x - y", "x * y", "x / y", "x ** c", "x ** y", "c ** x", "-x", "exp(x)", "log(x)",
+                "tanh(x)", "sigmoid(x)", "relu(x)", "abs(x)", "sum(xs)", "dot(w, x, b)"):
+        assert f"\n    {row}" in doc, row
+
+
+def test_docstring_example_of_the_package_runs() -> None:
+    x = Value(2.0, label="x")
+    y = x * x + x.exp()
+    y.backward()
+    assert round(x.grad, 6) == 11.389056
