@@ -145,7 +145,7 @@ def backward_steps(root: Value) -> Generator[Step, None, None]:
             grad = node.grad
             edges = tuple(
                 Edge(child, local_grad, local_grad * grad, child.grad)
-                for child, local_grad in zip(node.children, node.local_grads)
+                for child, local_grad in zip(node.children, node.local_grads, strict=True)
             )
             yield Step(index, node, edges, grad)
     finally:  # exhausted, or closed early: the leaves get back what they held before the pass
