@@ -16,6 +16,7 @@ from nn import MLP, LayerWeights, bce_loss, mse_loss
 
 __all__ = [
     "LEARNING_RATE",
+    "LOSSES",
     "SEED_WEIGHTS",
     "XOR_DATA",
     "first_sample_graph",
@@ -42,6 +43,7 @@ LEARNING_RATE = 0.4
 """The seed's SGD learning rate."""
 
 LOSSES = {"bce": bce_loss, "mse": mse_loss}
+"""The losses the demos offer: the seed's code (BCE) and the article's text (MSE, ``(ô - y)^2``)."""
 
 
 def seed_model() -> MLP:
