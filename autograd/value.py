@@ -31,6 +31,17 @@ needed.  Semantics at the edges of the domain, as in PyTorch (IEEE 754) unless a
 NaN and inf propagate; ``exp`` and ``**`` return ``inf`` on overflow; ``log`` of a value <= 0 raises
 `ValueError`; division by zero and ``0 ** negative`` raise `ZeroDivisionError`; a negative base
 with a non-integer exponent raises `ValueError`; ``0 ** 0 == 1`` with derivative 0.
+
+In detail (each case is a test in tests/test_hard_inputs.py, and matches PyTorch float64 in
+tests/test_torch_parity.py): a NaN operand gives NaN data, and the gradient PyTorch gives (relu
+passes NaN with slope 1) except ``abs``, whose slope at NaN is NaN where PyTorch's is 0;
+``inf * 0`` is NaN; ``x / inf`` is 0; ``exp(-inf) = 0``; ``log(inf) = inf``.  A result that
+overflows (``exp(1000)``, ``1e200 * 1e200``, ``10 ** 400``) is +-inf, and so is a local derivative
+that overflows (``1 / 1e-200`` has slope ``-inf``: it is computed as ``-(c/x)/x``, so no ``x*x``
+underflows to 0); a tiny or subnormal operand keeps its exact gradient.  ``sigmoid`` and ``tanh``
+never overflow: at +-1000 they give 0/1 and -1/1 with gradient 0.  A negative base with an
+integer exponent works (``(-2) ** 3 == -8``, slope 12); with a Value exponent its d/dy is NaN,
+since ln of a negative base is undefined.  ``0 ** c`` for ``0 < c < 1`` has slope inf.
 """
 
 from __future__ import annotations
