@@ -23,7 +23,7 @@ def _suitable(tree: Tree, xs: list[float]) -> bool:
     return True
 
 
-@settings(max_examples=300)
+@settings(max_examples=500)
 @given(tree=trees(), xs=inputs())
 def test_random_expression_gradients_match_finite_differences(tree: Tree, xs: list[float]) -> None:
     assume(_suitable(tree, xs))
@@ -87,7 +87,7 @@ def _forward(values: tuple[Value, ...], sizes: list[int], activation: str, targe
     return autograd.mean([(y - t) ** 2 for y, t in zip(layer, targets, strict=True)])
 
 
-@settings(max_examples=40)
+@settings(max_examples=80)
 @given(
     seed=st.integers(0, 2**32 - 1),
     hidden=st.lists(st.integers(1, 4), min_size=1, max_size=2),

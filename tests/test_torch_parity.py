@@ -61,7 +61,7 @@ def _scale(tree: Tree, xs: list[float]) -> float:
     return max(abs(n.data) for n in topological_order(out, leaves=True))
 
 
-@settings(max_examples=150)
+@settings(max_examples=250)
 @given(tree=trees(), xs=inputs())
 def test_random_expressions_match_pytorch(tree: Tree, xs: list[float]) -> None:
     try:
