@@ -11,7 +11,7 @@
 from autograd.backprop import Edge, Step, backward, backward_steps, topological_order, zero_grad
 from autograd.gradcheck import GradcheckError, GradcheckResult, InputCheck, gradcheck
 from autograd.graph import draw
-from autograd.value import Operand, Value, dot, exp, log, mean, relu, sigmoid, sum, tanh
+from autograd.value import Operand, Value, dot, exp, log, mean, relu, sigmoid, sum, tanh  # noqa: A004
 
 __all__ = [
     "Edge",

@@ -49,22 +49,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from numbers import Real
-from typing import Union
 
 from autograd import backprop
 
-__all__ = [
-    "Value",
-    "Operand",
-    "dot",
-    "sum",
-    "mean",
-    "exp",
-    "log",
-    "tanh",
-    "sigmoid",
-    "relu",
-]
+__all__ = ["Operand", "Value", "dot", "exp", "log", "mean", "relu", "sigmoid", "sum", "tanh"]
 
 _INF = math.inf
 _NAN = math.nan
@@ -82,7 +70,7 @@ class Value:
     `grad` starts at 0.0 and is filled in by `backward()`.
     """
 
-    __slots__ = ("data", "grad", "children", "local_grads", "op", "label")
+    __slots__ = ("data", "grad", "children", "local_grads", "op", "label")  # noqa: RUF023 (documented order)
 
     data: float
     grad: float
@@ -113,7 +101,9 @@ class Value:
         self.data = data
         self.grad = 0.0
         self.children = children
-        self.local_grads = tuple(g if type(g) is float else _number(g, op or "Value", None) for g in local_grads)
+        self.local_grads = tuple(
+            g if type(g) is float else _number(g, op or "Value", None) for g in local_grads
+        )
         self.op = op
         self.label = label
 
@@ -248,7 +238,7 @@ class Value:
         return self.abs()
 
 
-Operand = Union[Value, int, float]
+Operand = Value | int | float
 
 _new = object.__new__
 
@@ -304,7 +294,8 @@ def _power(x: float, c: float, base: Value | float, exponent: Value | float) -> 
 def _float_pow(x: float, c: float) -> float:
     """x ** c as IEEE 754 (and PyTorch) define it: 0 ** negative and overflow give inf."""
     try:
-        return x**c
+        result: float = x**c
+        return result
     except ZeroDivisionError:  # 0 ** negative
         return _INF
     except OverflowError:  # |x ** c| too large: negative only for a negative base and an odd power
@@ -368,7 +359,7 @@ def dot(weights: Sequence[Value], inputs: Sequence[Operand], bias: Operand = 0.0
     input_children: list[Value] = []
     input_grads: list[float] = []
     total = 0.0
-    for w, x in zip(weights, inputs):
+    for w, x in zip(weights, inputs, strict=True):
         if type(x) is Value:
             xd = x.data
             input_children.append(x)
