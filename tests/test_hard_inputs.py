@@ -216,6 +216,10 @@ def test_exp_just_below_overflow_is_finite() -> None:
     assert g == value
 
 
+def test_exp_overflows_just_above_the_documented_threshold() -> None:
+    assert Value(709.79).exp().data == INF  # ln(max float) = 709.7827...
+
+
 def test_exp_of_a_very_negative_value_underflows_to_zero() -> None:
     value, (g,) = grads(lambda x: x.exp(), -1000.0)
     assert (value, g) == (0.0, 0.0)
