@@ -1,0 +1,262 @@
+"""`make bench`: this engine against PyTorch, micrograd and a hand-written floor, side by side.
+
+    python benchmarks/run.py                # everything (about a minute); table + results.json
+    python benchmarks/run.py --quick        # fewer repeats, micrograd's losses checked on 10 steps
+    python benchmarks/run.py --only xor     # one workload: xor, moons or scaling
+
+Every figure is a ratio of two timings taken in the same run, each the best of several repeats
+(see `timing.best_of`), so a slower or busier machine changes the times more than the ratios.
+The workloads are described in `xor_seed`, `moons` and `scaling`.  The results, with the machine
+they were measured on, are written to ``benchmarks/results.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib.metadata
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+
+import moons  # noqa: E402  (after the path set-up above)
+import scaling  # noqa: E402
+import xor_seed  # noqa: E402
+from timing import best_of  # noqa: E402
+
+Goal = dict[str, Any]
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    versions = {}
+    for dist in ("torch", "micrograd"):
+        try:
+            versions[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            versions[dist] = None
+    return {
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "system": f"{platform.system()} {platform.release()}",
+        **versions,
+    }
+
+
+def bench_xor(repeats: int) -> tuple[dict[str, Any], list[Goal]]:
+    """Workload 1: the seed's XOR run, this engine vs PyTorch vs the hand-written floor."""
+    floor_s, floor_out = best_of(repeats * 3, xor_seed.floor_run)
+    engine_s, engine_out = best_of(repeats, xor_seed.engine_run)
+    result: dict[str, Any] = {
+        "updates": xor_seed.EPOCHS * len(xor_seed.XOR),
+        "engine_s": engine_s,
+        "floor_s": floor_s,
+        "engine_predictions": engine_out,
+        "floor_predictions": floor_out,
+    }
+    _agree(engine_out, floor_out, 5e-3, "xor: this engine and the hand-written floor")
+    goals = [_goal("XOR: hand-written floor / engine", floor_s / engine_s, ">=", 1 / 6,
+                   f"{engine_s / floor_s:.1f}x the floor's time (goal <= 6x)")]
+    try:
+        import torch
+    except ImportError:
+        result["torch"] = "skipped: PyTorch is not installed (pip install torch==2.13.0)"
+        return result, goals
+    torch.set_num_threads(1)
+    torch_s, torch_out = best_of(max(2, repeats // 2), xor_seed.torch_run)
+    _agree(engine_out, torch_out, 5e-3, "xor: this engine and PyTorch")
+    result.update(torch_s=torch_s, torch_predictions=torch_out, torch_threads=1)
+    goals.insert(0, _goal("XOR: PyTorch / engine", torch_s / engine_s, ">=", 10.0,
+                          f"{torch_s / engine_s:.1f}x faster than PyTorch (goal >= 10x)"))
+    return result, goals
+
+
+def bench_moons(repeats: int, micrograd_timed: int, checked: int) -> tuple[dict[str, Any], list[Goal]]:
+    """Workload 2: micrograd's demo, per step, and the losses compared at every checked step."""
+    data = moons.make_moons()
+    steps = moons.STEPS
+
+    def ours() -> list[float]:
+        return moons.engine_run(moons.engine_model(moons.micrograd_model()), steps, data)
+
+    engine_s, engine_losses = best_of(repeats, ours)
+    # micrograd: the first `micrograd_timed` steps timed one by one (collector on, as a user runs
+    # it); the rest of the `checked` steps untimed, collecting micrograd's cyclic garbage after
+    # each (its closures make every node a reference cycle), only to compare the losses.
+    mg = moons.micrograd_model()
+    mg_losses: list[float] = []
+    mg_step_s = float("inf")
+    for k in range(checked):
+        timed = k < micrograd_timed
+        if timed:
+            gc.collect()
+            start = time.perf_counter()
+            mg_losses.append(moons.micrograd_step(mg, k, data))
+            mg_step_s = min(mg_step_s, time.perf_counter() - start)
+        else:
+            gc.disable()
+            try:
+                mg_losses.append(moons.micrograd_step(mg, k, data))
+            finally:
+                gc.enable()
+            gc.collect()
+    worst = max(abs(a - b) for a, b in zip(engine_losses[:checked], mg_losses, strict=True))
+    if worst > 1e-9:
+        raise AssertionError(f"moons: losses differ from micrograd's by {worst:.3g} (> 1e-9)")
+    engine_step_s = engine_s / steps
+    result = {
+        "steps": steps,
+        "engine_step_s": engine_step_s,
+        "micrograd_step_s": mg_step_s,
+        "micrograd_steps_timed": micrograd_timed,
+        "steps_checked": checked,
+        "max_loss_difference": worst,
+        "first_loss": engine_losses[0],
+        "last_loss": engine_losses[-1],
+    }
+    ratio = mg_step_s / engine_step_s
+    goals = [_goal("moons: micrograd / engine", ratio, ">=", 10.0,
+                   f"{ratio:.1f}x faster than micrograd per step (goal >= 10x)")]
+    return result, goals
+
+
+def bench_scaling(repeats: int) -> tuple[dict[str, Any], list[Goal]]:
+    """Workload 3: backward() ns per node at 1e4 and 1e6 nodes; bytes per node vs micrograd."""
+    small, large = scaling.SIZES
+    small_ns, small_gc = scaling.backward_ns_per_node(small, repeats * 3)
+    large_ns, large_gc = scaling.backward_ns_per_node(large, max(2, repeats // 2))
+    engine_b = scaling.graph_bytes_per_node(scaling.engine_chain)
+    micrograd_b = scaling.graph_bytes_per_node(scaling.micrograd_chain)
+    engine_add_b = scaling.graph_bytes_per_node(scaling.engine_add_chain)
+    micrograd_add_b = scaling.graph_bytes_per_node(scaling.micrograd_add_chain)
+    grad_b, peak_b = scaling.backward_bytes_per_node()
+    result = {
+        "chain": "v = v * w, n times (w one shared leaf)",
+        f"backward_ns_per_node_{small}": small_ns,
+        f"backward_ns_per_node_{large}": large_ns,
+        "collections_during_backward": small_gc + large_gc,
+        "memory_nodes": scaling.MEMORY_NODES,
+        "engine_bytes_per_node": engine_b,
+        "micrograd_bytes_per_node": micrograd_b,
+        "engine_add_bytes_per_node": engine_add_b,
+        "micrograd_add_bytes_per_node": micrograd_add_b,
+        "backward_grad_bytes_per_node": grad_b,
+        "backward_peak_bytes_per_node": peak_b,
+    }
+    goals = [
+        _goal("scaling: backward ns/node 1e6 / 1e4", large_ns / small_ns, "<=", 1.3,
+              f"{large_ns / small_ns:.2f}x (goal <= 1.3x)"),
+        _goal("memory: engine / micrograd bytes per node (v * w)", engine_b / micrograd_b, "<=", 0.3,
+              f"{engine_b / micrograd_b:.2f}x (goal <= 0.3x)"),
+    ]
+    return result, goals
+
+
+def _agree(a: list[float], b: list[float], tol: float, what: str) -> None:
+    if len(a) != len(b) or any(abs(x - y) > tol for x, y in zip(a, b, strict=True)):
+        raise AssertionError(f"{what} end with different predictions: {a} vs {b}")
+
+
+def _goal(name: str, value: float, relation: str, target: float, text: str) -> Goal:
+    met = value >= target if relation == ">=" else value <= target
+    return {"goal": name, "value": value, "relation": relation, "target": target, "met": met, "text": text}
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.1f} ms" if seconds < 1.0 else f"{seconds:.2f} s"
+
+
+def table(results: dict[str, Any]) -> str:
+    """The results as a text table (the README's table is this one)."""
+    rows: list[tuple[str, str, str, str]] = []
+    xor = results.get("xor")
+    if xor:
+        n = xor["updates"]
+        if "torch_s" in xor:
+            rows.append((f"1. seed XOR run, {n} updates", _ms(xor["engine_s"]),
+                         f"PyTorch eager, 1 thread: {_ms(xor['torch_s'])}",
+                         f"{xor['torch_s'] / xor['engine_s']:.1f}x faster"))
+        else:
+            rows.append((f"1. seed XOR run, {n} updates", _ms(xor["engine_s"]), xor["torch"], ""))
+        rows.append(("", "", f"hand-written floats: {_ms(xor['floor_s'])}",
+                     f"{xor['engine_s'] / xor['floor_s']:.1f}x slower"))
+    mo = results.get("moons")
+    if mo:
+        rows.append(("2. micrograd demo, one step", _ms(mo["engine_step_s"]),
+                     f"micrograd 0.1.0: {_ms(mo['micrograd_step_s'])}",
+                     f"{mo['micrograd_step_s'] / mo['engine_step_s']:.1f}x faster"))
+    sc = results.get("scaling")
+    if sc:
+        small, large = scaling.SIZES
+        a, b = sc[f"backward_ns_per_node_{small}"], sc[f"backward_ns_per_node_{large}"]
+        rows.append(("3. backward(), chain of 1e4", f"{a:.0f} ns/node", "", ""))
+        rows.append(("   backward(), chain of 1e6", f"{b:.0f} ns/node", "1e6 vs 1e4", f"{b / a:.2f}x"))
+        rows.append(("   memory, v * w chain", f"{sc['engine_bytes_per_node']:.0f} B/node",
+                     f"micrograd: {sc['micrograd_bytes_per_node']:.0f} B/node",
+                     f"{sc['engine_bytes_per_node'] / sc['micrograd_bytes_per_node']:.2f}x"))
+        rows.append(("   memory, v + w chain", f"{sc['engine_add_bytes_per_node']:.0f} B/node",
+                     f"micrograd: {sc['micrograd_add_bytes_per_node']:.0f} B/node",
+                     f"{sc['engine_add_bytes_per_node'] / sc['micrograd_add_bytes_per_node']:.2f}x"))
+    header = ("workload", "this engine", "compared with", "ratio")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines.append("")
+    for g in results["goals"]:
+        lines.append(f"{'met   ' if g['met'] else 'MISSED'}  {g['goal']}: {g['text']}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats; micrograd checked on 10 steps")
+    parser.add_argument("--only", choices=["xor", "moons", "scaling"], action="append",
+                        help="run only this workload (repeatable)")
+    parser.add_argument("--json", type=Path, default=HERE / "results.json", help="where to write the results")
+    args = parser.parse_args(argv)
+    only = set(args.only or ["xor", "moons", "scaling"])
+    repeats = 3 if args.quick else 5
+    results: dict[str, Any] = {"machine": machine(), "goals": []}
+    print(f"machine: {results['machine']['cpu']}, {results['machine']['cpus']} CPUs,"
+          f" Python {results['machine']['python']}", flush=True)
+    if "xor" in only:
+        print("1. the seed's XOR run ...", flush=True)
+        results["xor"], goals = bench_xor(repeats)
+        results["goals"] += goals
+    if "moons" in only:
+        print("2. micrograd's demo (2-moons) ...", flush=True)
+        results["moons"], goals = bench_moons(
+            repeats=2 if args.quick else 3,
+            micrograd_timed=2 if args.quick else 3,
+            checked=10 if args.quick else moons.STEPS,
+        )
+        results["goals"] += goals
+    if "scaling" in only:
+        print("3. scaling and memory ...", flush=True)
+        results["scaling"], goals = bench_scaling(repeats)
+        results["goals"] += goals
+    print()
+    print(table(results))
+    args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwritten to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,117 @@
+"""Workload 3: how `backward()` scales with the graph's size, and how much memory a node takes.
+
+The graph is a chain built by ``v = v * w`` repeated n times, from a leaf v and one shared leaf w:
+n nodes of op ``*``, each with two edges (to the previous link and to w).  micrograd builds exactly
+the same graph from the same code (one ``Value`` per link, children ``{v, w}``), so the memory
+per node compares like for like.
+
+- time: `backward()` on chains of 1e4 and 1e6 nodes, in nanoseconds per node; the garbage
+  collector stays enabled (a pass allocates no objects it would track, and the topological sort
+  pauses it), and the number of collections during the timed passes is reported;
+- memory: `tracemalloc` bytes per node of the built graph (all it allocates), this engine and
+  micrograd, on this chain and on the ``v = v + w`` chain (whose local gradients, (1, 1), are one
+  shared tuple here); and this engine's peak during `backward()` (the order, the visited set, the
+  path) per node.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+import tracemalloc
+from typing import Any
+
+SIZES = (10_000, 1_000_000)
+MEMORY_NODES = 100_000
+
+
+def engine_chain(n: int) -> Any:
+    """``v * w * w * ... * w`` (n multiplications) on this engine: n ``*`` nodes."""
+    from autograd import Value
+
+    v = Value(1.0, label="v")
+    w = Value(1.0000001, label="w")
+    for _ in range(n):
+        v = v * w
+    return v
+
+
+def micrograd_chain(n: int) -> Any:
+    """The same chain on micrograd: n ``*`` nodes."""
+    from micrograd.engine import Value
+
+    v = Value(1.0)
+    w = Value(1.0000001)
+    for _ in range(n):
+        v = v * w
+    return v
+
+
+def engine_add_chain(n: int) -> Any:
+    """``v + w + w + ... + w`` on this engine: n ``+`` nodes (local gradients (1, 1), shared)."""
+    from autograd import Value
+
+    v = Value(1.0, label="v")
+    w = Value(1.0000001, label="w")
+    for _ in range(n):
+        v = v + w
+    return v
+
+
+def micrograd_add_chain(n: int) -> Any:
+    """The same ``+`` chain on micrograd."""
+    from micrograd.engine import Value
+
+    v = Value(1.0)
+    w = Value(1.0000001)
+    for _ in range(n):
+        v = v + w
+    return v
+
+
+def backward_ns_per_node(n: int, repeats: int) -> tuple[float, int]:
+    """Best `backward()` time on an n-node chain, ns per node; and the collections during the passes."""
+    root = engine_chain(n)
+    best = float("inf")
+    gc.collect()
+    before = sum(s["collections"] for s in gc.get_stats())
+    for _ in range(repeats):
+        start = time.perf_counter()
+        root.backward()
+        best = min(best, time.perf_counter() - start)
+    collections = sum(s["collections"] for s in gc.get_stats()) - before
+    del root
+    gc.collect()
+    return best / n * 1e9, collections
+
+
+def graph_bytes_per_node(build: Any, n: int = MEMORY_NODES) -> float:
+    """Bytes allocated (and still held) per node by building an n-node chain with ``build``."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        root = build(n)
+        held = tracemalloc.get_traced_memory()[0] - base
+    finally:
+        tracemalloc.stop()
+    del root
+    gc.collect()
+    return held / n
+
+
+def backward_bytes_per_node(n: int = MEMORY_NODES) -> tuple[float, float]:
+    """This engine: (bytes per node the gradients add after `backward()`, peak extra during it)."""
+    root = engine_chain(n)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        root.backward()
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    del root
+    gc.collect()
+    return (held - base) / n, (peak - base) / n

@@ -1,0 +1,123 @@
+"""Workload 1: the seed's XOR run, three ways.
+
+1000 epochs x 4 samples = 4000 SGD updates (lr 0.4, BCE, the seed's initial weights; see
+REFERENCE.md), each sample its own update, in the seed's order:
+
+- ``engine``: this engine through `nn` (the seed's model from ``demos/seed.py``, `nn.bce_loss`,
+  `nn.SGD`), a graph built and differentiated per sample;
+- ``torch``: PyTorch eager running the seed's own code (CPU, float32 as in the seed, one thread);
+- ``floor``: the same training written by hand in plain Python floats with the derived formulas
+  (no graph at all): the fastest any scalar Python code can do it.
+
+Each returns the four final predictions, which must agree to 2 decimals.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+EPOCHS = 1000
+LR = 0.4
+XOR = [([1.0, 1.0], 0.0), ([0.0, 1.0], 1.0), ([1.0, 0.0], 1.0), ([0.0, 0.0], 0.0)]
+W1 = [[0.1, -0.1], [-0.1, 0.1]]
+B1 = [0.1, -0.1]
+W2 = [0.1, -0.1]
+B2 = 0.1
+
+
+def engine_run(epochs: int = EPOCHS) -> list[float]:
+    """The seed's run on this engine, written as a user of `nn` writes it (as ``demos/xor.py``)."""
+    import nn
+    from demos.seed import LEARNING_RATE, XOR_DATA, seed_model
+
+    model = seed_model()
+    opt = nn.SGD(model.parameters(), lr=LEARNING_RATE)
+    for _ in range(epochs):
+        for x, y in XOR_DATA:
+            loss = nn.bce_loss(model(x), y)  # type: ignore[arg-type]  (one output: a Value)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    return [model(x).data for x, _ in XOR_DATA]  # type: ignore[union-attr]
+
+
+def floor_run(epochs: int = EPOCHS) -> list[float]:
+    """The seed's run in plain floats, with the article's derivation (corrected, REFERENCE.md).
+
+    With BCE on a sigmoid output, d loss / d (output pre-activation) = o - y; then
+    d/dw2_j = (o - y) h_j, d/db2 = o - y, and for hidden neuron j with delta_j = (o - y) w2_j h_j (1 - h_j):
+    d/dw1_jk = delta_j x_k, d/db1_j = delta_j.
+    """
+    w1 = [row[:] for row in W1]
+    b1 = B1[:]
+    w2 = W2[:]
+    b2 = B2
+
+    def sigmoid(z: float) -> float:
+        if z >= 0.0:
+            return 1.0 / (1.0 + math.exp(-z))
+        e = math.exp(z)
+        return e / (1.0 + e)
+
+    for _ in range(epochs):
+        for (x0, x1), y in XOR:
+            h0 = sigmoid(w1[0][0] * x0 + w1[0][1] * x1 + b1[0])
+            h1 = sigmoid(w1[1][0] * x0 + w1[1][1] * x1 + b1[1])
+            o = sigmoid(w2[0] * h0 + w2[1] * h1 + b2)
+            d = o - y
+            d0 = d * w2[0] * h0 * (1.0 - h0)
+            d1 = d * w2[1] * h1 * (1.0 - h1)
+            w2[0] -= LR * d * h0
+            w2[1] -= LR * d * h1
+            b2 -= LR * d
+            w1[0][0] -= LR * d0 * x0
+            w1[0][1] -= LR * d0 * x1
+            b1[0] -= LR * d0
+            w1[1][0] -= LR * d1 * x0
+            w1[1][1] -= LR * d1 * x1
+            b1[1] -= LR * d1
+    out = []
+    for (x0, x1), _ in XOR:
+        h0 = sigmoid(w1[0][0] * x0 + w1[0][1] * x1 + b1[0])
+        h1 = sigmoid(w1[1][0] * x0 + w1[1][1] * x1 + b1[1])
+        out.append(sigmoid(w2[0] * h0 + w2[1] * h1 + b2))
+    return out
+
+
+def torch_run(epochs: int = EPOCHS) -> list[float]:
+    """The seed's own PyTorch code (its model, data handling, optimizer and loss), without the log."""
+    import torch
+    import torch.nn.functional as F  # noqa: N812 (the seed's spelling)
+    from torch import nn
+
+    xor_data = [[[1, 1], 0], [[0, 1], 1], [[1, 0], 1], [[0, 0], 0]]
+
+    class XORNet(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w1 = nn.Parameter(torch.tensor([[0.1, -0.1], [-0.1, 0.1]]))
+            self.w2 = nn.Parameter(torch.tensor([0.1, -0.1]))
+            self.b1 = nn.Parameter(torch.tensor([0.1, -0.1]))
+            self.b2 = nn.Parameter(torch.tensor(0.1))
+
+        def forward(self, x: Any) -> Any:
+            x = F.linear(x, weight=self.w1, bias=self.b1)
+            x = torch.sigmoid(x)
+            x = F.linear(x, weight=self.w2, bias=self.b2)
+            x = torch.sigmoid(x)
+            return x
+
+    model = XORNet()
+    optimizer = torch.optim.SGD(model.parameters(), lr=LR)
+    for _ in range(1, epochs + 1):
+        for data in xor_data:
+            _input = torch.tensor(data[0]).to(torch.float)
+            target = torch.tensor(data[1]).to(torch.float)
+            output = model(_input)
+            loss = F.binary_cross_entropy(output, target)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    with torch.no_grad():
+        return [float(model(torch.tensor(x))) for x, _ in XOR]
