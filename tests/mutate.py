@@ -240,11 +240,20 @@ def run_tests(copy: Path, tests: list[str]) -> tuple[int, str]:
     """Run the engine tests against the package in ``copy``; (exit code, first failing test)."""
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--no-header", *tests]
     run = subprocess.run(command, cwd=copy, env=_environment(copy), capture_output=True, text=True)
-    failed = [line.split(" - ")[0][7:] for line in run.stdout.splitlines() if line.startswith("FAILED ")]
+    failed = [_node_id(line[7:]) for line in run.stdout.splitlines() if line.startswith("FAILED ")]
     first = failed[0] if failed else ""
     if run.returncode not in (0, 1):  # not a test failure: a usage or collection error
         first = (run.stdout.strip() or run.stderr.strip() or "no output").splitlines()[-1]
     return run.returncode, first
+
+
+def _node_id(summary: str) -> str:
+    """The test id of a ``-ra`` summary line's "<id> - <message>" (a parametrized id may hold " - ")."""
+    head = summary.split(" - ")[0]
+    if "[" in head:
+        end = summary.find("] - ")
+        return summary[: end + 1] if end != -1 else summary
+    return head
 
 
 def make_copy(where: Path) -> Path:
