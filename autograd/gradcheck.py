@@ -7,14 +7,20 @@ For each input x_i (all others fixed), with a step h = eps * max(1, |x_i|):
     left      = (f(x) - f(x - h)) / h
 
 The analytic gradient (from `backward()`) passes when |analytic - numeric| <= atol + rtol * |numeric|.
-When the one-sided slopes disagree by more than that tolerance, and still do with a step ten times
-smaller (for a smooth f the gap, about f''(x) h, shrinks with h), the function has a kink there
-(relu or abs at 0): that is reported as "not differentiable", never as a wrong gradient.
+When the one-sided slopes disagree by more than that tolerance, and by about as much with a step
+ten times smaller (for a smooth f the gap, about f''(x) h, shrinks with h), the function has a
+kink there (relu or abs at 0): that is reported as "not differentiable", never as a wrong gradient.
+
+Rounding: f is computed to about eps_machine |f|, so a difference quotient is off by up to about
+noise = 4 eps_machine |f| / h.  A disagreement within that (f huge next to its change over h, as
+x + 1e8) is reported as "noisy" (cannot check here; use a larger eps), not as a wrong gradient,
+and never mistaken for a kink.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -34,7 +40,8 @@ class InputCheck:
     numeric: float
     left: float
     right: float
-    status: str  # "ok", "mismatch" or "kink"
+    status: str  # "ok", "mismatch", "kink" or "noisy"
+    noise: float = 0.0  # the rounding error the numeric slope may have (see the module doc)
 
     @property
     def abs_error(self) -> float:
@@ -85,6 +92,7 @@ class GradcheckError(AssertionError):
         bad = [c for c in result.checks if c.status != "ok"]
         kinks = [c for c in bad if c.status == "kink"]
         mismatches = [c for c in bad if c.status == "mismatch"]
+        noisy = [c for c in bad if c.status == "noisy"]
         lines = []
         if mismatches:
             names = ", ".join(_name(c) for c in mismatches)
@@ -93,6 +101,11 @@ class GradcheckError(AssertionError):
             lines.append(
                 f"gradcheck: f is not differentiable at input {_name(c)} = {c.value!r}: "
                 f"left slope {c.left:.6g}, right slope {c.right:.6g} (analytic gives {c.analytic:.6g})"
+            )
+        for c in noisy:
+            lines.append(
+                f"gradcheck: cannot check input {_name(c)} = {c.value!r}: rounding in f gives the finite"
+                f" difference an error up to {c.noise:.2g} at this step; try a larger eps"
             )
         lines.append(_table(result))
         super().__init__("\n".join(lines))
@@ -135,19 +148,26 @@ def gradcheck(
     for i, (x, name, leaf) in enumerate(zip(points, labels, leaves, strict=True)):
         h = eps * max(1.0, abs(x))
         left, right = _one_sided_slopes(f, points, labels, i, h, f0)
-        jump = abs(right - left)
+        noise = _noise(f0, left, right, h)
         kink = False
-        if jump > atol + rtol * max(abs(left), abs(right)):
+        if _apart(left, right, atol, rtol, noise):
             # Smooth f: right - left ~ f''(x) h, shrinking with h.  A kink: a jump that stays.
             left10, right10 = _one_sided_slopes(f, points, labels, i, h / 10.0, f0)
-            if abs(right10 - left10) > 0.5 * jump:
+            noise10 = _noise(f0, left10, right10, h / 10.0)
+            jump, jump10 = abs(right - left), abs(right10 - left10)
+            if 0.5 * jump < jump10 < 2.0 * jump:  # a gap from rounding would grow about tenfold
                 kink = True
-            else:  # high curvature, or a kink between x and x +- h: the finer step is the better one
-                left, right = left10, right10
+            elif jump10 < jump:  # high curvature, or a kink between x and x +- h: the finer step is better
+                left, right, noise = left10, right10, noise10
         numeric = (left + right) / 2.0  # = (f(x+h) - f(x-h)) / 2h
         analytic = leaf.grad
-        status = "kink" if kink else "ok" if _close(analytic, numeric, atol, rtol) else "mismatch"
-        checks.append(InputCheck(i, name, x, analytic, numeric, left, right, status))
+        if kink:
+            status = "kink"
+        elif _close(analytic, numeric, atol, rtol):
+            status = "ok"
+        else:
+            status = "noisy" if _close(analytic, numeric, atol + noise, rtol) else "mismatch"
+        checks.append(InputCheck(i, name, x, analytic, numeric, left, right, status, noise))
 
     result = GradcheckResult(tuple(checks), eps, atol, rtol)
     if not result.ok:
@@ -168,6 +188,16 @@ def _one_sided_slopes(
         return _call(f, moved).data
 
     return (f0 - at(-h)) / h, (at(h) - f0) / h
+
+
+def _noise(f0: float, left: float, right: float, h: float) -> float:
+    """How far rounding in f may move a difference quotient with step h: ~4 eps_machine |f| / h."""
+    return 4.0 * sys.float_info.epsilon * (abs(f0) + h * max(abs(left), abs(right))) / h
+
+
+def _apart(left: float, right: float, atol: float, rtol: float, noise: float) -> bool:
+    """The one-sided slopes differ by more than the tolerance and twice the rounding noise."""
+    return abs(right - left) > atol + rtol * max(abs(left), abs(right)) + 2.0 * noise
 
 
 def _close(a: float, b: float, atol: float, rtol: float) -> bool:
@@ -226,4 +256,6 @@ def _table(result: GradcheckResult) -> str:
 def _verdict(c: InputCheck) -> str:
     if c.status == "kink":
         return f"KINK (left {c.left:.6g}, right {c.right:.6g})"
+    if c.status == "noisy":
+        return f"NOISY (rounding up to {c.noise:.2g})"
     return "MISMATCH" if c.status == "mismatch" else "ok"

@@ -202,3 +202,42 @@ def test_tight_tolerance_exposes_a_small_error() -> None:
     assert gradcheck(slightly_wrong_cube, [1.0], rtol=0.05)
     with pytest.raises(GradcheckError):
         gradcheck(slightly_wrong_cube, [1.0], rtol=1e-3)
+
+
+def test_rounding_noise_is_reported_as_noisy_not_as_a_wrong_gradient() -> None:
+    # f = x + 1e8: f(x +- h) carry rounding errors of ~1e-8, so (f(x+h) - f(x-h)) / 2h is off by ~1e-2
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda x: x + 1e8, [0.5])
+    message = str(info.value)
+    assert "cannot check input #0 'x0' = 0.5: rounding in f" in message
+    assert "try a larger eps" in message
+    assert "disagrees" not in message
+    assert info.value.result.checks[0].status == "noisy"
+
+
+def test_a_larger_step_checks_what_rounding_hid() -> None:
+    assert gradcheck(lambda x: x + 1e8, [0.5], eps=1e-2)
+
+
+def test_wrong_gradient_far_above_the_rounding_noise_is_still_a_mismatch() -> None:
+    with pytest.raises(GradcheckError, match="disagrees") as info:
+        gradcheck(lambda x: wrong_sin(x) + 1e8, [0.3])
+    assert info.value.result.checks[0].status == "mismatch"
+
+
+def test_kink_under_rounding_noise_is_still_a_kink() -> None:
+    with pytest.raises(GradcheckError, match="not differentiable at input #0") as info:
+        gradcheck(lambda x: x.relu() + 1e8, [0.0])
+    assert info.value.result.checks[0].status == "kink"
+
+
+def test_nan_gradient_is_a_mismatch_listed_first() -> None:
+    def f(a: Value, b: Value) -> Value:
+        return Value(a.data + b.data, (a, b), (1.0, math.nan), "f")
+
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(f, [1.0, 2.0])
+    rows = [line for line in str(info.value).splitlines() if line.startswith("#")]
+    assert rows[0].startswith("#1 x1")
+    assert "nan" in rows[0]
+    assert rows[0].endswith("MISMATCH")
