@@ -354,26 +354,23 @@ def dot(weights: Sequence[Value], inputs: Sequence[Operand], bias: Operand = 0.0
     if len(weights) != len(inputs):
         raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs; they must match")
     b = bias.data if type(bias) is Value else _number(bias, "dot", None)
-    children: list[Value] = list(weights)
-    local_grads: list[float] = []
-    input_children: list[Value] = []
-    input_grads: list[float] = []
+    children: list[Value] = list(weights)  # then the inputs that are Values, then the bias
+    local_grads: list[float] = []  # d/dw_i = x_i
+    input_grads: list[float] = []  # d/dx_i = w_i, for each input that is a Value
     total = 0.0
     for w, x in zip(weights, inputs, strict=True):
         if type(x) is Value:
             xd = x.data
-            input_children.append(x)
+            children.append(x)
             input_grads.append(w.data)
         else:
-            xd = _number(x, "dot", w)
+            xd = x if type(x) is float else _number(x, "dot", w)
         total += w.data * xd
         local_grads.append(xd)
-    children += input_children
-    local_grads += input_grads
     if type(bias) is Value:
         children.append(bias)
-        local_grads.append(1.0)
-    return _node(total + b, tuple(children), tuple(local_grads), "dot")
+        input_grads.append(1.0)  # d/db = 1
+    return _node(total + b, tuple(children), (*local_grads, *input_grads), "dot")
 
 
 def _lift(x: Operand, op: str) -> Value:
