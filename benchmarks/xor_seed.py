@@ -121,3 +121,31 @@ def torch_run(epochs: int = EPOCHS) -> list[float]:
             optimizer.step()
     with torch.no_grad():
         return [float(model(torch.tensor(x))) for x, _ in XOR]
+
+
+def main() -> None:
+    """``python benchmarks/xor_seed.py torch REPEATS``: time `torch_run` in this fresh process.
+
+    `run.py` measures PyTorch in its own process: importing torch creates some 165,000 Python
+    objects, and every later full garbage collection in that process would scan them all, which
+    would slow the other workloads (by up to 1.6x on this engine's moons step) and not the engine's.
+    Prints ``{"seconds": best, "predictions": [...]}`` or ``{"skipped": reason}`` as JSON.
+    """
+    import json
+    import sys
+
+    from timing import best_of
+
+    repeats = int(sys.argv[2])
+    try:
+        import torch
+    except ImportError:
+        print(json.dumps({"skipped": "PyTorch is not installed (pip install torch==2.13.0)"}))
+        return
+    torch.set_num_threads(1)
+    seconds, predictions = best_of(repeats, torch_run)
+    print(json.dumps({"seconds": seconds, "predictions": predictions, "threads": torch.get_num_threads()}))
+
+
+if __name__ == "__main__":
+    main()
