@@ -108,3 +108,23 @@ def engine_run(model: Any, steps: int, data: tuple[list[list[float]], list[float
         opt.step()
         losses.append(total.data)
     return losses
+
+
+def engine_graph(model: Any, data: tuple[list[list[float]], list[float]]) -> Any:
+    """One step's loss graph on this engine (for its memory)."""
+    import autograd
+    import nn
+
+    xs, ys = data
+    params = model.parameters()
+    return nn.mean_hinge_loss([model(x) for x in xs], ys) + autograd.sum(p * p for p in params) * ALPHA
+
+
+def micrograd_graph(model: Any, data: tuple[list[list[float]], list[float]]) -> Any:
+    """One step's loss graph on micrograd (for its memory)."""
+    from micrograd.engine import Value
+
+    xs, ys = data
+    scores = [model(list(map(Value, row))) for row in xs]
+    margins = [(1 + -yi * si).relu() for yi, si in zip(ys, scores, strict=True)]
+    return sum(margins) * (1.0 / len(margins)) + ALPHA * sum(p * p for p in model.parameters())

@@ -127,6 +127,8 @@ def bench_moons(repeats: int, micrograd_timed: int, checked: int) -> tuple[dict[
     if worst > 1e-9:
         raise AssertionError(f"moons: losses differ from micrograd's by {worst:.3g} (> 1e-9)")
     engine_step_s = engine_s / steps
+    engine_graph_b = scaling.traced_bytes(lambda: moons.engine_graph(moons.engine_model(mg), data))
+    micrograd_graph_b = scaling.traced_bytes(lambda: moons.micrograd_graph(mg, data))
     result = {
         "steps": steps,
         "engine_step_s": engine_step_s,
@@ -134,6 +136,8 @@ def bench_moons(repeats: int, micrograd_timed: int, checked: int) -> tuple[dict[
         "micrograd_steps_timed": micrograd_timed,
         "steps_checked": checked,
         "max_loss_difference": worst,
+        "engine_graph_bytes": engine_graph_b,
+        "micrograd_graph_bytes": micrograd_graph_b,
         "first_loss": engine_losses[0],
         "last_loss": engine_losses[-1],
     }
@@ -146,8 +150,7 @@ def bench_moons(repeats: int, micrograd_timed: int, checked: int) -> tuple[dict[
 def bench_scaling(repeats: int) -> tuple[dict[str, Any], list[Goal]]:
     """Workload 3: backward() ns per node at 1e4 and 1e6 nodes; bytes per node vs micrograd."""
     small, large = scaling.SIZES
-    small_ns, small_gc = scaling.backward_ns_per_node(small, repeats * 3)
-    large_ns, large_gc = scaling.backward_ns_per_node(large, max(2, repeats // 2))
+    (small_ns, large_ns), collections = scaling.backward_ns_per_node((small, large), repeats)
     engine_b = scaling.graph_bytes_per_node(scaling.engine_chain)
     micrograd_b = scaling.graph_bytes_per_node(scaling.micrograd_chain)
     engine_add_b = scaling.graph_bytes_per_node(scaling.engine_add_chain)
@@ -157,7 +160,7 @@ def bench_scaling(repeats: int) -> tuple[dict[str, Any], list[Goal]]:
         "chain": "v = v * w, n times (w one shared leaf)",
         f"backward_ns_per_node_{small}": small_ns,
         f"backward_ns_per_node_{large}": large_ns,
-        "collections_during_backward": small_gc + large_gc,
+        "collections_during_backward": collections,
         "memory_nodes": scaling.MEMORY_NODES,
         "engine_bytes_per_node": engine_b,
         "micrograd_bytes_per_node": micrograd_b,
@@ -208,6 +211,9 @@ def table(results: dict[str, Any]) -> str:
         rows.append(("2. micrograd demo, one step", _ms(mo["engine_step_s"]),
                      f"micrograd 0.1.0: {_ms(mo['micrograd_step_s'])}",
                      f"{mo['micrograd_step_s'] / mo['engine_step_s']:.1f}x faster"))
+        rows.append(("   memory of one step's graph", f"{mo['engine_graph_bytes'] / 2**20:.1f} MiB",
+                     f"micrograd 0.1.0: {mo['micrograd_graph_bytes'] / 2**20:.1f} MiB",
+                     f"{mo['engine_graph_bytes'] / mo['micrograd_graph_bytes']:.2f}x"))
     sc = results.get("scaling")
     if sc:
         small, large = scaling.SIZES

@@ -19,6 +19,7 @@ from __future__ import annotations
 import gc
 import time
 import tracemalloc
+from collections.abc import Callable
 from typing import Any
 
 SIZES = (10_000, 1_000_000)
@@ -69,35 +70,46 @@ def micrograd_add_chain(n: int) -> Any:
     return v
 
 
-def backward_ns_per_node(n: int, repeats: int) -> tuple[float, int]:
-    """Best `backward()` time on an n-node chain, ns per node; and the collections during the passes."""
-    root = engine_chain(n)
-    best = float("inf")
+def backward_ns_per_node(sizes: tuple[int, ...], rounds: int) -> tuple[list[float], int]:
+    """Best `backward()` time on a chain of each size, in ns per node; and the collections during them.
+
+    The sizes take turns, round after round (the small chain ten passes a round, the others one),
+    so that a burst of load on the machine falls on all of them alike.
+    """
+    roots = [engine_chain(n) for n in sizes]
+    best = [float("inf")] * len(sizes)
     gc.collect()
     before = sum(s["collections"] for s in gc.get_stats())
-    for _ in range(repeats):
-        start = time.perf_counter()
-        root.backward()
-        best = min(best, time.perf_counter() - start)
+    for _ in range(rounds):
+        for i, root in enumerate(roots):
+            for _ in range(10 if i == 0 else 1):
+                start = time.perf_counter()
+                root.backward()
+                best[i] = min(best[i], time.perf_counter() - start)
     collections = sum(s["collections"] for s in gc.get_stats()) - before
-    del root
+    del roots
     gc.collect()
-    return best / n * 1e9, collections
+    return [t / n * 1e9 for t, n in zip(best, sizes, strict=True)], collections
 
 
-def graph_bytes_per_node(build: Any, n: int = MEMORY_NODES) -> float:
-    """Bytes allocated (and still held) per node by building an n-node chain with ``build``."""
+def traced_bytes(build: Callable[[], Any]) -> int:
+    """Bytes allocated by ``build()`` and still held by what it returns (`tracemalloc`)."""
     gc.collect()
     tracemalloc.start()
     try:
         base = tracemalloc.get_traced_memory()[0]
-        root = build(n)
+        kept = build()
         held = tracemalloc.get_traced_memory()[0] - base
     finally:
         tracemalloc.stop()
-    del root
+    del kept
     gc.collect()
-    return held / n
+    return held
+
+
+def graph_bytes_per_node(build: Callable[[int], Any], n: int = MEMORY_NODES) -> float:
+    """Bytes allocated (and still held) per node by building an n-node chain with ``build``."""
+    return traced_bytes(lambda: build(n)) / n
 
 
 def backward_bytes_per_node(n: int = MEMORY_NODES) -> tuple[float, float]:
