@@ -86,7 +86,7 @@ def _prepare(root: Value) -> tuple[list[Value], list[tuple[Value, float]]]:
     for node in order:
         node.grad = 0.0
         for child in node.children:
-            if child.grad and not child.children:  # a leaf (seen for the first time: once held, 0)
+            if child.grad and not child.children:  # a leaf with an earlier gradient (held once: then 0)
                 held.append((child, child.grad))
                 child.grad = 0.0
     root.grad = 1.0
