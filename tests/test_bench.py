@@ -1,0 +1,84 @@
+"""The benchmark's workloads compute what they claim (no timing here: `make bench` times them)."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def _load(name: str) -> ModuleType:
+    if str(BENCHMARKS) not in sys.path:
+        sys.path.insert(0, str(BENCHMARKS))  # the modules import each other (`from timing import ...`)
+    spec = importlib.util.spec_from_file_location(f"benchmarks_{name}", BENCHMARKS / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def xor_seed() -> ModuleType:
+    return _load("xor_seed")
+
+
+@pytest.fixture(scope="module")
+def moons() -> ModuleType:
+    return _load("moons")
+
+
+@pytest.fixture(scope="module")
+def scaling() -> ModuleType:
+    return _load("scaling")
+
+
+def test_xor_floor_matches_the_engine_update_for_update(xor_seed: ModuleType) -> None:
+    # the hand-written formulas and the engine's graph are the same float64 computation
+    engine = xor_seed.engine_run(epochs=30)
+    floor = xor_seed.floor_run(epochs=30)
+    assert engine == pytest.approx(floor, rel=1e-12, abs=1e-15)
+
+
+def test_xor_floor_reproduces_the_seed_predictions(xor_seed: ModuleType) -> None:
+    assert [round(p, 4) for p in xor_seed.floor_run()] == [0.0307, 0.9825, 0.9821, 0.0140]
+
+
+def test_moons_are_deterministic_balanced_and_on_two_half_circles(moons: ModuleType) -> None:
+    xs, ys = moons.make_moons()
+    assert (xs, ys) == moons.make_moons()
+    assert len(xs) == 100
+    assert ys.count(1.0) == ys.count(-1.0) == 50
+    assert moons.make_moons(seed=1)[0] != xs
+    for (x, y), label in zip(xs, ys, strict=True):
+        cx, cy = (0.0, 0.0) if label == -1.0 else (1.0, 0.5)  # the circle's centre
+        assert abs(math.hypot(x - cx, y - cy) - 1.0) < 0.5  # radius 1, noise sd 0.1
+        assert (y - cy >= -0.5) if label == -1.0 else (y - cy <= 0.5)  # upper / lower half
+
+
+def test_moons_engine_loss_is_mean_margin_plus_l2(moons: ModuleType) -> None:
+    import nn
+
+    model = nn.MLP(2, [16, 16, 1], activation="relu", output_activation="linear", seed=4)
+    data = moons.make_moons()
+    loss = moons.engine_graph(model, data)
+    scores = [model(x).data for x in data[0]]
+    margins = [max(0.0, 1.0 - y * s) for s, y in zip(scores, data[1], strict=True)]
+    l2 = sum(p.data * p.data for p in model.parameters())
+    assert loss.data == pytest.approx(sum(margins) / len(margins) + 1e-4 * l2, rel=1e-12)
+
+
+def test_scaling_chains_have_one_node_per_link(scaling: ModuleType) -> None:
+    from autograd import topological_order
+
+    for build, op in ((scaling.engine_chain, "*"), (scaling.engine_add_chain, "+")):
+        order = topological_order(build(50))
+        assert len(order) == 50
+        assert {n.op for n in order} == {op}
+        assert all(len(n.children) == 2 for n in order)
