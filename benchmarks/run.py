@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib.metadata
+import importlib.util
 import json
 import os
 import platform
@@ -244,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=HERE / "results.json", help="where to write the results")
     args = parser.parse_args(argv)
     only = set(args.only or ["xor", "moons", "scaling"])
+    if only & {"moons", "scaling"} and importlib.util.find_spec("micrograd") is None:
+        parser.error("workloads 2 and 3 compare with micrograd: run `make bench` (it installs it),"
+                     " or pip install micrograd==0.1.0, or use --only xor")
     repeats = 3 if args.quick else 5
     results: dict[str, Any] = {"machine": machine(), "goals": []}
     print(f"machine: {results['machine']['cpu']}, {results['machine']['cpus']} CPUs,"
