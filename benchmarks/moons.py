@@ -5,7 +5,8 @@ micrograd's ``demo.ipynb``: 100 points of the two-moons set (noise 0.1), labels 
 ``mean(relu(1 - y * score)) + 1e-4 * sum(p * p)``, full-batch SGD with ``lr = 1.0 - 0.9 * k / 100``
 for k = 0..99.  micrograd builds its weights (``random.seed(1337)``); this engine's model gets a copy
 of them, so both runs must give the same loss at every step (to 1e-9: the sums are added in a
-different order, so the last bits differ).
+different order, so the last bits differ).  This engine's side is written with `nn`: ``nn.MLP``,
+``nn.mean_hinge_loss`` (``mean(max(0, 1 - y * score))``) and ``nn.SGD``.
 
 The points are generated here (no scikit-learn) by sklearn's ``make_moons`` formula: 50 points on
 the upper half circle (cos t, sin t) and 50 on (1 - cos t, 0.5 - sin t), t evenly spaced on [0, pi],

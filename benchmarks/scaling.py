@@ -6,8 +6,9 @@ the same graph from the same code (one ``Value`` per link, children ``{v, w}``),
 per node compares like for like.
 
 - time: `backward()` on chains of 1e4 and 1e6 nodes, in nanoseconds per node; the garbage
-  collector stays enabled (a pass allocates no objects it would track, and the topological sort
-  pauses it), and the number of collections during the timed passes is reported;
+  collector stays enabled (the topological sort pauses it, and the rest of a pass allocates
+  floats, which it does not track), and the number of collections during the timed passes is
+  reported;
 - memory: `tracemalloc` bytes per node of the built graph (all it allocates), this engine and
   micrograd, on this chain and on the ``v = v + w`` chain (whose local gradients, (1, 1), are one
   shared tuple here); and this engine's peak during `backward()` (the order, the visited set, the
