@@ -93,11 +93,17 @@ class Value:
             children = tuple(children)
         if type(local_grads) is not tuple:
             local_grads = tuple(local_grads)
-        if len(children) != len(local_grads) or not all(isinstance(c, Value) for c in children):
+        if len(children) != len(local_grads):
             raise ValueError(
-                f"Value(op={op!r}, label={label!r}): needs one local gradient per child, and every"
-                f" child a Value; got {len(children)} children and {len(local_grads)} local gradients"
+                f"Value(op={op!r}, label={label!r}): needs one local gradient per child;"
+                f" got {len(children)} children and {len(local_grads)} local gradients"
             )
+        for child in children:
+            if not isinstance(child, Value):
+                raise TypeError(
+                    f"Value(op={op!r}, label={label!r}): every child must be a Value;"
+                    f" got {child!r} (type {type(child).__name__})"
+                )
         self.data = data
         self.grad = 0.0
         self.children = children
@@ -273,9 +279,8 @@ def _number(other: object, op: str, node: Value | None) -> float:
     if isinstance(other, Real) and not isinstance(other, bool):
         return float(other)
     side = f" with {_describe(node)}" if node is not None else ""
-    raise TypeError(
-        f"{op}: cannot use {other!r} (type {type(other).__name__}){side}; expected a Value, int or float"
-    )
+    expected = "an int or float" if op == "Value" else "a Value, int or float"
+    raise TypeError(f"{op}: cannot use {other!r} (type {type(other).__name__}){side}; expected {expected}")
 
 
 def _power(x: float, c: float, base: Value | float, exponent: Value | float) -> float:

@@ -146,19 +146,26 @@ def test_negative_number_to_a_fractional_value_power_raises_value_error() -> Non
 
 
 def test_custom_node_with_too_few_local_gradients_raises_value_error() -> None:
-    message = "Value(op='sin', label='s'): needs one local gradient per child, and every child a Value;"
+    message = "Value(op='sin', label='s'): needs one local gradient per child; got 1 children and 0"
     with pytest.raises(ValueError, match=re.escape(message)):
         Value(0.0, (Value(1.0),), (), "sin", "s")
 
 
-def test_custom_node_with_a_non_value_child_raises() -> None:
-    with pytest.raises(ValueError, match="every child a Value"):
+def test_custom_node_with_a_non_value_child_raises_type_error() -> None:
+    message = "Value(op='f', label=''): every child must be a Value; got 1.0 (type float)"
+    with pytest.raises(TypeError, match=re.escape(message)):
         Value(0.0, (1.0,), (1.0,), "f")  # type: ignore[arg-type]
 
 
 def test_custom_node_with_a_non_number_local_gradient_raises_type_error() -> None:
     with pytest.raises(TypeError, match=re.escape("sin: cannot use 'a' (type str)")):
         Value(0.0, (Value(1.0),), ("a",), "sin")  # type: ignore[arg-type]
+
+
+def test_value_of_a_non_number_says_a_number_is_expected() -> None:
+    message = "Value: cannot use 'x' (type str); expected an int or float"
+    with pytest.raises(TypeError, match=re.escape(message)):
+        Value("x")  # type: ignore[arg-type]
 
 
 def test_mean_of_nothing_raises_value_error() -> None:
