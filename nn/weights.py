@@ -31,6 +31,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -102,6 +103,8 @@ def load(module: Module, path: str | os.PathLike[str]) -> None:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise ValueError(f"{where}: not UTF-8 text (byte {e.start}); not a weight file") from None
+    if _nesting_depth(text) > MAX_NESTING:
+        raise ValueError(f"{where}: the JSON is nested too deeply to be a weight file")
     try:
         doc = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
     except json.JSONDecodeError as e:
@@ -111,13 +114,30 @@ def load(module: Module, path: str | os.PathLike[str]) -> None:
         ) from None
     except _RefusedError as e:
         raise ValueError(f"{where}: {e}") from None
-    except RecursionError:
-        raise ValueError(f"{where}: the JSON is nested too deeply to be a weight file") from None
     except ValueError as e:  # e.g. an integer literal of more digits than Python converts
         raise ValueError(f"{where}: a number in the file cannot be read: {e}") from None
     values = _check_document(module, doc, where)
     for p, x in zip(module.parameters(), values, strict=True):
         p.data = x
+
+
+MAX_NESTING = 8
+"""The deepest nesting of brackets `load` reads (a weight file has 3): checked before parsing, so
+the answer does not depend on how deep the running Python's JSON parser can go."""
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _nesting_depth(text: str) -> int:
+    """The deepest nesting of ``[ ]`` and ``{ }`` in JSON text, brackets inside strings aside."""
+    depth = deepest = 0
+    for ch in _JSON_STRING.sub('""', text):
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
 
 
 def check_state(module: Module, state: object, where: str) -> list[float]:
