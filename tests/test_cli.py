@@ -43,6 +43,7 @@ def test_prints_value_and_every_derivative_and_writes_the_graph(
     assert "×7.389 → 7.389" in out_file.read_text(encoding="utf-8")
 
 
+@pytest.mark.wasm
 def test_the_graph_drawn_has_the_gradient_on_every_edge(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -51,6 +52,7 @@ def test_the_graph_drawn_has_the_gradient_on_every_edge(
     assert out_file.read_text(encoding="utf-8").count("×3 → 3") == 2
 
 
+@pytest.mark.wasm
 def test_default_output_is_graph_svg_in_the_current_directory(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -106,7 +108,7 @@ def test_a_long_sum_is_computed_without_recursion() -> None:
     [
         ("x.real", "attribute access"),
         ("x[0]", "subscripts"),
-        ("(lambda: 1)()", "calling lambda: 1 (allowed: "),
+        ("(lambda: 1)()", "calling lambda"),  # 3.10 unparses it "lambda : 1"
         ("lambda: x", "lambdas"),
         ("[x for x in y]", "comprehensions"),
         ("sum(x for x in y)", "calling sum"),
@@ -232,6 +234,7 @@ def test_help_is_printed_with_exit_0(capsys: pytest.CaptureFixture[str]) -> None
     assert out.startswith("usage: python -m autograd.draw EXPR")
 
 
+@pytest.mark.wasm
 def test_python_m_autograd_draw_renders_and_prints_derivatives(tmp_path: Path) -> None:
     done = python_m("x*y + exp(x)", "x=2", "y=3", "-o", "graph.svg", "--backend", "wasm", cwd=tmp_path)
     assert (done.returncode, done.stderr) == (0, "")

