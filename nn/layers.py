@@ -198,8 +198,8 @@ class MLP(Module):
         >>> net = MLP(2, [2, 1], weights=[([[0.1, -0.1], [-0.1, 0.1]], [0.1, -0.1]), ([[0.1, -0.1]], [0.1])])
         >>> [name for name, _ in net.named_parameters()][:3]
         ['w1[0][0]', 'w1[0][1]', 'b1[0]']
-        >>> round(net([1.0, 1.0]).data, 4)
-        0.525
+        >>> round(net([1.0, 1.0]).data, 4)  # the article's first output, ô
+        0.5262
     """
 
     def __init__(

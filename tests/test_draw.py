@@ -277,3 +277,12 @@ def test_stepping_mode_with_nothing_traversed_shows_local_derivatives_only() -> 
 def test_current_must_be_in_the_graph() -> None:
     with pytest.raises(ValueError, match="current=Value 'z' is not a node of the graph of Value 'd'"):
         draw(abc(), current=Value(1.0, label="z"))
+
+
+def test_importing_the_cli_module_keeps_autograd_draw_drawing() -> None:
+    import autograd
+    import autograd.draw  # what documentation tools and pytest --doctest-modules do
+
+    graph = autograd.draw(Value(2.0, label="x") * 3)
+    assert callable(autograd.draw)
+    assert "x" in graph.source
