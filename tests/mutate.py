@@ -1,63 +1,97 @@
 """Mutation check (`make mutate`): would the tests notice a wrong derivative?
 
 For every derivative rule in autograd/value.py (each op's rule, the Value-Value and the
-number-operand forms of the binary operators, both local derivatives of the Value-Value ones), the
-local derivative is scaled by 1.1 in the source text of a temporary copy of the package, and the
-engine's test suite runs against that copy (first on PYTHONPATH, so it is the real code path, not a
-monkeypatch).  Every mutant must be killed: the run fails (exit 1) if any survives, and stops at
-once (exit 2) if a rule cannot be found in the source or its mutation changes nothing.
+number-operand forms of the binary operators, both local derivatives of the Value-Value ones, and
+the n-ary nodes `sum`, `mean` and `dot`) and for nn/losses.py's fused loss nodes (`mse_loss`,
+`bce_loss`, `hinge_loss`), the local derivative is scaled by 1.1 in the source text of a temporary
+copy of the package, and the tests of that file (the engine's suite for value.py, the loss tests
+for losses.py) run against that copy (first on PYTHONPATH, so it is the real code path, not a
+monkeypatch).  Every mutant must be killed: the run fails (exit 1) if any survives, and stops
+(exit 2) if a rule cannot be found in the source, or if its mutation does not scale exactly the
+local derivative the rule names on a probe node built by the mutated copy.
 
-A rule is found by its method name and the ``local_grads`` tuple in it: the third argument of a
-node-building call (``_node(data, children, local_grads, op)`` or ``Value(...)``, positional or by
-keyword), or an assignment to ``.local_grads``; the ``children`` tuple next to it tells the
-Value-Value form (two children) from the number-operand form (one).  A local derivative that is the
-literal 0 (relu below 0) cannot change when scaled: it is listed as equivalent and not run.
+A rule is found by its function (a method of class Value, or a module-level function) and the
+local gradients of the node it builds: the third argument of a node-building call
+(``_node(data, children, local_grads, op)`` or ``Value(...)``, positional or by keyword), or an
+assignment to ``.local_grads``.  That argument is a tuple (``(1.0 / y, -q / y)``: one derivative
+per element), a repeated tuple (``(1.0 / n,) * len(children)``: one expression for every child),
+or a tuple of starred lists (``(*local_grads, *input_grads)``: the lists' literal items and their
+``.append(...)`` arguments, in source order, as in `dot`).  The size of the ``children`` tuple next
+to it tells the Value-Value form (two children) from the number-operand form (one); children
+built at run time (an n-ary node) have no fixed size.  A local derivative that is the literal 0
+(relu below 0) cannot change when scaled: it is listed as equivalent and not run.
 
-    .venv/bin/python tests/mutate.py            # all mutants
-    .venv/bin/python tests/mutate.py --list     # the rules found, without running anything
+    .venv/bin/python tests/mutate.py                  # all mutants
+    .venv/bin/python tests/mutate.py --list           # the rules found, without running anything
+    .venv/bin/python tests/mutate.py --rules dot bce  # only the rules whose name has "dot" or "bce"
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import json
+import math
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = Path("autograd") / "value.py"
-# The engine's tests, quickest killers first; -x stops a mutant's run at its first failure.
-TESTS = [
-    "tests/test_ops.py",
-    "tests/test_value.py",
-    "tests/test_backward.py",
-    "tests/test_hard_inputs.py",
-    "tests/test_errors.py",
-    "tests/test_gradcheck.py",
-    "tests/test_regressions.py",
-    "tests/test_properties.py",
-    "tests/test_torch_parity.py",
-]
+ENGINE = Path("autograd") / "value.py"
+LOSSES = Path("nn") / "losses.py"
+SOURCE = ENGINE  # the file of the rules of class Value
+# The tests run against each file's mutants, quickest killers first; -x stops a mutant's run at its
+# first failure.  The engine's whole suite for value.py; the loss tests alone kill every loss mutant.
+TESTS = {
+    ENGINE: [
+        "tests/test_ops.py",
+        "tests/test_value.py",
+        "tests/test_backward.py",
+        "tests/test_hard_inputs.py",
+        "tests/test_errors.py",
+        "tests/test_gradcheck.py",
+        "tests/test_regressions.py",
+        "tests/test_properties.py",
+        "tests/test_torch_parity.py",
+    ],
+    LOSSES: ["tests/test_nn_losses.py"],
+}
 FACTOR = "1.1"
 
 
 @dataclass(frozen=True)
 class Rule:
-    """One derivative rule to mutate: in ``method``, the local-gradient tuple of the node with
-    ``children`` children, its element ``index``; ``probe`` builds such a node (Python source)."""
+    """One derivative rule to mutate: in ``method`` (of class Value, or with ``scope=""`` a
+    module-level function of ``source``), the local gradients of the node with ``children``
+    children (None: an n-ary node, children built at run time), its derivative expression
+    ``index``; ``probe`` builds such a node (Python source, with ``autograd``, ``nn.losses`` and
+    ``Value`` imported), and the mutation must scale its local gradients ``scaled`` (default
+    ``(index,)``) by 1.1 and change no other."""
 
     name: str
     method: str
-    children: int
+    children: int | None
     index: int
     probe: str
+    source: Path = ENGINE
+    scope: str = "Value"
+    scaled: tuple[int, ...] | None = None
 
+    @property
+    def where(self) -> str:
+        return f"Value.{self.method}" if self.scope == "Value" else f"{self.method}()"
+
+    @property
+    def probe_indices(self) -> tuple[int, ...]:
+        return self.scaled if self.scaled is not None else (self.index,)
+
+
+_DOT = "autograd.dot([Value(0.7), Value(-0.4)], [Value(1.3), Value(2.0)], Value(0.5))"
 
 RULES = [
     Rule("x + y  d/dx", "__add__", 2, 0, "Value(0.7) + Value(1.3)"),
@@ -85,18 +119,32 @@ RULES = [
     Rule("sigmoid d/dx", "sigmoid", 1, 0, "Value(0.7).sigmoid()"),
     Rule("relu   d/dx", "relu", 1, 0, "Value(0.7).relu()"),
     Rule("abs    d/dx", "abs", 1, 0, "Value(-0.7).abs()"),
+    # n-ary nodes: one expression gives the derivative for every child of its kind
+    Rule("sum    d/dv_i", "sum", None, 0, "autograd.sum([Value(0.7), 2.0, Value(1.3)])", scope="",
+         scaled=(0, 1)),
+    Rule("mean   d/dv_i", "mean", None, 0, "autograd.mean([Value(0.7), 2.0, Value(1.3)])", scope="",
+         scaled=(0, 1)),
+    Rule("dot    d/dw_i", "dot", None, 0, _DOT, scope="", scaled=(0, 1)),
+    Rule("dot    d/dx_i", "dot", None, 1, _DOT, scope="", scaled=(2, 3)),
+    Rule("dot    d/db", "dot", None, 2, _DOT, scope="", scaled=(4,)),
+    # nn's fused loss nodes, one edge to the prediction (probed inside hinge's margin)
+    Rule("mse    d/dp", "mse_loss", 1, 0, "nn.losses.mse_loss(Value(0.3), 1.0)", LOSSES, ""),
+    Rule("bce    d/dp", "bce_loss", 1, 0, "nn.losses.bce_loss(Value(0.3), 1.0)", LOSSES, ""),
+    Rule("hinge  d/dp", "hinge_loss", 1, 0, "nn.losses.hinge_loss(Value(0.3), 1.0)", LOSSES, ""),
 ]
 
 
 @dataclass(frozen=True)
 class Site:
-    """A local-gradient tuple in the source: the method it is in and its element's byte span."""
+    """The local gradients of one node-building call in the source: the function it is in, the size
+    of its children tuple (None if built at run time), and each derivative expression's span."""
 
     method: str
-    children: int
+    children: int | None
     line: int
-    elements: tuple[tuple[int, int, int, int], ...]  # (line, col, end_line, end_col) per element
+    elements: tuple[tuple[int, int, int, int], ...]  # (line, col, end_line, end_col) per expression
     texts: tuple[str, ...]
+    scope: str = "Value"  # "Value": a method of class Value; "": a module-level function
 
 
 @dataclass
@@ -107,6 +155,11 @@ class Mutant:
     outcome: str = ""
     detail: str = ""
     seconds: float = 0.0
+    path: Path = field(default=ENGINE)
+
+    @property
+    def line(self) -> int:
+        return self.site.elements[self.rule.index][0]
 
 
 class SetupError(Exception):
@@ -117,49 +170,98 @@ class SetupError(Exception):
 
 
 def find_sites(source: bytes) -> list[Site]:
-    """Every local-gradient tuple in class Value's methods, with the size of its children tuple."""
+    """Every node's local gradients in class Value's methods and in the module's functions."""
     tree = ast.parse(source)
     sites: list[Site] = []
-    for cls in tree.body:
-        if not (isinstance(cls, ast.ClassDef) and cls.name == "Value"):
-            continue
-        for method in cls.body:
-            if isinstance(method, ast.FunctionDef):
-                sites += [_site(source, method.name, ch, lg) for ch, lg in _pairs(method)]
+    for top in tree.body:
+        if isinstance(top, ast.ClassDef) and top.name == "Value":
+            for method in top.body:
+                if isinstance(method, ast.FunctionDef):
+                    sites += [_site(source, method.name, "Value", ch, lg) for ch, lg in _pairs(method)]
+        elif isinstance(top, ast.FunctionDef):
+            sites += [_site(source, top.name, "", ch, lg) for ch, lg in _pairs(top)]
     return sites
 
 
-def _pairs(method: ast.FunctionDef) -> list[tuple[ast.Tuple, ast.Tuple]]:
-    """(children, local_grads) tuple pairs in a method, in source order."""
-    pairs: list[tuple[ast.Tuple, ast.Tuple]] = []
-    assigned: dict[str, list[ast.Tuple]] = {"children": [], "local_grads": []}
-    for node in ast.walk(method):
+def _pairs(function: ast.FunctionDef) -> list[tuple[ast.expr, list[ast.expr]]]:
+    """(children, derivative expressions) of each node built in a function, in source order."""
+    pairs: list[tuple[ast.expr, ast.expr]] = []
+    assigned: dict[str, list[ast.expr]] = {"children": [], "local_grads": []}
+    for node in ast.walk(function):
         if isinstance(node, ast.Call):
-            children = node.args[1] if len(node.args) >= 3 else None
+            children = node.args[1] if len(node.args) >= 2 else None
             local_grads = node.args[2] if len(node.args) >= 3 else None
             for kw in node.keywords:
                 if kw.arg == "children":
                     children = kw.value
                 elif kw.arg == "local_grads":
                     local_grads = kw.value
-            if isinstance(children, ast.Tuple) and isinstance(local_grads, ast.Tuple):
+            if children is not None and local_grads is not None:
                 pairs.append((children, local_grads))
-        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Tuple):
+        elif isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Attribute) and target.attr in assigned:
                     assigned[target.attr].append(node.value)
     pairs += zip(assigned["children"], assigned["local_grads"], strict=False)
-    return sorted(pairs, key=lambda p: (p[1].lineno, p[1].col_offset))
+    found = []
+    for children, local_grads in pairs:
+        derivatives = _derivatives(function, local_grads)
+        if derivatives:
+            found.append((children, local_grads, derivatives))
+    found.sort(key=lambda p: (p[1].lineno, p[1].col_offset))
+    return [(children, derivatives) for children, _, derivatives in found]
 
 
-def _site(source: bytes, method: str, children: ast.Tuple, local_grads: ast.Tuple) -> Site:
+def _derivatives(function: ast.FunctionDef, local_grads: ast.expr) -> list[ast.expr] | None:
+    """The expressions giving a node's local derivatives, or None if ``local_grads`` has none of
+    the three shapes: ``(a, b)``, ``(a,) * n`` (either side), ``(*list1, *list2)``."""
+    if isinstance(local_grads, ast.BinOp) and isinstance(local_grads.op, ast.Mult):
+        repeated = [s for s in (local_grads.left, local_grads.right) if isinstance(s, ast.Tuple)]
+        return _derivatives(function, repeated[0]) if len(repeated) == 1 else None
+    if not isinstance(local_grads, ast.Tuple):
+        return None
+    derivatives: list[ast.expr] = []
+    for element in local_grads.elts:
+        if isinstance(element, ast.Starred):
+            if not isinstance(element.value, ast.Name):
+                return None
+            derivatives += _list_items(function, element.value.id)
+        else:
+            derivatives.append(element)
+    return derivatives
+
+
+def _list_items(function: ast.FunctionDef, name: str) -> list[ast.expr]:
+    """The items a function puts in its list ``name``: the literal's, then each ``.append(item)``."""
+    items: list[ast.expr] = []
+    for node in ast.walk(function):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.List):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                items += node.value.elts
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "append"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == name
+            and len(node.args) == 1
+        ):
+            items.append(node.args[0])
+    return sorted(items, key=lambda e: (e.lineno, e.col_offset))
+
+
+def _site(source: bytes, method: str, scope: str, children: ast.expr, derivatives: list[ast.expr]) -> Site:
     spans = []
-    for e in local_grads.elts:
+    for e in derivatives:
         if e.end_lineno is None or e.end_col_offset is None:
-            raise SetupError(f"{SOURCE}: no source position for a local gradient in {method}")
+            raise SetupError(f"no source position for a local gradient in {method}")
         spans.append((e.lineno, e.col_offset, e.end_lineno, e.end_col_offset))
     texts = tuple(_segment(source, s).decode() for s in spans)
-    return Site(method, len(children.elts), local_grads.lineno, tuple(spans), texts)
+    size = None
+    if isinstance(children, ast.Tuple) and not any(isinstance(c, ast.Starred) for c in children.elts):
+        size = len(children.elts)
+    return Site(method, size, spans[0][0], tuple(spans), texts, scope)
 
 
 def _offset(lines: list[bytes], line: int, col: int) -> int:
@@ -178,22 +280,30 @@ def _is_zero(text: str) -> bool:
         return False
 
 
-def mutants(source: bytes) -> tuple[list[Mutant], list[tuple[Rule, Site]]]:
-    """One mutant per rule and matching site; also the equivalent (literal-zero) sites skipped."""
+def _describe_shape(rule: Rule) -> str:
+    size = {None: "n-ary children", 1: "1 child"}.get(rule.children, f"{rule.children} children")
+    return f"no local-gradient tuple with {size} in {rule.where}"
+
+
+def mutants(source: bytes, path: Path = ENGINE) -> tuple[list[Mutant], list[tuple[Rule, Site]]]:
+    """One mutant per rule of ``path`` and matching site; also the equivalent (literal-zero) sites."""
     sites = find_sites(source)
     found: list[Mutant] = []
     equivalent: list[tuple[Rule, Site]] = []
-    for rule in RULES:
-        matching = [s for s in sites if s.method == rule.method and s.children == rule.children]
+    for rule in (r for r in RULES if r.source == path):
+        matching = [
+            s for s in sites if (s.method, s.scope, s.children) == (rule.method, rule.scope, rule.children)
+        ]
         if not matching:
             raise SetupError(
-                f"{SOURCE}: no local-gradient tuple with {rule.children} children in Value.{rule.method}"
-                f" (rule {rule.name!r}); update tests/mutate.py if the engine's shape changed"
+                f"{path}: {_describe_shape(rule)} (rule {rule.name!r});"
+                f" update tests/mutate.py if the code's shape changed"
             )
         for site in matching:
             if rule.index >= len(site.texts):
                 raise SetupError(
-                    f"{SOURCE}:{site.line}: Value.{rule.method} has no local gradient #{rule.index}"
+                    f"{path}:{site.line}: {rule.where} has no local gradient #{rule.index}"
+                    f" (rule {rule.name!r}; found {len(site.texts)}: {', '.join(site.texts)})"
                 )
             if _is_zero(site.texts[rule.index]):
                 equivalent.append((rule, site))
@@ -203,9 +313,22 @@ def mutants(source: bytes) -> tuple[list[Mutant], list[tuple[Rule, Site]]]:
             start, end = _offset(lines, span[0], span[1]), _offset(lines, span[2], span[3])
             mutated = source[:start] + f"{FACTOR} * (".encode() + source[start:end] + b")" + source[end:]
             ast.parse(mutated)  # still Python
-            found.append(Mutant(rule, site, mutated))
+            found.append(Mutant(rule, site, mutated, path=path))
         if not any(m.rule is rule for m in found):
-            raise SetupError(f"{SOURCE}: every local gradient of rule {rule.name!r} is a literal 0")
+            raise SetupError(f"{path}: every local gradient of rule {rule.name!r} is a literal 0")
+    return found, equivalent
+
+
+def all_mutants(root: Path = ROOT) -> tuple[list[Mutant], list[tuple[Rule, Site]]]:
+    """The mutants of every file with rules, in RULES order by file."""
+    found: list[Mutant] = []
+    equivalent: list[tuple[Rule, Site]] = []
+    for path in dict.fromkeys(rule.source for rule in RULES):
+        if not (root / path).is_file():
+            raise SetupError(f"{path}: not found under {root}")
+        more, same = mutants((root / path).read_bytes(), path)
+        found += more
+        equivalent += same
     return found, equivalent
 
 
@@ -220,24 +343,43 @@ def _environment(copy: Path) -> dict[str, str]:
     return env
 
 
-def probe(copy: Path, expression: str) -> str:
+def probe(copy: Path, expression: str) -> list[float]:
     """The local gradients of ``expression``'s node, computed by the package in ``copy``."""
     code = (
-        "import autograd, sys\n"
+        "import json, autograd, nn, nn.losses\n"
         "from autograd import Value\n"
-        f"assert autograd.__file__.startswith({str(copy)!r}), autograd.__file__\n"
-        f"print(repr(({expression}).local_grads))\n"
+        f"for module in (autograd, nn):\n"
+        f"    assert module.__file__.startswith({str(copy)!r}), module.__file__\n"
+        f"print(json.dumps(list(({expression}).local_grads)))\n"
     )
     run = subprocess.run(
         [sys.executable, "-c", code], cwd=copy, env=_environment(copy), capture_output=True, text=True
     )
     if run.returncode != 0:
         raise SetupError(f"probe {expression!r} failed in {copy}:\n{run.stderr}")
-    return run.stdout.strip()
+    grads: list[float] = json.loads(run.stdout)
+    return grads
+
+
+def scaled_as_named(rule: Rule, before: list[float], after: list[float]) -> bool | None:
+    """Did the mutation scale exactly the probe's local gradients the rule names?  True if so,
+    False if it left the probe unchanged (another site of the rule, say), None if it changed
+    something else: the expression found is not the derivative the rule names."""
+    if after == before:
+        return False
+    wanted = rule.probe_indices
+    if len(after) != len(before) or any(i >= len(before) for i in wanted):
+        return None
+    float_factor = float(FACTOR)
+    for i, (b, a) in enumerate(zip(before, after, strict=True)):
+        expected = b * float_factor if i in wanted else b
+        if not (a == expected or math.isclose(a, expected, rel_tol=1e-12)) or (i in wanted and a == b):
+            return None
+    return True
 
 
 def run_tests(copy: Path, tests: list[str]) -> tuple[int, str]:
-    """Run the engine tests against the package in ``copy``; (exit code, first failing test)."""
+    """Run tests against the package in ``copy``; (exit code, first failing test)."""
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--no-header", *tests]
     run = subprocess.run(command, cwd=copy, env=_environment(copy), capture_output=True, text=True)
     failed = [_node_id(line[7:]) for line in run.stdout.splitlines() if line.startswith("FAILED ")]
@@ -257,8 +399,8 @@ def _node_id(summary: str) -> str:
 
 
 def make_copy(where: Path) -> Path:
-    """The package, its tests and the pytest configuration, copied to ``where``."""
-    for package in ("autograd", "nn"):
+    """The packages, the tests and the pytest configuration, copied to ``where``."""
+    for package in ("autograd", "nn", "demos"):
         if (ROOT / package).is_dir():
             shutil.copytree(ROOT / package, where / package, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "tests", where / "tests", ignore=shutil.ignore_patterns("__pycache__"))
@@ -267,14 +409,15 @@ def make_copy(where: Path) -> Path:
 
 
 def table(results: list[Mutant], equivalent: list[tuple[Rule, Site]]) -> str:
-    rows = [("rule", "line", "mutation", "result", "killed by / note", "s")]
+    rows = [("rule", "where", "mutation", "result", "killed by / note", "s")]
     for m in results:
         text = m.site.texts[m.rule.index]
-        rows.append(
-            (m.rule.name, str(m.site.line), f"{FACTOR} * ({text})", m.outcome, m.detail, f"{m.seconds:.1f}")
-        )
+        where = f"{m.path.name}:{m.line}"
+        seconds = f"{m.seconds:.1f}" if m.outcome else ""
+        rows.append((m.rule.name, where, f"{FACTOR} * ({text})", m.outcome, m.detail, seconds))
     for rule, site in equivalent:
-        rows.append((rule.name, str(site.line), site.texts[rule.index], "equivalent", "a literal 0", "-"))
+        where = f"{rule.source.name}:{site.elements[rule.index][0]}"
+        rows.append((rule.name, where, site.texts[rule.index], "equivalent", "a literal 0", "-"))
     widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
 
@@ -282,40 +425,67 @@ def table(results: list[Mutant], equivalent: list[tuple[Rule, Site]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
-    parser.add_argument("--tests", nargs="+", metavar="PATH", help=f"test files to run (default: {TESTS})")
+    parser.add_argument("--tests", nargs="+", metavar="PATH",
+                        help="test files to run against every mutant (default: each file's own, TESTS)")
+    parser.add_argument("--rules", nargs="+", metavar="TEXT",
+                        help="only the rules whose name contains one of these (say: dot bce)")
     args = parser.parse_args(argv)
-    original = (ROOT / SOURCE).read_bytes()
+    started = time.perf_counter()
     try:
-        found, equivalent = mutants(original)
+        found, equivalent = all_mutants()
+        if args.rules:
+            found = [m for m in found if any(t in m.rule.name for t in args.rules)]
+            equivalent = [(r, s) for r, s in equivalent if any(t in r.name for t in args.rules)]
+            if not found:
+                raise SetupError(f"no rule's name contains any of {args.rules}")
         if args.list:
             print(table(found, equivalent))
             return 0
-        tests = args.tests or [t for t in TESTS if (ROOT / t).exists()]
+        paths = list(dict.fromkeys(m.path for m in found))
+        tests = {
+            path: args.tests or [t for t in TESTS[path] if (ROOT / t).exists()] for path in paths
+        }
+        rules = list(dict.fromkeys(m.rule for m in found))
         with tempfile.TemporaryDirectory(prefix="mutate-") as tmp:
             copy = make_copy(Path(tmp))
-            target = copy / SOURCE
-            start = time.perf_counter()
-            code, first = run_tests(copy, tests)
-            if code != 0:
-                raise SetupError(f"the unmutated engine fails its tests ({first}); fix that first")
-            print(f"baseline: {len(tests)} test files pass on the unmutated copy "
-                  f"({time.perf_counter() - start:.1f} s); {len(found)} mutants", flush=True)
-            unchanged = {rule.probe: probe(copy, rule.probe) for rule in RULES}
+            for path in paths:
+                t0 = time.perf_counter()
+                code, first = run_tests(copy, tests[path])
+                if code != 0:
+                    raise SetupError(f"the unmutated package fails {path}'s tests ({first}); fix that first")
+                files = f"{len(tests[path])} test file{'s' if len(tests[path]) != 1 else ''}"
+                print(f"baseline: {path}'s {files} pass on the unmutated copy "
+                      f"({time.perf_counter() - t0:.1f} s)", flush=True)
+            print(f"{len(found)} mutants", flush=True)
+            unchanged = {rule.probe: probe(copy, rule.probe) for rule in rules}
             reached: set[str] = set()
             for m in found:
+                target = copy / m.path
+                original = target.read_bytes()
                 target.write_bytes(m.source)
                 t0 = time.perf_counter()
-                if probe(copy, m.rule.probe) != unchanged[m.rule.probe]:
+                after = probe(copy, m.rule.probe)
+                verdict = scaled_as_named(m.rule, unchanged[m.rule.probe], after)
+                if verdict is None:  # the expression found is not the derivative the rule names
+                    raise SetupError(
+                        f"{m.path}:{m.line}: scaling {m.site.texts[m.rule.index]!r} for rule"
+                        f" {m.rule.name!r} changed the local gradients of {m.rule.probe}"
+                        f" from {unchanged[m.rule.probe]} to {after}; expected #"
+                        f"{', #'.join(map(str, m.rule.probe_indices))} times {FACTOR}, the rest unchanged:"
+                        f" update tests/mutate.py's RULES if the code's shape changed"
+                    )
+                if verdict:
                     reached.add(m.rule.name)
-                code, first = run_tests(copy, tests)
+                code, first = run_tests(copy, tests[m.path])
+                target.write_bytes(original)
                 m.outcome = {0: "SURVIVED", 1: "killed"}.get(code, "error")
                 m.detail = first if code != 0 else "every test passed"
                 m.seconds = time.perf_counter() - t0
-                print(f"  {m.rule.name:<14} line {m.site.line:<4} {m.outcome:<9} {m.detail}", flush=True)
-            target.write_bytes(original)
+                where = f"{m.path.name}:{m.line}"
+                print(f"  {m.rule.name:<14} {where:<13} {m.outcome:<9} {m.detail}", flush=True)
             # the probe builds a node of the rule: if no site's mutation changed it, the rule found
             # in the source is not the code that runs (say, dead code left by a refactoring)
-            unreached = [rule.name for rule in RULES if rule.name not in reached]
+            unreached = [rule.name for rule in rules if rule.name not in reached]
     except SetupError as error:
         print(f"mutate: {error}", file=sys.stderr)
         return 2
@@ -325,7 +495,8 @@ def main(argv: list[str] | None = None) -> int:
     errors = [m for m in found if m.outcome == "error"]
     killed = sum(m.outcome == "killed" for m in found)
     print(f"\n{killed} killed, {len(survivors)} survived, {len(errors)} errors,"
-          f" {len(equivalent)} equivalent (not run), of {len(found) + len(equivalent)} mutants")
+          f" {len(equivalent)} equivalent (not run), of {len(found) + len(equivalent)} mutants"
+          f" ({time.perf_counter() - started:.0f} s)")
     if unreached:
         print(f"mutate: mutating rule(s) {', '.join(unreached)} changed nothing at run time", file=sys.stderr)
         return 2
