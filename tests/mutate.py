@@ -19,7 +19,9 @@ or a tuple of starred lists (``(*local_grads, *input_grads)``: the lists' litera
 ``.append(...)`` arguments, in source order, as in `dot`).  The size of the ``children`` tuple next
 to it tells the Value-Value form (two children) from the number-operand form (one); children
 built at run time (an n-ary node) have no fixed size.  A local derivative that is the literal 0
-(relu below 0) cannot change when scaled: it is listed as equivalent and not run.
+(relu below 0) cannot change when scaled: it is listed as equivalent and not run.  A local
+derivative in either file that no rule names (a new op, say) stops the check too (exit 2), so
+none is left out silently.
 
     .venv/bin/python tests/mutate.py                  # all mutants
     .venv/bin/python tests/mutate.py --list           # the rules found, without running anything
@@ -319,14 +321,34 @@ def mutants(source: bytes, path: Path = ENGINE) -> tuple[list[Mutant], list[tupl
     return found, equivalent
 
 
+def uncovered(source: bytes, path: Path = ENGINE) -> list[str]:
+    """The local derivatives in ``source`` that no rule mutates (nor is a literal 0): a new op, say."""
+    covered = {(r.method, r.scope, r.children, r.index) for r in RULES if r.source == path}
+    missing = []
+    for site in find_sites(source):
+        where = f"Value.{site.method}" if site.scope == "Value" else f"{site.method}()"
+        for index, (span, text) in enumerate(zip(site.elements, site.texts, strict=True)):
+            if (site.method, site.scope, site.children, index) not in covered and not _is_zero(text):
+                missing.append(f"{path}:{span[0]}: {where}'s local gradient #{index}, {text}")
+    return missing
+
+
 def all_mutants(root: Path = ROOT) -> tuple[list[Mutant], list[tuple[Rule, Site]]]:
-    """The mutants of every file with rules, in RULES order by file."""
+    """The mutants of every file with rules, in RULES order by file; every local derivative in those
+    files must have a rule."""
     found: list[Mutant] = []
     equivalent: list[tuple[Rule, Site]] = []
     for path in dict.fromkeys(rule.source for rule in RULES):
         if not (root / path).is_file():
             raise SetupError(f"{path}: not found under {root}")
-        more, same = mutants((root / path).read_bytes(), path)
+        source = (root / path).read_bytes()
+        missing = uncovered(source, path)
+        if missing:
+            raise SetupError(
+                "local derivatives without a rule (add one to RULES in tests/mutate.py):\n  "
+                + "\n  ".join(missing)
+            )
+        more, same = mutants(source, path)
         found += more
         equivalent += same
     return found, equivalent
@@ -453,9 +475,9 @@ def main(argv: list[str] | None = None) -> int:
                 code, first = run_tests(copy, tests[path])
                 if code != 0:
                     raise SetupError(f"the unmutated package fails {path}'s tests ({first}); fix that first")
-                files = f"{len(tests[path])} test file{'s' if len(tests[path]) != 1 else ''}"
-                print(f"baseline: {path}'s {files} pass on the unmutated copy "
-                      f"({time.perf_counter() - t0:.1f} s)", flush=True)
+                files = f"{len(tests[path])} file{'s' if len(tests[path]) != 1 else ''}"
+                print(f"baseline: {path}'s tests pass on the unmutated copy "
+                      f"({files}, {time.perf_counter() - t0:.1f} s)", flush=True)
             print(f"{len(found)} mutants", flush=True)
             unchanged = {rule.probe: probe(copy, rule.probe) for rule in rules}
             reached: set[str] = set()

@@ -144,3 +144,20 @@ def test_a_mutation_must_scale_exactly_the_probes_derivatives_the_rule_names(
     after: list[float], verdict: bool | None
 ) -> None:
     assert mutate.scaled_as_named(DOT_W, [1.3, 2.0, 0.7, -0.4, 1.0], after) is verdict
+
+
+def test_every_local_derivative_in_both_files_has_a_rule() -> None:
+    assert mutate.uncovered(VALUE_PY) == []
+    assert mutate.uncovered(LOSSES_PY, mutate.LOSSES) == []
+
+
+def test_a_new_op_without_a_rule_is_named() -> None:
+    new_op = b"""
+class Value:
+    def sin(self):
+        return _node(math.sin(self.data), (self,), (math.cos(self.data),), "sin")
+"""
+    line = VALUE_PY.count(b"\n") + 4
+    assert mutate.uncovered(VALUE_PY + new_op) == [
+        f"autograd/value.py:{line}: Value.sin's local gradient #0, math.cos(self.data)"
+    ]
