@@ -26,6 +26,8 @@ none is left out silently.
     .venv/bin/python tests/mutate.py                  # all mutants
     .venv/bin/python tests/mutate.py --list           # the rules found, without running anything
     .venv/bin/python tests/mutate.py --rules dot bce  # only the rules whose name has "dot" or "bce"
+    .venv/bin/python tests/mutate.py --rules value.py --tests tests/test_properties.py  # one file's
+                                                      # rules, against other tests than its own
 """
 
 from __future__ import annotations
@@ -450,16 +452,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tests", nargs="+", metavar="PATH",
                         help="test files to run against every mutant (default: each file's own, TESTS)")
     parser.add_argument("--rules", nargs="+", metavar="TEXT",
-                        help="only the rules whose name contains one of these (say: dot bce)")
+                        help="only the rules whose name or file contains one of these (say: dot losses.py)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
         found, equivalent = all_mutants()
         if args.rules:
-            found = [m for m in found if any(t in m.rule.name for t in args.rules)]
-            equivalent = [(r, s) for r, s in equivalent if any(t in r.name for t in args.rules)]
+            def chosen(rule: Rule) -> bool:
+                return any(t in rule.name or t in str(rule.source) for t in args.rules)
+
+            found = [m for m in found if chosen(m.rule)]
+            equivalent = [(r, s) for r, s in equivalent if chosen(r)]
             if not found:
-                raise SetupError(f"no rule's name contains any of {args.rules}")
+                raise SetupError(f"no rule's name or file contains any of {args.rules}")
         if args.list:
             print(table(found, equivalent))
             return 0
