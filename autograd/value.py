@@ -88,7 +88,7 @@ class Value:
         label: str = "",
     ) -> None:
         if type(data) is not float:
-            data = _number(data, "Value", None)
+            data = _number(data, "Value", None, "an int or float")
         if type(children) is not tuple:
             children = tuple(children)
         if type(local_grads) is not tuple:
@@ -108,7 +108,8 @@ class Value:
         self.grad = 0.0
         self.children = children
         self.local_grads = tuple(
-            g if type(g) is float else _number(g, op or "Value", None) for g in local_grads
+            g if type(g) is float else _number(g, op or "Value", None, "an int or float")
+            for g in local_grads
         )
         self.op = op
         self.label = label
@@ -270,7 +271,7 @@ def _describe(v: Value | float) -> str:
     return f"{name} ({fields})"
 
 
-def _number(other: object, op: str, node: Value | None) -> float:
+def _number(other: object, op: str, node: Value | None, expected: str = "a Value, int or float") -> float:
     """Coerce a plain-number operand to float; anything else is a `TypeError` naming its type."""
     if type(other) is float:
         return other
@@ -279,7 +280,6 @@ def _number(other: object, op: str, node: Value | None) -> float:
     if isinstance(other, Real) and not isinstance(other, bool):
         return float(other)
     side = f" with {_describe(node)}" if node is not None else ""
-    expected = "an int or float" if op == "Value" else "a Value, int or float"
     raise TypeError(f"{op}: cannot use {other!r} (type {type(other).__name__}){side}; expected {expected}")
 
 

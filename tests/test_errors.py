@@ -158,8 +158,15 @@ def test_custom_node_with_a_non_value_child_raises_type_error() -> None:
 
 
 def test_custom_node_with_a_non_number_local_gradient_raises_type_error() -> None:
-    with pytest.raises(TypeError, match=re.escape("sin: cannot use 'a' (type str)")):
+    message = "sin: cannot use 'a' (type str); expected an int or float"
+    with pytest.raises(TypeError, match=re.escape(message)):
         Value(0.0, (Value(1.0),), ("a",), "sin")  # type: ignore[arg-type]
+
+
+def test_custom_node_with_a_value_as_local_gradient_says_a_number_is_expected() -> None:
+    message = r"sin: cannot use Value\(.*\) \(type Value\); expected an int or float$"
+    with pytest.raises(TypeError, match=message):
+        Value(0.0, (Value(1.0),), (Value(2.0),), "sin")  # type: ignore[arg-type]
 
 
 def test_value_of_a_non_number_says_a_number_is_expected() -> None:
