@@ -7,7 +7,7 @@ names and the numbers filled in::
 
 and, for a leaf reached along a single path, the whole chain from the root::
 
-    = ∂Cost/∂ô · ∂ô/∂o · ∂o/∂w2[0] = 2.1105 × 0.2493 × 0.5250 = 0.2763
+    = ∂Cost/∂ô · ∂ô/∂o · ∂o/∂w2[0] = 2.1107 × 0.2493 × 0.5250 = 0.2763
 
 Unlabelled intermediate nodes are named by their expression (``log(1 − ô)``) and, in the whole
 chain, folded into the factor of the labelled node above them, so the chain reads like the one
