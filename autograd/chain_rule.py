@@ -104,12 +104,16 @@ class StepExplanation:
     formula: str
     links: tuple[Link, ...]
 
+    @property
+    def title(self) -> str:
+        """The node's name, and its label where that differs (the root: ``Cost = loss``)."""
+        label = self.step.node.label
+        return f"{self.name} = {label}" if label and label != self.name else self.name
+
     def lines(self) -> list[str]:
         """The step as text: a header, one line per edge, the whole chain under each leaf."""
         node = self.step.node
-        title = self.name
-        if node.label and node.label != self.name:  # the root, called "Cost", labelled "loss"
-            title = f"{self.name} = {node.label}"
+        title = self.title
         header = f"{title} = {self.formula} = {number(node.data)}" if self.formula else title
         out = [f"{header}        ∂{self.root}/∂{self.name} = {number(self.step.grad)}"]
         for link in self.links:

@@ -186,11 +186,8 @@ def walk(
 
 
 def _caption(explanation: StepExplanation) -> str:
-    node = explanation.step.node
-    name = explanation.name
-    if node.label and node.label != name:
-        name = f"{name} = {node.label}"
-    return f"{name} passes ∂Cost/∂{explanation.name} = {number(explanation.step.grad)} to its children"
+    grad = number(explanation.step.grad)
+    return f"{explanation.title} passes ∂Cost/∂{explanation.name} = {grad} to its children"
 
 
 def _intro(loss: str, root: Value) -> list[str]:
