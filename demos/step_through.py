@@ -157,11 +157,10 @@ def walk(
     nodes = {n.label: n for n in topological_order(root, leaves=True) if n.label}
     explainer = ChainRule(root, root_name="Cost")
     writer = None if frames is None else FrameWriter(root, frames, params=model.parameters())
-    intro = _intro(loss, root)
-    for line in intro:
+    total = len(topological_order(root))  # one step per node that has children
+    for line in _intro(loss, total):
         write(line)
     explanations: list[StepExplanation] = []
-    total = len(topological_order(root))
     completed = True
     stepper = backward_steps(root)
     for step in stepper:
@@ -190,9 +189,8 @@ def _caption(explanation: StepExplanation) -> str:
     return f"{explanation.title} passes ∂Cost/∂{explanation.name} = {grad} to its children"
 
 
-def _intro(loss: str, root: Value) -> list[str]:
+def _intro(loss: str, steps: int) -> list[str]:
     (x, y) = XOR_DATA[0]
-    steps = len(topological_order(root))
     return [
         f"The seed's 2-2-1 sigmoid network on its first sample, x = {x} -> y = {y};"
         f" Cost = the loss, {LOSS_NAMES[loss]}.",
