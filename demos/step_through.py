@@ -235,7 +235,8 @@ def summary(result: Walk, loss: str) -> list[str]:
 
 
 def _wait_for_enter() -> bool:
-    """Wait for Enter; False when the user types q or stdin ends (then the walk stops pausing)."""
+    """Wait for Enter; False when the user types q (the walk stops), True on Enter or at the end
+    of stdin (the walk then runs on to the end without waiting)."""
     try:
         answer = input("  [Enter: next step, q: quit] ")
     except EOFError:
