@@ -85,7 +85,7 @@ class GradcheckResult:
 
 
 class GradcheckError(AssertionError):
-    """Raised by `gradcheck` on a wrong gradient or a kink; the message is the table."""
+    """Raised by `gradcheck` on a wrong gradient, a kink or a noisy input; the message ends with the table."""
 
     def __init__(self, result: GradcheckResult) -> None:
         self.result = result
