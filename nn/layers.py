@@ -118,7 +118,8 @@ class Layer(Module):
     """``nout`` neurons that all read the same ``nin`` inputs; calling it gives a list of outputs.
 
     ``index`` is the layer's number l in the labels (``w{l}[j][i]``, ``b{l}[j]``); ``node_labels``
-    gives each neuron's (pre-activation, output) labels, by default ``(h{j+1}, ĥ{j+1})``.
+    gives each neuron's (pre-activation, output) labels, by default ``(h{j+1}, ĥ{j+1})``, or
+    ``(h, ĥ)`` for a layer of one neuron.
     ``weights=(rows, biases)`` sets the weights (row j: neuron j's weights); otherwise they are
     drawn from ``rng``, or from ``random.Random(seed)``.
     """
