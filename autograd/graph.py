@@ -36,11 +36,11 @@ from __future__ import annotations
 
 import math
 import os
-import secrets
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from autograd.backprop import topological_order
+from autograd.files import write_atomically
 from autograd.render import BackendUnavailableError, RenderError, render
 from autograd.value import Value
 
@@ -114,8 +114,9 @@ class Graph:
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the picture to `path`, in the format its suffix names (.svg, .png, .pdf, .dot).
 
-        Writes exactly that one file, atomically (a temporary file beside it, renamed over it when
-        complete, so a failure leaves no partial or stray file).  Returns the path.
+        Writes exactly that one file, atomically (`autograd.files.write_atomically`: a temporary
+        file beside it, renamed over it when complete, so a failure leaves no partial or stray
+        file; an existing file keeps its permissions).  Returns the path.
         """
         target = Path(path)
         fmt = SUFFIXES.get(target.suffix.lower())
@@ -125,7 +126,7 @@ class Graph:
                 f"{target.suffix!r}; use one of {', '.join(SUFFIXES)}"
             )
         data = self.source.encode("utf-8") if fmt == "dot" else self.render(fmt)
-        _write_atomically(target, data)
+        write_atomically(target, data)
         return target
 
     def _repr_svg_(self) -> str:
@@ -144,24 +145,6 @@ class Graph:
         if exclude is not None:
             bundle = {k: v for k, v in bundle.items() if k not in set(exclude)}
         return bundle
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    """Write `data` to a fresh hidden file beside `target`, then rename it onto `target`."""
-    while True:
-        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-        try:  # O_EXCL: never clobber an existing file; mode 0o666 minus the umask, like open()
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:
-            continue
-        break
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _count_until(root: Value, limit: int) -> int:

@@ -27,14 +27,14 @@ The file (UTF-8 JSON, one parameter a line, in `parameters()` order)::
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+from autograd.files import write_atomically
 
 if TYPE_CHECKING:
     from nn.module import Module
@@ -79,7 +79,7 @@ def save(module: Module, path: str | os.PathLike[str]) -> None:
         "}",
         "",
     ]
-    _write_atomically(os.fspath(path), "\n".join(lines).encode("utf-8"))
+    write_atomically(path, "\n".join(lines).encode("utf-8"))
 
 
 def load(module: Module, path: str | os.PathLike[str]) -> None:
@@ -223,56 +223,3 @@ def _check_document(module: Module, doc: object, where: str) -> list[float]:
             f" not this model's {json.dumps(architecture, ensure_ascii=False)}"
         )
     return check_state(module, doc["parameters"], where)
-
-
-# ---- writing ------------------------------------------------------------------------------------
-
-
-def _write_atomically(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that a crash leaves either the old file or the new one.
-
-    Temporary file in the same directory (so ``os.replace`` is a rename on one file system),
-    write everything, fsync, then replace; on any failure the temporary file is removed.  The
-    new file keeps the old one's permissions, or gets the usual ones (0666 less the umask).
-    """
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        try:
-            os.fchmod(fd, _mode_for(path))
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _fsync_directory(directory)
-
-
-def _mode_for(path: str) -> int:
-    try:
-        return os.stat(path).st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def _fsync_directory(directory: str) -> None:
-    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -1,0 +1,64 @@
+"""Writing a file atomically: a crash or a failed write leaves the old file (or none), never a part.
+
+Used by `Graph.save` (pictures) and by `nn`'s weight files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+__all__ = ["write_atomically"]
+
+
+def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a crash leaves either the old file or the new one.
+
+    Temporary file in the same directory (so ``os.replace`` is a rename on one file system),
+    write everything, fsync, then replace; on any failure the temporary file is removed.  The
+    new file keeps the old one's permissions, or gets the usual ones (0666 less the umask).
+    """
+    import tempfile  # here, not at the top: it would add a sixth to the time `import autograd` takes
+
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    try:
+        try:
+            os.fchmod(fd, _mode_for(path))
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    _fsync_directory(directory)
+
+
+def _mode_for(path: str) -> int:
+    try:
+        return os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _fsync_directory(directory: str) -> None:
+    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
