@@ -58,15 +58,7 @@ def micrograd_model() -> Any:
 
 def micrograd_step(model: Any, k: int, data: tuple[list[list[float]], list[float]]) -> float:
     """Step k of the demo's training loop on micrograd (its ``loss()`` without the accuracy); the loss."""
-    from micrograd.engine import Value
-
-    xs, ys = data
-    inputs = [list(map(Value, row)) for row in xs]
-    scores = list(map(model, inputs))
-    margins = [(1 + -yi * si).relu() for yi, si in zip(ys, scores, strict=True)]
-    data_loss = sum(margins) * (1.0 / len(margins))
-    reg_loss = ALPHA * sum(p * p for p in model.parameters())
-    total = data_loss + reg_loss
+    total = micrograd_graph(model, data)
     model.zero_grad()
     total.backward()
     lr = 1.0 - 0.9 * k / 100
@@ -93,16 +85,12 @@ def engine_model(micrograd_mlp: Any) -> Any:
 
 def engine_run(model: Any, steps: int, data: tuple[list[list[float]], list[float]]) -> list[float]:
     """The same training written with `nn`: ``mean_hinge_loss`` is ``mean(relu(1 - y * score))``."""
-    import autograd
     import nn
 
-    xs, ys = data
-    params = model.parameters()
-    opt = nn.SGD(params, lr=1.0)
+    opt = nn.SGD(model.parameters(), lr=1.0)
     losses = []
     for k in range(steps):
-        scores = [model(x) for x in xs]
-        total = nn.mean_hinge_loss(scores, ys) + autograd.sum(p * p for p in params) * ALPHA
+        total = engine_graph(model, data)
         opt.zero_grad()
         total.backward()
         opt.lr = 1.0 - 0.9 * k / 100
@@ -112,7 +100,7 @@ def engine_run(model: Any, steps: int, data: tuple[list[list[float]], list[float
 
 
 def engine_graph(model: Any, data: tuple[list[list[float]], list[float]]) -> Any:
-    """One step's loss graph on this engine (for its memory)."""
+    """One step's loss graph on this engine (what `engine_run` differentiates; also for its memory)."""
     import autograd
     import nn
 
@@ -122,10 +110,13 @@ def engine_graph(model: Any, data: tuple[list[list[float]], list[float]]) -> Any
 
 
 def micrograd_graph(model: Any, data: tuple[list[list[float]], list[float]]) -> Any:
-    """One step's loss graph on micrograd (for its memory)."""
+    """One step's loss graph on micrograd, written as the demo's ``loss()`` (also for its memory)."""
     from micrograd.engine import Value
 
     xs, ys = data
-    scores = [model(list(map(Value, row))) for row in xs]
+    inputs = [list(map(Value, row)) for row in xs]
+    scores = list(map(model, inputs))
     margins = [(1 + -yi * si).relu() for yi, si in zip(ys, scores, strict=True)]
-    return sum(margins) * (1.0 / len(margins)) + ALPHA * sum(p * p for p in model.parameters())
+    data_loss = sum(margins) * (1.0 / len(margins))
+    reg_loss = ALPHA * sum(p * p for p in model.parameters())
+    return data_loss + reg_loss
