@@ -18,6 +18,7 @@ per node compares like for like.
 from __future__ import annotations
 
 import gc
+import operator
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -27,48 +28,41 @@ SIZES = (10_000, 1_000_000)
 MEMORY_NODES = 100_000
 
 
+def _chain(value: Callable[[float], Any], n: int, link: Callable[[Any, Any], Any]) -> Any:
+    """``v = link(v, w)`` n times, from a leaf v and one shared leaf w: n nodes, two edges each."""
+    v = value(1.0)
+    w = value(1.0000001)
+    for _ in range(n):
+        v = link(v, w)
+    return v
+
+
 def engine_chain(n: int) -> Any:
     """``v * w * w * ... * w`` (n multiplications) on this engine: n ``*`` nodes."""
     from autograd import Value
 
-    v = Value(1.0, label="v")
-    w = Value(1.0000001, label="w")
-    for _ in range(n):
-        v = v * w
-    return v
+    return _chain(Value, n, operator.mul)
 
 
 def micrograd_chain(n: int) -> Any:
     """The same chain on micrograd: n ``*`` nodes."""
     from micrograd.engine import Value
 
-    v = Value(1.0)
-    w = Value(1.0000001)
-    for _ in range(n):
-        v = v * w
-    return v
+    return _chain(Value, n, operator.mul)
 
 
 def engine_add_chain(n: int) -> Any:
     """``v + w + w + ... + w`` on this engine: n ``+`` nodes (local gradients (1, 1), shared)."""
     from autograd import Value
 
-    v = Value(1.0, label="v")
-    w = Value(1.0000001, label="w")
-    for _ in range(n):
-        v = v + w
-    return v
+    return _chain(Value, n, operator.add)
 
 
 def micrograd_add_chain(n: int) -> Any:
     """The same ``+`` chain on micrograd."""
     from micrograd.engine import Value
 
-    v = Value(1.0)
-    w = Value(1.0000001)
-    for _ in range(n):
-        v = v + w
-    return v
+    return _chain(Value, n, operator.add)
 
 
 def backward_ns_per_node(sizes: tuple[int, ...], rounds: int) -> tuple[list[float], int]:
