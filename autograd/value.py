@@ -108,8 +108,7 @@ class Value:
         self.grad = 0.0
         self.children = children
         self.local_grads = tuple(
-            g if type(g) is float else _number(g, op or "Value", None, "an int or float")
-            for g in local_grads
+            g if type(g) is float else _number(g, op or "Value", None, "an int or float") for g in local_grads
         )
         self.op = op
         self.label = label
