@@ -362,15 +362,22 @@ def dot(weights: Sequence[Value], inputs: Sequence[Operand], bias: Operand = 0.0
     local_grads: list[float] = []  # d/dw_i = x_i
     input_grads: list[float] = []  # d/dx_i = w_i, for each input that is a Value
     total = 0.0
-    for w, x in zip(weights, inputs):  # noqa: B905 (lengths checked above; strict= costs ~150 ns)
-        if type(x) is Value:
-            xd = x.data
-            children.append(x)
-            input_grads.append(w.data)
-        else:
-            xd = x if type(x) is float else _number(x, "dot", w)
-        total += w.data * xd
-        local_grads.append(xd)
+    try:
+        for w, x in zip(weights, inputs):  # noqa: B905 (lengths checked above; strict= costs ~150 ns)
+            if type(x) is Value:
+                xd = x.data
+                children.append(x)
+                input_grads.append(w.data)
+            else:
+                xd = x if type(x) is float else _number(x, "dot", w)
+            total += w.data * xd
+            local_grads.append(xd)
+    except AttributeError:  # a weight without .data (the check costs nothing until it fails)
+        bad = next((k, w) for k, w in enumerate(weights) if not isinstance(w, Value))
+        raise TypeError(
+            f"dot: weight #{bad[0]} is {bad[1]!r} (type {type(bad[1]).__name__}); weights must be"
+            " Values (the parameters being learned)"
+        ) from None
     if type(bias) is Value:
         children.append(bias)
         input_grads.append(1.0)  # d/db = 1

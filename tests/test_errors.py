@@ -180,6 +180,12 @@ def test_mean_of_nothing_raises_value_error() -> None:
         autograd.mean([])
 
 
+def test_dot_with_a_number_for_a_weight_raises_type_error() -> None:
+    message = "dot: weight #1 is 0.5 (type float); weights must be Values"
+    with pytest.raises(TypeError, match=re.escape(message)):
+        autograd.dot([Value(1.0), 0.5], [3.0, 4.0])  # type: ignore[list-item]
+
+
 def test_dot_with_mismatched_lengths_raises_value_error() -> None:
     with pytest.raises(ValueError, match="dot: 2 weights but 1 inputs; they must match"):
         autograd.dot([Value(1.0), Value(2.0)], [3.0])
