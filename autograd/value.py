@@ -91,8 +91,9 @@ class Value:
             data = _number(data, "Value", None, "an int or float")
         if type(children) is not tuple:
             children = tuple(children)
-        if type(local_grads) is not tuple:
-            local_grads = tuple(local_grads)
+        local_grads = tuple(
+            g if type(g) is float else _number(g, op or "Value", None, "an int or float") for g in local_grads
+        )
         if len(children) != len(local_grads):
             raise ValueError(
                 f"Value(op={op!r}, label={label!r}): needs one local gradient per child;"
@@ -107,9 +108,7 @@ class Value:
         self.data = data
         self.grad = 0.0
         self.children = children
-        self.local_grads = tuple(
-            g if type(g) is float else _number(g, op or "Value", None, "an int or float") for g in local_grads
-        )
+        self.local_grads = local_grads
         self.op = op
         self.label = label
 
@@ -328,16 +327,8 @@ def _exponent_slope(x: float, y: float, out: float) -> float:
 
 def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:  # noqa: A001 (mirrors torch.sum)
     """One node for ``start + v_1 + ... + v_n``: d/dv_i = 1.  Numbers fold into the data."""
-    total = _number(start, "sum", None) if type(start) is not Value else 0.0
-    children: list[Value] = [start] if type(start) is Value else []
-    for v in values:
-        if type(v) is Value:
-            children.append(v)
-        else:
-            total += _number(v, "sum", None)
-    for v in children:
-        total += v.data
-    return _node(total, tuple(children), (1.0,) * len(children), "sum")
+    total, children = _terms([start, *values], "sum")
+    return _node(total, children, (1.0,) * len(children), "sum")
 
 
 def mean(values: Sequence[Operand]) -> Value:
@@ -345,8 +336,22 @@ def mean(values: Sequence[Operand]) -> Value:
     n = len(values)
     if n == 0:
         raise ValueError("mean: needs at least one value; got an empty sequence")
-    s = sum(values)
-    return _node(s.data / n, s.children, (1.0 / n,) * len(s.children), "mean")
+    total, children = _terms(values, "mean")
+    return _node(total / n, children, (1.0 / n,) * len(children), "mean")
+
+
+def _terms(values: Iterable[Operand], op: str) -> tuple[float, tuple[Value, ...]]:
+    """The sum of ``values`` (its numbers first, then its Values, in order) and its Values."""
+    total = 0.0
+    children: list[Value] = []
+    for v in values:
+        if type(v) is Value:
+            children.append(v)
+        else:
+            total += _number(v, op, None)
+    for v in children:
+        total += v.data
+    return total, tuple(children)
 
 
 def dot(weights: Sequence[Value], inputs: Sequence[Operand], bias: Operand = 0.0) -> Value:
