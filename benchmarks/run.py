@@ -45,7 +45,7 @@ def machine() -> dict[str, Any]:
         cpu = names[0] if names else cpu
     except OSError:
         pass
-    versions = {}
+    versions: dict[str, str | None] = {}
     for dist in ("torch", "micrograd"):
         try:
             versions[dist] = importlib.metadata.version(dist)
@@ -64,19 +64,28 @@ def machine() -> dict[str, Any]:
 def bench_xor(repeats: int) -> tuple[dict[str, Any], list[Goal]]:
     """Workload 1: the seed's XOR run, this engine vs PyTorch vs the hand-written floor."""
     # interleaved, so that a burst of load on the machine hits both alike
-    (engine_s, engine_out), (floor_s, floor_out) = best_of_each(
-        repeats, xor_seed.engine_run, xor_seed.floor_run
+    (engine_s, engine_out), (floor_s, floor_out), (graph_s, graph_out), (bare_s, bare_out) = best_of_each(
+        repeats,
+        xor_seed.engine_run,
+        xor_seed.floor_run,
+        xor_seed.graph_minimum_run,
+        lambda: xor_seed.graph_minimum_run(ordered=False),
     )
     result: dict[str, Any] = {
         "updates": xor_seed.EPOCHS * len(xor_seed.XOR),
         "engine_s": engine_s,
         "floor_s": floor_s,
+        "graph_minimum_s": graph_s,
+        "graph_minimum_unordered_s": bare_s,
         "engine_predictions": engine_out,
         "floor_predictions": floor_out,
     }
     _agree(engine_out, floor_out, 5e-3, "xor: this engine and the hand-written floor")
+    _agree(graph_out, floor_out, 5e-3, "xor: the hand-made graph (backward()) and the floor")
+    _agree(bare_out, floor_out, 5e-3, "xor: the hand-made graph (hard-coded order) and the floor")
     goals = [_goal("XOR: engine / hand-written floor", engine_s / floor_s, "<=", 6.0,
-                   f"{engine_s / floor_s:.1f}x the floor's time (goal <= 6x)")]
+                   f"{engine_s / floor_s:.1f}x the floor's time (goal <= 6x); the same graph made by"
+                   f" hand: {graph_s / floor_s:.1f}x with backward(), {bare_s / floor_s:.1f}x unordered")]
     # PyTorch in a process of its own (see `xor_seed.main`)
     done = subprocess.run(
         [sys.executable, str(HERE / "xor_seed.py"), "torch", str(max(2, repeats // 2))],
@@ -208,6 +217,10 @@ def table(results: dict[str, Any]) -> str:
             rows.append((f"1. seed XOR run, {n} updates", _ms(xor["engine_s"]), xor["torch"], ""))
         rows.append(("", "", f"hand-written floats: {_ms(xor['floor_s'])}",
                      f"{xor['engine_s'] / xor['floor_s']:.1f}x slower"))
+        by_hand = (("backward()", "graph_minimum_s"), ("hard-coded order", "graph_minimum_unordered_s"))
+        for what, key in by_hand:
+            rows.append((f"   same graph by hand, {what}", _ms(xor[key]), "hand-written floats",
+                         f"{xor[key] / xor['floor_s']:.1f}x slower"))
     mo = results.get("moons")
     if mo:
         rows.append(("2. micrograd demo, one step", _ms(mo["engine_step_s"]),

@@ -7,7 +7,10 @@ REFERENCE.md), each sample its own update, in the seed's order:
   `nn.SGD`), a graph built and differentiated per sample;
 - ``torch``: PyTorch eager running the seed's own code (CPU, float32 as in the seed, one thread);
 - ``floor``: the same training written by hand in plain Python floats with the derived formulas
-  (no graph at all): the fastest any scalar Python code can do it.
+  (no graph at all): the fastest any scalar Python code can do it;
+- ``graph_minimum``: what the graph itself costs, whatever the code around it: the same 7 nodes
+  and 15 edges per update made by straight-line code (no `nn`, no checks), differentiated by
+  `backward()`, or with ``ordered=False`` by one loop over a hard-coded order (no ordering at all).
 
 Each returns the four final predictions, which must agree to 2 decimals.
 """
@@ -16,6 +19,8 @@ from __future__ import annotations
 
 import math
 from typing import Any
+
+from autograd.value import Value, _node  # _node: the constructor every operation of the engine calls
 
 EPOCHS = 1000
 LR = 0.4
@@ -35,7 +40,7 @@ def engine_run(epochs: int = EPOCHS) -> list[float]:
     opt = nn.SGD(model.parameters(), lr=LEARNING_RATE)
     for _ in range(epochs):
         for x, y in XOR_DATA:
-            loss = nn.bce_loss(model(x), y)  # type: ignore[arg-type]  (one output: a Value)
+            loss = nn.bce_loss(model(x), y)  # type: ignore[arg-type]  # one output: a Value
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -85,6 +90,72 @@ def floor_run(epochs: int = EPOCHS) -> list[float]:
     return out
 
 
+def _sigmoid(z: Value) -> Value:
+    s = 1.0 / (1.0 + math.exp(-z.data))
+    return _node(s, (z,), (s * (1.0 - s),), "sigmoid")
+
+
+def _hidden_dot(w: list[Value], b: Value, x0: float, x1: float) -> Value:
+    return _node(w[0].data * x0 + w[1].data * x1 + b.data, (w[0], w[1], b), (x0, x1, 1.0), "dot")
+
+
+def _output_dot(w: list[Value], b: Value, h0: Value, h1: Value) -> Value:
+    d0, d1 = h0.data, h1.data
+    return _node(w[0].data * d0 + w[1].data * d1 + b.data, (w[0], w[1], h0, h1, b),
+                 (d0, d1, w[0].data, w[1].data, 1.0), "dot")
+
+
+def graph_by_hand(
+    w1: list[list[Value]], b1: list[Value], w2: list[Value], b2: Value, x: tuple[float, float], y: float
+) -> tuple[Value, ...]:
+    """One update's graph as the engine makes it, by straight-line code; its nodes, loss first.
+
+    The nodes the engine makes (a ``dot`` and a ``sigmoid`` node per neuron, one ``bce``), each
+    straight from the constructor the engine's operations use, with the local derivatives written
+    out (BCE's is (p - y) / (p (1 - p))).  Returned in an order in which backpropagation may visit
+    them (every node before its children), hard-coded.
+    """
+    z0 = _hidden_dot(w1[0], b1[0], x[0], x[1])
+    h0 = _sigmoid(z0)
+    z1 = _hidden_dot(w1[1], b1[1], x[0], x[1])
+    h1 = _sigmoid(z1)
+    z2 = _output_dot(w2, b2, h0, h1)
+    o = _sigmoid(z2)
+    p = o.data
+    loss = _node(-math.log(p) if y == 1.0 else -math.log(1.0 - p), (o,), ((p - y) / (p * (1.0 - p)),), "bce")
+    return loss, o, z2, h1, z1, h0, z0
+
+
+def graph_minimum_run(epochs: int = EPOCHS, *, ordered: bool = True) -> list[float]:
+    """The seed's run on graphs made by `graph_by_hand`: a lower bound for code built on the engine.
+
+    ``ordered``: the gradients come from the engine's `backward()` (topological order, reset of the
+    intermediate nodes, propagation); otherwise from one loop over the nodes in `graph_by_hand`'s
+    order: then nothing is left but making 7 nodes and passing gradients along their 15 edges.
+    """
+    w1 = [[Value(w) for w in row] for row in W1]
+    b1 = [Value(b) for b in B1]
+    w2 = [Value(w) for w in W2]
+    b2 = Value(B2)
+    params = [w1[0][0], w1[0][1], b1[0], w1[1][0], w1[1][1], b1[1], w2[0], w2[1], b2]
+    for _ in range(epochs):
+        for (x0, x1), y in XOR:
+            nodes = graph_by_hand(w1, b1, w2, b2, (x0, x1), y)
+            for w in params:
+                w.grad = 0.0
+            if ordered:
+                nodes[0].backward()
+            else:
+                nodes[0].grad = 1.0
+                for node in nodes:
+                    grad = node.grad
+                    for child, local_grad in zip(node.children, node.local_grads):  # noqa: B905
+                        child.grad += local_grad * grad
+            for w in params:
+                w.data -= LR * w.grad
+    return [graph_by_hand(w1, b1, w2, b2, (x0, x1), y)[1].data for (x0, x1), y in XOR]
+
+
 def torch_run(epochs: int = EPOCHS) -> list[float]:
     """The seed's own PyTorch code (its model, data handling, optimizer and loss), without the log."""
     import torch
@@ -117,7 +188,7 @@ def torch_run(epochs: int = EPOCHS) -> list[float]:
             output = model(_input)
             loss = F.binary_cross_entropy(output, target)
             optimizer.zero_grad()
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]
             optimizer.step()
     with torch.no_grad():
         return [float(model(torch.tensor(x))) for x, _ in XOR]

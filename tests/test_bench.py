@@ -46,6 +46,34 @@ def test_xor_floor_matches_the_engine_update_for_update(xor_seed: ModuleType) ->
     assert engine == pytest.approx(floor, rel=1e-12, abs=1e-15)
 
 
+def test_xor_graph_by_hand_is_the_engine_graph(xor_seed: ModuleType) -> None:
+    # the "same graph by hand" rows time the graph `nn` makes, not a smaller one
+    import nn
+    from autograd import Value, topological_order
+    from demos.seed import seed_model
+
+    model = seed_model()
+    w1 = [[Value(w) for w in row] for row in xor_seed.W1]
+    b1 = [Value(b) for b in xor_seed.B1]
+    w2 = [Value(w) for w in xor_seed.W2]
+    b2 = Value(xor_seed.B2)
+    for (x0, x1), y in xor_seed.XOR:
+        engine = topological_order(nn.bce_loss(model([x0, x1]), y))  # type: ignore[arg-type]
+        by_hand = xor_seed.graph_by_hand(w1, b1, w2, b2, (x0, x1), y)
+        assert [n.op for n in by_hand] == [n.op for n in engine]
+        assert [len(n.children) for n in by_hand] == [len(n.children) for n in engine]
+        assert [n.data for n in by_hand] == pytest.approx([n.data for n in engine], rel=1e-15)
+        for a, b in zip(by_hand, engine, strict=True):
+            assert a.local_grads == pytest.approx(b.local_grads, rel=1e-12)
+
+
+def test_xor_graph_by_hand_computes_the_engine_run(xor_seed: ModuleType) -> None:
+    engine = xor_seed.engine_run(epochs=30)
+    for ordered in (True, False):
+        by_hand = xor_seed.graph_minimum_run(epochs=30, ordered=ordered)
+        assert by_hand == pytest.approx(engine, rel=1e-12, abs=1e-15)
+
+
 def test_xor_floor_reproduces_the_seed_predictions(xor_seed: ModuleType) -> None:
     assert [round(p, 4) for p in xor_seed.floor_run()] == [0.0307, 0.9825, 0.9821, 0.0140]
 
