@@ -92,11 +92,16 @@ def test_moons_are_deterministic_balanced_and_on_two_half_circles(moons: ModuleT
 
 def test_moons_engine_loss_is_mean_margin_plus_l2(moons: ModuleType) -> None:
     import nn
+    from autograd import Value
 
     model = nn.MLP(2, [16, 16, 1], activation="relu", output_activation="linear", seed=4)
     data = moons.make_moons()
     loss = moons.engine_graph(model, data)
-    scores = [model(x).data for x in data[0]]
+    scores: list[float] = []
+    for x in data[0]:
+        out = model(x)
+        assert isinstance(out, Value)  # one output
+        scores.append(out.data)
     margins = [max(0.0, 1.0 - y * s) for s, y in zip(scores, data[1], strict=True)]
     l2 = sum(p.data * p.data for p in model.parameters())
     assert loss.data == pytest.approx(sum(margins) / len(margins) + 1e-4 * l2, rel=1e-12)

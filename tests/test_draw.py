@@ -25,7 +25,7 @@ def abc() -> Value:
 
 
 def edges(source: str) -> list[tuple[str, str, str, str | None, str]]:
-    return [m.groups() for m in EDGE.finditer(source)]
+    return [(m[1], m[2], m[3], m[4], m[5]) for m in EDGE.finditer(source)]
 
 
 def test_dot_text_of_a_small_graph_is_exactly_the_golden_text() -> None:
@@ -151,7 +151,12 @@ def test_parameters_inputs_and_operations_have_different_fills() -> None:
     y.backward()
     default = draw(y).source
     with_params = draw(y, params=[w]).source
-    fill = lambda source, label: re.search(rf'label="{label}\|[^"]*", fillcolor="(#\w+)"', source)[1]  # noqa: E731
+
+    def fill(source: str, label: str) -> str:
+        m = re.search(rf'label="{label}\|[^"]*", fillcolor="(#\w+)"', source)
+        assert m is not None, label
+        return m[1]
+
     assert fill(default, "w") == fill(default, "x") == "#fde2b6"  # labelled leaves: parameters
     assert fill(with_params, "w") == "#fde2b6"
     assert fill(with_params, "x") == "#e6e6e6"  # not in params: an input

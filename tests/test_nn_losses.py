@@ -202,7 +202,7 @@ def test_bce_matches_pytorch_bit_for_bit(p: float, y: float) -> None:
 
     x = torch.tensor(p, dtype=torch.float64, requires_grad=True)
     expected = F.binary_cross_entropy(x, torch.tensor(y, dtype=torch.float64))
-    expected.backward()
+    expected.backward()  # type: ignore[no-untyped-call]  # torch's Tensor.backward is unannotated
     assert x.grad is not None
     assert _grad(nn.bce_loss, p, y) == (expected.item(), x.grad.item())
 
@@ -215,6 +215,6 @@ def test_mse_matches_pytorch(p: float) -> None:
 
     x = torch.tensor(p, dtype=torch.float64, requires_grad=True)
     expected = F.mse_loss(x, torch.tensor(0.5, dtype=torch.float64))
-    expected.backward()
+    expected.backward()  # type: ignore[no-untyped-call]  # torch's Tensor.backward is unannotated
     assert x.grad is not None
     assert _grad(nn.mse_loss, p, 0.5) == (expected.item(), x.grad.item())

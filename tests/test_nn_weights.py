@@ -57,7 +57,8 @@ def test_awkward_floats_round_trip_exactly(tmp_path: Path, value: float) -> None
                          ids=["neuron", "layer"])
 def test_a_neuron_or_layer_round_trips_too(tmp_path: Path, module: nn.Module) -> None:
     module.save(tmp_path / "w.json")
-    fresh = type(module)(*([3, "tanh"] if isinstance(module, nn.Neuron) else [2, 3, "relu"]), seed=9)
+    fresh = nn.Neuron(3, "tanh", seed=9) if isinstance(module, nn.Neuron) else nn.Layer(2, 3, "relu", seed=9)
+    assert type(fresh) is type(module)
     assert fresh.state_dict() != module.state_dict()
     fresh.load(tmp_path / "w.json")
     assert fresh.state_dict() == module.state_dict()
@@ -317,7 +318,12 @@ def test_a_duplicated_key_is_refused(tmp_path: Path) -> None:
 
 
 def test_integers_in_a_hand_written_file_are_accepted(tmp_path: Path) -> None:
-    path = _edit(tmp_path, lambda d: d.update(parameters=dict.fromkeys(d["parameters"], 1)))  # type: ignore[arg-type]
+    def all_ones(doc: dict[str, object]) -> None:
+        parameters = doc["parameters"]
+        assert isinstance(parameters, dict)
+        doc.update(parameters=dict.fromkeys(parameters, 1))
+
+    path = _edit(tmp_path, all_ones)
     model = seed_model()
     model.load(path)
     assert list(model.state_dict().values()) == [1.0] * 9

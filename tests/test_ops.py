@@ -175,7 +175,8 @@ def test_dot_with_number_inputs_and_bias_passes_gradcheck() -> None:
 
 
 def test_dot_value_is_bias_plus_weighted_sum() -> None:
-    w, x, b = [Value(2.0), Value(-1.0)], [Value(3.0), 4.0], Value(0.5)
+    w, b = [Value(2.0), Value(-1.0)], Value(0.5)
+    x: list[Value | float] = [Value(3.0), 4.0]
     out = autograd.dot(w, x, b)
     assert out.data == 0.5 + 2.0 * 3.0 + -1.0 * 4.0
     assert out.children == (w[0], w[1], x[0], b)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -129,14 +130,14 @@ def test_unknown_format_and_backend_are_refused() -> None:
 @pytest.mark.renderer
 def test_backends_are_probed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    real_which = render_module.shutil.which
+    real_which = shutil.which
 
     def which(name: str) -> str | None:
         calls.append(name)
         return real_which(name)
 
     available_backends.cache_clear()
-    monkeypatch.setattr(render_module.shutil, "which", which)
+    monkeypatch.setattr("autograd.render.shutil.which", which)
     try:
         first = available_backends()
         for _ in range(3):

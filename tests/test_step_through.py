@@ -166,7 +166,7 @@ def test_without_pause_it_never_reads_stdin(
         def read(self, *args: object) -> str:
             raise AssertionError("stdin was read")
 
-        readline = read
+        readline = read  # type: ignore[assignment]  # typeshed: StringIO's base _IOBase reads bytes
 
     def no_input(*args: object) -> str:
         raise AssertionError("input() was called")

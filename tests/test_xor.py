@@ -78,6 +78,13 @@ def _first_update() -> nn.MLP:
     return model
 
 
+def _output(model: nn.MLP, x: list[float]) -> Value:
+    """The single output of the 2-2-1 model."""
+    out = model(x)
+    assert isinstance(out, Value)
+    return out
+
+
 def test_training_loop_prints_the_seeds_40_log_lines() -> None:
     lines: list[str] = []
     xor.train(seed_model(), emit=lines.append)
@@ -207,10 +214,10 @@ def test_python_m_demos_xor_prints_the_seeds_log() -> None:
     assert f"weights after the first update:  {SEED_AFTER}" in lines
     model = seed_model()
     xor.train(model, emit=lambda line: None)
-    predictions = [f"  input: {x} output: {model(x).data:.4f} target: {y}" for x, y in XOR_DATA]
+    predictions = [f"  input: {x} output: {_output(model, x).data:.4f} target: {y}" for x, y in XOR_DATA]
     assert lines[-7:] == [
         "after 1000 epochs (bce, lr 0.4):",
         *predictions,
-        f"mean loss: {sum(nn.bce_loss(model(x), y).data for x, y in XOR_DATA) / 4:.4f}",
+        f"mean loss: {sum(nn.bce_loss(_output(model, x), y).data for x, y in XOR_DATA) / 4:.4f}",
         "XOR solved: yes (every output within 0.5 of its target)",
     ]

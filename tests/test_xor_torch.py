@@ -60,7 +60,7 @@ def _torch_first_update() -> Any:
     target = torch.tensor(y, dtype=torch.float64)
     loss = F.binary_cross_entropy(net(torch.tensor(x, dtype=torch.float64)), target)
     optimizer.zero_grad()
-    loss.backward()
+    loss.backward()  # type: ignore[no-untyped-call]  # torch's Tensor.backward is unannotated
     optimizer.step()
     return net
 
@@ -91,7 +91,7 @@ def _torch_run(dtype: Any) -> tuple[list[str], Any]:
             out = net(torch.tensor(x, dtype=dtype))
             loss = F.binary_cross_entropy(out, torch.tensor(y, dtype=dtype))
             optimizer.zero_grad()
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]  # torch's Tensor.backward is unannotated
             optimizer.step()
             if epoch % 100 == 0:
                 lines.append(xor.log_line(epoch, x, out.item(), y, loss.item()))
