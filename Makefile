@@ -29,7 +29,7 @@ test: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
-	$(BIN)/mypy --strict autograd nn demos benchmarks
+	$(BIN)/mypy --strict autograd nn demos benchmarks tests
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/run.py
