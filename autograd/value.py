@@ -115,6 +115,10 @@ class Value:
     def __repr__(self) -> str:
         return f"Value(label={self.label!r}, op={self.op!r}, data={self.data!r}, grad={self.grad!r})"
 
+    def item(self) -> float:
+        """The float this node holds, ``data``, under PyTorch's name (the seed prints ``loss.item()``)."""
+        return self.data
+
     def backward(self) -> None:
         """Fill in ``grad`` of every node of this graph with d(self)/d(node).
 

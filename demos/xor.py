@@ -71,7 +71,7 @@ def train(
                 emit(f"weights after the first update:  {format_layout(seed_layout(model))}")
                 emit("")
             if logging:
-                emit(log_line(epoch, x, out.data, y, cost.data))
+                emit(log_line(epoch, x, out.item(), y, cost.item()))  # the seed: output.item(), loss.item()
 
 
 def _positive_int(text: str) -> int:

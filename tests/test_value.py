@@ -38,6 +38,12 @@ def test_repr_shows_label_op_data_and_grad() -> None:
     assert repr(x) == "Value(label='x', op='', data=2.0, grad=4.0)"
 
 
+def test_item_is_the_data_as_in_pytorch() -> None:
+    loss = Value(0.25, label="x") * 2
+    assert loss.item() == 0.5
+    assert type(loss.item()) is float
+
+
 def test_children_are_in_operand_order() -> None:
     a, b = Value(1.0), Value(2.0)
     assert (a - b).children == (a, b)
