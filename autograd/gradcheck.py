@@ -19,6 +19,7 @@ and never mistaken for a kink.
 
 from __future__ import annotations
 
+import inspect
 import math
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -122,13 +123,17 @@ def gradcheck(
     """Compare d f / d x_i from `backward()` with central differences, for every input.
 
     ``f`` takes one `Value` per input and returns a `Value`.  ``inputs`` are floats (labelled
-    ``x0, x1, ...``), Values (their data and labels are used; they are not modified), or a mapping
-    from label to float or Value; every input must be finite.  Returns a truthy `GradcheckResult`;
-    raises `GradcheckError` (an `AssertionError`) whose message is a table, worst input first, when
-    any input fails.
+    ``x0, x1, ...``) or Values (their data and labels are used; they are not modified), passed to
+    ``f`` in order; or a mapping from f's parameter names to floats or Values, passed by name (so
+    ``{"b": 2.0, "a": 1.0}`` gives ``f(a=1.0, b=2.0)``, and a name f does not take is a
+    `TypeError`).  Every input must be finite.  Returns a truthy `GradcheckResult`; raises
+    `GradcheckError` (an `AssertionError`) whose message is a table, worst input first, when any
+    input fails.
     """
+    names: list[str] | None = None  # set: f is called with keywords
     if isinstance(inputs, Mapping):
-        labels = [str(k) for k in inputs]
+        labels = names = [str(k) for k in inputs]
+        _check_names(f, names)
         points = [v.data if isinstance(v, Value) else _as_float(v, str(k)) for k, v in inputs.items()]
     else:
         labels = [x.label if isinstance(x, Value) and x.label else f"x{i}" for i, x in enumerate(inputs)]
@@ -140,19 +145,19 @@ def gradcheck(
             raise ValueError(f"gradcheck: input {name!r} is {x!r}; finite differences need finite inputs")
 
     leaves = [Value(x, label=name) for x, name in zip(points, labels, strict=True)]
-    out = _call(f, leaves)
+    out = _call(f, leaves, names)
     out.backward()
     f0 = out.data
 
     checks = []
     for i, (x, name, leaf) in enumerate(zip(points, labels, leaves, strict=True)):
         h = eps * max(1.0, abs(x))
-        left, right = _one_sided_slopes(f, points, labels, i, h, f0)
+        left, right = _one_sided_slopes(f, points, labels, names, i, h, f0)
         noise = _noise(f0, left, right, h)
         kink = False
         if _apart(left, right, atol, rtol, noise):
             # Smooth f: right - left ~ f''(x) h, shrinking with h.  A kink: a jump that stays.
-            left10, right10 = _one_sided_slopes(f, points, labels, i, h / 10.0, f0)
+            left10, right10 = _one_sided_slopes(f, points, labels, names, i, h / 10.0, f0)
             noise10 = _noise(f0, left10, right10, h / 10.0)
             jump, jump10 = abs(right - left), abs(right10 - left10)
             if 0.5 * jump < jump10 < 2.0 * jump:  # a gap from rounding would grow about tenfold
@@ -176,7 +181,13 @@ def gradcheck(
 
 
 def _one_sided_slopes(
-    f: Callable[..., Value], points: list[float], labels: list[str], i: int, h: float, f0: float
+    f: Callable[..., Value],
+    points: list[float],
+    labels: list[str],
+    names: list[str] | None,
+    i: int,
+    h: float,
+    f0: float,
 ) -> tuple[float, float]:
     """(f(x) - f(x - h)) / h and (f(x + h) - f(x)) / h, moving input i alone."""
 
@@ -185,7 +196,7 @@ def _one_sided_slopes(
             Value(p + delta if j == i else p, label=n)
             for j, (p, n) in enumerate(zip(points, labels, strict=True))
         ]
-        return _call(f, moved).data
+        return _call(f, moved, names).data
 
     return (f0 - at(-h)) / h, (at(h) - f0) / h
 
@@ -206,11 +217,28 @@ def _close(a: float, b: float, atol: float, rtol: float) -> bool:
     return abs(a - b) <= atol + rtol * abs(b)  # False for any NaN
 
 
-def _call(f: Callable[..., Value], args: list[Value]) -> Value:
-    out = f(*args)
+def _call(f: Callable[..., Value], args: list[Value], names: list[str] | None) -> Value:
+    """``f(*args)``, or with ``names``, ``f(name_0=args[0], ...)``; the result must be a Value."""
+    out = f(*args) if names is None else f(**dict(zip(names, args, strict=True)))
     if not isinstance(out, Value):
         raise TypeError(f"gradcheck: f must return a Value; it returned {type(out).__name__}")
     return out
+
+
+def _check_names(f: Callable[..., Value], names: list[str]) -> None:
+    """A mapping's keys must be names f takes: say so before calling it, not f's own TypeError."""
+    try:
+        signature = inspect.signature(f)
+    except (TypeError, ValueError):  # no signature to read (some builtins): let the call decide
+        return
+    try:
+        signature.bind(**dict.fromkeys(names))
+    except TypeError as e:
+        params = ", ".join(signature.parameters) or "none"
+        raise TypeError(
+            f"gradcheck: f cannot take the inputs {names} by name ({e}); a mapping's keys are f's"
+            f" parameter names (f takes: {params}), or pass a list to give the inputs in order"
+        ) from None
 
 
 def _as_float(x: object, name: str) -> float:

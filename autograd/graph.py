@@ -26,7 +26,8 @@ largest flow); a red edge or NaN/inf label means a non-finite gradient.
 Stepping mode (``traversed=`` a collection of nodes, e.g. for one frame per backward step): edges
 from a node in ``traversed`` to its children are drawn as above in blue; the other edges are grey
 and show only ``×local``, since nothing has flowed along them yet.  ``current=`` marks the node
-being processed with a red border, and its edges in red.
+being processed with a red border, and its edges in red with what flows along them (whether or not
+it is in ``traversed``).
 
 The DOT text is deterministic: node ids ``n0, n1, ...`` follow `topological_order` (root first),
 never ``id()``, so the same graph gives byte-identical text.
@@ -269,7 +270,7 @@ def _largest_flow(order: list[Value]) -> float:
 def _edge_attrs(
     parent: Value, local: float, done: Collection[Value] | None, is_current: bool, gmax: float, digits: int
 ) -> str:
-    if done is not None and parent not in done:
+    if done is not None and parent not in done and not is_current:  # current: flowing now
         return f' [label="×{_num(local, digits)}", color="{_PENDING}", fontcolor="{_PENDING}"];'
     flow = local * parent.grad
     attrs: list[str] = [f'label="×{_num(local, digits)} → {_num(flow, digits)}"']

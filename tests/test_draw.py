@@ -279,6 +279,14 @@ def test_stepping_mode_with_nothing_traversed_shows_local_derivatives_only() -> 
     assert all(flow is None for _, _, _, flow, _ in edges(draw(d, traversed=()).source))
 
 
+def test_current_node_edges_show_their_flow_in_red_even_if_not_listed_as_traversed() -> None:
+    d = abc()
+    steps = backward_steps(d)
+    first = next(steps)
+    listed = draw(d, traversed={first.node}, current=first.node).source
+    assert draw(d, traversed=(), current=first.node).source == listed
+
+
 def test_current_must_be_in_the_graph() -> None:
     with pytest.raises(ValueError, match="current=Value 'z' is not a node of the graph of Value 'd'"):
         draw(abc(), current=Value(1.0, label="z"))

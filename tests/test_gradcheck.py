@@ -148,8 +148,29 @@ def test_inputs_may_be_a_mapping_from_label_to_number_or_value() -> None:
 
 
 def test_mapping_labels_name_the_failing_input() -> None:
-    with pytest.raises(GradcheckError, match="'theta'"):
+    with pytest.raises(GradcheckError, match="'x'"):
+        gradcheck(wrong_sin, {"x": 1.0})
+
+
+def test_mapping_inputs_are_passed_by_name_whatever_their_order() -> None:
+    result = gradcheck(lambda a, b: a / b, {"b": 2.0, "a": 1.0})
+    by_label = {c.label: (c.value, c.analytic) for c in result.checks}
+    assert by_label == {"a": (1.0, 0.5), "b": (2.0, -0.25)}  # d(a/b)/da = 1/b, d/db = -a/b^2
+
+
+def test_mapping_key_that_f_does_not_take_is_a_type_error_naming_both() -> None:
+    with pytest.raises(TypeError, match=r"cannot take the inputs \['theta'\] by name .*f takes: x\)"):
         gradcheck(wrong_sin, {"theta": 1.0})
+
+
+def test_mapping_missing_one_of_fs_parameters_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="missing a required argument: 'b'"):
+        gradcheck(lambda a, b: a * b, {"a": 1.0})
+
+
+def test_mapping_works_with_a_function_taking_keywords() -> None:
+    result = gradcheck(lambda **xs: xs["u"] * xs["v"], {"u": 3.0, "v": 4.0})
+    assert [(c.label, c.analytic) for c in result.checks] == [("u", 4.0), ("v", 3.0)]
 
 
 def test_integer_inputs_are_accepted() -> None:
