@@ -16,22 +16,84 @@ is ever evaluated as Python.
 Exit status: 0 on success; 2 when the command line is wrong (refused expression, bad NAME=VALUE,
 unknown option, unsupported output suffix); 1 when the maths or the drawing fails (an engine error
 such as ``log(-1)`` or ``1/0``, a graph over ``--max-nodes``, no Graphviz for the format, a file
-that cannot be written).  Every error is one line on stderr, never a traceback.
+that cannot be written).  Every error is one line on stderr, never a traceback.  When stdout is
+closed before everything is printed (``... | head -1``) it stops quietly, with exit status 1 (see
+`exits_quietly_on_broken_pipe`, which the demos' command lines use too).
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import keyword
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import PurePath
+from typing import ParamSpec
 
 from autograd.graph import DEFAULT_MAX_NODES, SUFFIXES, draw
 from autograd.render import BackendUnavailableError, RenderError
 from autograd.value import Value
 
-__all__ = ["FUNCTIONS", "UsageError", "evaluate", "main"]
+__all__ = [
+    "BROKEN_PIPE_STATUS",
+    "FUNCTIONS",
+    "UsageError",
+    "evaluate",
+    "exits_quietly_on_broken_pipe",
+    "main",
+]
+
+_P = ParamSpec("_P")
+
+#: The exit status of a command line whose stdout was closed before it had printed everything.
+BROKEN_PIPE_STATUS = 1
+
+
+def exits_quietly_on_broken_pipe(main: Callable[_P, int]) -> Callable[_P, int]:
+    """Wrap a command line's ``main`` so that a closed stdout (``| head -1``) ends it quietly.
+
+    When printing (or the final flush of what was printed) meets a closed pipe, the rest of the
+    run is skipped, nothing is written to stderr, and the wrapped ``main`` returns
+    `BROKEN_PIPE_STATUS` (1).  Stdout is pointed at ``os.devnull`` first, so that the
+    interpreter's own flush at exit has nowhere to fail either.  Any other error passes through.
+    """
+
+    @functools.wraps(main)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> int:
+        try:
+            try:
+                status = main(*args, **kwargs)
+            except SystemExit:  # argparse's --help and usage errors: flush what they printed
+                _flush_stdout()
+                raise
+            _flush_stdout()
+        except BrokenPipeError:
+            _silence_stdout()
+            return BROKEN_PIPE_STATUS
+        return status
+
+    return run
+
+
+def _flush_stdout() -> None:
+    if sys.stdout is not None:
+        sys.stdout.flush()
+
+
+def _silence_stdout() -> None:
+    """Point file descriptor 1 (stdout's) at the null device: later writes and flushes succeed."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # no stdout, or one without a descriptor
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
 
 #: The functions an expression may call, by plain name.
 FUNCTIONS: dict[str, Callable[[Value], Value]] = {
@@ -100,7 +162,8 @@ computation graph with the gradient on every edge.
   --max-nodes N     refuse bigger graphs (default {DEFAULT_MAX_NODES})
   -h, --help        show this help
 
-exit status: 0 ok; 2 bad command line or refused expression; 1 maths or drawing failed
+exit status: 0 ok; 2 bad command line or refused expression; 1 maths or drawing failed (or
+stdout closed early, as by | head)
 """
 
 
@@ -272,6 +335,7 @@ def _parse_args(argv: Sequence[str]) -> tuple[str, dict[str, Value], str, str, i
     return expression, variables, output, backend, max_nodes
 
 
+@exits_quietly_on_broken_pipe
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line (`argv` without the program name); return the exit status."""
     args = sys.argv[1:] if argv is None else argv

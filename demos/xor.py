@@ -6,21 +6,30 @@
 
 It prints the weights before and after the first update and the first update's gradients (the
 seed's figures, to 4 digits), then every 100 epochs one line per sample in the seed's format, then
-the four predictions of the trained network and its mean loss.
+the four predictions of the trained network, its mean loss and whether it solved XOR (every
+output within 0.5 of its target; if not, the first sample whose output is not).
+
+``--save PATH`` is checked before training: a PATH whose directory does not exist (or is not a
+directory), or that is itself a directory, is refused at once like any other bad argument (exit
+status 2).  The weights are written atomically at the end; if that still fails, exit status 1.
+When stdout is closed early (``python -m demos.xor | head -1``) the run stops quietly with exit
+status 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from collections.abc import Callable, Sequence
 
 from autograd import Value
+from autograd.cli import exits_quietly_on_broken_pipe
 from demos.seed import LEARNING_RATE, LOSSES, XOR_DATA, format_layout, seed_layout, seed_model
 from nn import MLP, SGD
 
-__all__ = ["DEFAULT_LR", "EPOCHS", "LOG_EVERY", "log_line", "main", "train"]
+__all__ = ["DEFAULT_LR", "EPOCHS", "LOG_EVERY", "log_line", "main", "train", "verdict"]
 
 EPOCHS = 1000
 LOG_EVERY = 100
@@ -94,6 +103,33 @@ def _learning_rate(text: str) -> float:
     return lr
 
 
+def _save_path(text: str) -> str:
+    """A --save PATH whose file can be created: its directory exists and it is not a directory."""
+    directory = os.path.dirname(text) or "."
+    if os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"cannot save to {text!r}: it is a directory")
+    if not os.path.exists(directory):
+        raise argparse.ArgumentTypeError(
+            f"cannot save to {text!r}: the directory {directory!r} does not exist"
+        )
+    if not os.path.isdir(directory):
+        raise argparse.ArgumentTypeError(f"cannot save to {text!r}: {directory!r} is not a directory")
+    return text
+
+
+def verdict(results: Sequence[tuple[Sequence[float], float, float]]) -> str:
+    """``XOR solved: yes (...)`` or, naming the first sample that fails, ``XOR solved: no (...)``.
+
+    ``results``: (input, output, target) for each sample; solved when every output is within (less
+    than) 0.5 of its target, so that rounding it gives the target.
+    """
+    for x, out, y in results:
+        if not abs(out - y) < 0.5:
+            return f"XOR solved: no (output {out:.4f} for {list(x)} is not within 0.5 of its target {y})"
+    return "XOR solved: yes (every output within 0.5 of its target)"
+
+
+@exits_quietly_on_broken_pipe
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the demo with command-line arguments ``argv`` (default: ``sys.argv[1:]``)."""
     parser = argparse.ArgumentParser(
@@ -108,7 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="bce: the seed's code (default); mse: the article's text, (ô - y)^2")
     parser.add_argument("--seed", type=int, default=None,
                         help="random initial weights from this seed instead of the seed's weights")
-    parser.add_argument("--save", metavar="PATH", help="write the trained weights to this JSON file")
+    parser.add_argument("--save", metavar="PATH", type=_save_path,
+                        help="write the trained weights to this JSON file (its directory must exist)")
     args = parser.parse_args(argv)
     lr = DEFAULT_LR[args.loss] if args.lr is None else args.lr
 
@@ -119,20 +156,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(f"after {args.epochs} epochs ({args.loss}, lr {lr}):")
     losses = []
-    solved = True
+    results = []
     for x, y in XOR_DATA:
         out = model(x)
         assert isinstance(out, Value)
         losses.append(loss_fn(out, y).data)
-        solved = solved and abs(out.data - y) < 0.5
+        results.append((x, out.data, y))
         print(f"  input: {x} output: {out.data:.4f} target: {y}")
     print(f"mean loss: {sum(losses) / len(losses):.4f}")
-    print(f"XOR solved: {'yes' if solved else 'no'} (every output within 0.5 of its target)")
+    print(verdict(results))
     if args.save:
         try:
             model.save(args.save)
         except OSError as e:
-            print(f"error: could not save the weights to {args.save!r}: {e}", file=sys.stderr)
+            reason = e.strerror or str(e)
+            print(f"error: could not save the weights to {args.save!r}: {reason}", file=sys.stderr)
             return 1
         print(f"weights saved to {args.save}")
     return 0

@@ -228,6 +228,15 @@ def test_an_unwritable_output_is_an_error_with_exit_1(
     assert err.count("\n") == 1
 
 
+def test_an_unwritable_output_names_the_file_asked_for(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "missing" / "g.dot"
+    status, _, err = run(capsys, "x", "x=1", "-o", str(target))
+    assert status == 1
+    assert err == f"error: [Errno 2] No such file or directory: '{target}'\n"
+
+
 def test_help_is_printed_with_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run(capsys, "--help")
     assert status == 0

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from autograd import render as render_module
 from autograd.chain_rule import number
 from demos import step_through
 from demos.frames import write_page
@@ -295,3 +296,36 @@ def test_the_command_line_writes_the_frames(tmp_path: Path) -> None:
     done = run_demo("--frames", str(tmp_path / "steps"))
     assert f"{STEPS} frames and the page: " in done.stdout
     assert (tmp_path / "steps" / "index.html").exists()
+
+
+def test_frames_without_any_graphviz_stop_before_the_first_step_with_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(render_module, "available_backends", lambda: ())
+    assert step_through.main(["--frames", str(tmp_path / "steps")]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("step_through: --frames needs Graphviz to draw SVG: ")
+    assert "the Graphviz `dot` executable" in err
+    assert "Python 3.11+ for the embedded renderer" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_without_frames_no_graphviz_is_needed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(render_module, "available_backends", lambda: ())
+    assert step_through.main([]) == 0
+    assert f"step {STEPS} of {STEPS}" in capsys.readouterr().out
+
+
+@pytest.mark.renderer
+def test_frames_into_a_file_are_one_line_with_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "taken").write_text("a file", encoding="utf-8")
+    assert step_through.main(["--frames", str(tmp_path / "taken")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(f"step_through: cannot write the frames to '{tmp_path / 'taken'}': ")

@@ -186,11 +186,90 @@ def test_demo_save_writes_the_trained_weights(tmp_path: Path, capsys: pytest.Cap
     assert loaded.state_dict() == trained.state_dict()
 
 
-def test_demo_save_to_a_missing_directory_fails_cleanly(
+def test_demo_save_to_a_missing_directory_is_refused_before_training(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_training(*args: object, **kwargs: object) -> None:
+        raise AssertionError("trained before checking --save")
+
+    monkeypatch.setattr(xor, "train", no_training)
+    target = tmp_path / "no" / "such" / "dir.json"
+    with pytest.raises(SystemExit) as exit_info:
+        xor.main(["--save", str(target)])
+    assert exit_info.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines()[-1] == (
+        f"python -m demos.xor: error: argument --save: cannot save to '{target}':"
+        f" the directory '{target.parent}' does not exist"
+    )
+
+
+def test_demo_save_under_a_file_is_refused_before_training(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert xor.main(["--epochs", "1", "--save", str(tmp_path / "no" / "such" / "dir.json")]) == 1
-    assert "could not save the weights" in capsys.readouterr().err
+    (tmp_path / "file").write_text("not a directory", encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_info:
+        xor.main(["--save", str(tmp_path / "file" / "x.json")])
+    assert exit_info.value.code == 2
+    assert f"'{tmp_path / 'file'}' is not a directory" in capsys.readouterr().err
+
+
+def test_demo_save_onto_a_directory_is_refused_before_training(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        xor.main(["--save", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert f"cannot save to '{tmp_path}': it is a directory" in capsys.readouterr().err
+
+
+def test_demo_save_to_a_file_in_the_current_directory_is_accepted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert xor.main(["--epochs", "1", "--save", "xor.json"]) == 0
+    assert (tmp_path / "xor.json").exists()
+
+
+def test_demo_save_that_fails_after_training_is_one_line_with_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full_disk(fd: int, data: bytes | memoryview) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "write", full_disk)
+    target = tmp_path / "xor.json"
+    assert xor.main(["--epochs", "1", "--save", str(target)]) == 1
+    monkeypatch.undo()
+    assert capsys.readouterr().err == (
+        f"error: could not save the weights to '{target}': No space left on device\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_demo_verdict_names_the_first_sample_that_is_not_solved(capsys: pytest.CaptureFixture[str]) -> None:
+    assert xor.main(["--loss", "mse", "--lr", "0.4"]) == 0
+    verdict = capsys.readouterr().out.splitlines()[-1]
+    model = seed_model()
+    xor.train(model, loss="mse", lr=0.4, emit=lambda line: None)
+    failing = [(x, _output(model, x).data, y) for x, y in XOR_DATA if abs(_output(model, x).data - y) >= 0.5]
+    assert failing, "the run this test describes no longer fails"
+    x, out, y = failing[0]
+    assert verdict == f"XOR solved: no (output {out:.4f} for {x} is not within 0.5 of its target {y})"
+
+
+def test_verdict_is_not_solved_at_exactly_half_a_unit_from_the_target() -> None:
+    results = [([0.0, 0.0], 0.1, 0.0), ([0.0, 1.0], 0.5, 1.0)]
+    assert xor.verdict(results) == (
+        "XOR solved: no (output 0.5000 for [0.0, 1.0] is not within 0.5 of its target 1.0)"
+    )
+
+
+def test_verdict_when_solved_is_the_line_the_readme_quotes() -> None:
+    assert xor.verdict([([1.0, 1.0], 0.2, 0.0), ([0.0, 1.0], 0.7, 1.0)]) == (
+        "XOR solved: yes (every output within 0.5 of its target)"
+    )
 
 
 @pytest.mark.parametrize("argv", [["--epochs", "0"], ["--epochs", "x"], ["--lr", "-1"], ["--lr", "nan"],
