@@ -45,8 +45,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="auto: Graphviz `dot` if on PATH, else the embedded one (SVG only)",
     )
     args = parser.parse_args(argv)
+    if args.out.exists() and not args.out.is_dir():
+        parser.error(f"--out {str(args.out)!r} is a file; it must be a directory (made if missing)")
     graph = xor_graph(args.backend)
-    args.out.mkdir(parents=True, exist_ok=True)
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"error: cannot make the directory {str(args.out)!r}: {exc.strerror}", file=sys.stderr)
+        return 1
     shape = f"{graph.nodes} nodes, {graph.edges} edges"
     print(f"the seed's XOR net, first sample [1, 1] -> 0, after one backward pass: {shape}")
     try:

@@ -105,6 +105,8 @@ def _learning_rate(text: str) -> float:
 
 def _save_path(text: str) -> str:
     """A --save PATH whose file can be created: its directory exists and it is not a directory."""
+    if not text:
+        raise argparse.ArgumentTypeError("cannot save to '': give a file name, e.g. --save xor.json")
     directory = os.path.dirname(text) or "."
     if os.path.isdir(text):
         raise argparse.ArgumentTypeError(f"cannot save to {text!r}: it is a directory")

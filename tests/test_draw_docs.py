@@ -52,3 +52,22 @@ def test_demo_with_graphviz_writes_svg_and_png(tmp_path: Path, capsys: pytest.Ca
     assert sorted(p.name for p in tmp_path.iterdir()) == ["xor_graph.png", "xor_graph.svg"]
     assert (tmp_path / "xor_graph.png").read_bytes().startswith(b"\x89PNG")
     assert capsys.readouterr().out.count("wrote ") == 2
+
+
+def test_demo_out_that_is_a_file_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    taken = tmp_path / "figs"
+    taken.write_text("not a directory", encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--out", str(taken)])
+    assert exit_info.value.code == 2
+    assert f"--out '{taken}' is a file; it must be a directory" in capsys.readouterr().err
+    assert taken.read_text(encoding="utf-8") == "not a directory"
+
+
+def test_demo_out_that_cannot_be_made_is_one_line_with_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    assert main(["--out", str(tmp_path / "file" / "figs")]) == 1
+    err = capsys.readouterr().err
+    assert err == f"error: cannot make the directory '{tmp_path / 'file' / 'figs'}': Not a directory\n"

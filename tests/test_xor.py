@@ -224,6 +224,13 @@ def test_demo_save_onto_a_directory_is_refused_before_training(
     assert f"cannot save to '{tmp_path}': it is a directory" in capsys.readouterr().err
 
 
+def test_demo_save_to_an_empty_path_is_refused_before_training(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        xor.main(["--save", ""])
+    assert exit_info.value.code == 2
+    assert "cannot save to '': give a file name, e.g. --save xor.json" in capsys.readouterr().err
+
+
 def test_demo_save_to_a_file_in_the_current_directory_is_accepted(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
