@@ -11,11 +11,12 @@ summed over all the paths, which is what one pass over the nodes in reverse topo
 
 Semantics: the root's gradient is 1.  Intermediate nodes (those with children) are reset to 0 at
 the start of every pass, so after it they hold exactly d(root)/d(node).  Leaves are never reset:
-they accumulate across passes, as in PyTorch: a pass sums a leaf's contributions from zero and adds
-that total to its grad at the end, so two calls give exactly twice a leaf's gradient (not twice up
-to rounding, which adding each contribution onto the old total would give for a leaf with several
-edges).
-Use `zero_grad(root)` (or an optimizer's ``zero_grad()``) to clear them.
+they accumulate across passes, as in PyTorch.  `backward()` sums a leaf's contributions from zero
+and adds that total to its grad at the end, as PyTorch does, so two calls give exactly twice a
+leaf's gradient (adding each contribution onto the old total would give twice up to rounding for a
+leaf with several edges).  `backward_steps()` adds each contribution to the leaf as it goes, so
+that a paused pass holds nothing back: from zeroed leaves (the usual case) it gives `backward()`'s
+gradients bit for bit.  Use `zero_grad(root)` (or an optimizer's ``zero_grad()``) to clear them.
 """
 
 from __future__ import annotations
@@ -72,11 +73,11 @@ def propagate(node: Value) -> None:
         child.grad += local_grad * grad
 
 
-def _prepare(root: Value) -> tuple[list[Value], list[tuple[Value, float]]]:
+def _prepare(root: Value, *, hold_leaves: bool) -> tuple[list[Value], list[tuple[Value, float]]]:
     """Order the graph, reset the intermediate nodes, seed the root with d(root)/d(root) = 1.
 
-    Each leaf holding a gradient from earlier passes is set to 0 for this pass; the returned
-    ``held`` lists them with what they held, for `_add_back` once the pass is done.
+    With ``hold_leaves``, each leaf holding a gradient from earlier passes is set to 0 for this
+    pass; the returned ``held`` lists them with what they held, for `_add_back` once it is done.
     """
     order = topological_order(root)
     held: list[tuple[Value, float]] = []
@@ -85,10 +86,11 @@ def _prepare(root: Value) -> tuple[list[Value], list[tuple[Value, float]]]:
         return order, held
     for node in order:
         node.grad = 0.0
-        for child in node.children:
-            if child.grad and not child.children:  # a leaf with an earlier gradient (held once: then 0)
-                held.append((child, child.grad))
-                child.grad = 0.0
+        if hold_leaves:
+            for child in node.children:
+                if child.grad and not child.children:  # a leaf with an earlier gradient (held once: then 0)
+                    held.append((child, child.grad))
+                    child.grad = 0.0
     root.grad = 1.0
     return order, held
 
@@ -101,7 +103,7 @@ def _add_back(held: list[tuple[Value, float]]) -> None:
 
 def backward(root: Value) -> None:
     """Fill in ``grad`` of every node of root's graph with d(root)/d(node) (see the module doc)."""
-    order, held = _prepare(root)
+    order, held = _prepare(root, hold_leaves=True)
     for node in order:
         propagate(node)
     _add_back(held)
@@ -136,21 +138,24 @@ def backward_steps(root: Value) -> Generator[Step, None, None]:
     """`backward()` one node at a time: each ``next()`` propagates one node and returns its `Step`.
 
     Before a node's step its children have received nothing from it; once the generator is
-    exhausted every gradient equals what `backward()` gives.  Plain numbers at every point, so a
+    exhausted every gradient equals what `backward()` gives (bit for bit from zeroed leaves; a leaf
+    that held a gradient before gets each contribution added as it comes, which may differ from
+    `backward()`'s single addition in the last bit).  Plain numbers at every point, so a
     breakpoint in the loop (or ``python -m pdb``) shows the chain rule being applied.
+
+    Nothing is held back or undone: stop early (``break``) and the gradients are those of the
+    steps taken.  Gradients live on the nodes, so a `backward()` over a graph sharing nodes with a
+    paused pass changes what that pass goes on to propagate.
     """
-    order, held = _prepare(root)
-    try:
-        for index, node in enumerate(order):
-            propagate(node)
-            grad = node.grad
-            edges = tuple(
-                Edge(child, local_grad, local_grad * grad, child.grad)
-                for child, local_grad in zip(node.children, node.local_grads, strict=True)
-            )
-            yield Step(index, node, edges, grad)
-    finally:  # exhausted, or closed early: the leaves get back what they held before the pass
-        _add_back(held)
+    order, _ = _prepare(root, hold_leaves=False)
+    for index, node in enumerate(order):
+        propagate(node)
+        grad = node.grad
+        edges = tuple(
+            Edge(child, local_grad, local_grad * grad, child.grad)
+            for child, local_grad in zip(node.children, node.local_grads, strict=True)
+        )
+        yield Step(index, node, edges, grad)
 
 
 def zero_grad(root: Value) -> None:

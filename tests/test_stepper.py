@@ -90,18 +90,33 @@ def test_before_a_nodes_step_its_children_have_received_nothing_from_it(seed: in
 
 
 @settings(max_examples=150)
+@given(seed=SEEDS)
+def test_exhausted_stepper_gives_exactly_the_gradients_of_backward_from_zeroed_leaves(seed: int) -> None:
+    root, _ = random_dag(seed)
+    root.backward()
+    expected = grads(root)
+    zero_grad(root)
+    for _ in backward_steps(root):
+        pass
+    assert same(grads(root), expected)
+
+
+@settings(max_examples=150)
 @given(seed=SEEDS, prior=st.floats(-3.0, 3.0))
-def test_exhausted_stepper_gives_exactly_the_gradients_of_backward(seed: int, prior: float) -> None:
+def test_leaves_that_held_a_gradient_get_the_pass_added_as_backward_does_up_to_rounding(
+    seed: int, prior: float
+) -> None:
     root, leaves = random_dag(seed)
     for leaf in leaves:
-        leaf.grad = prior  # leaves accumulate: both must add the same pass to the same start
+        leaf.grad = prior  # leaves accumulate: both add the same pass to the same start
     root.backward()
     expected = grads(root)
     for leaf in leaves:
         leaf.grad = prior
     for _ in backward_steps(root):
         pass
-    assert same(grads(root), expected)
+    # the stepper adds each contribution as it comes, backward() their sum: the last bit may differ
+    assert grads(root) == pytest.approx(expected, rel=1e-12, abs=1e-12, nan_ok=True)
 
 
 @settings(max_examples=100)
@@ -153,15 +168,34 @@ def test_repeated_operand_gives_two_edges_and_both_contributions() -> None:
     assert x.grad == 6.0
 
 
-def test_closing_the_stepper_early_adds_back_the_leaves_earlier_gradients() -> None:
+def test_a_leaf_shows_what_it_held_plus_what_it_has_received_so_far() -> None:
     x = Value(2.0, label="x")
     y = (x * 3.0).tanh()
     x.grad = 10.0
     stepper = backward_steps(y)
     next(stepper)  # tanh -> (x*3): x has received nothing yet
-    assert x.grad == 0.0  # during the pass a leaf counts from 0
-    stepper.close()
     assert x.grad == 10.0
+    step = next(stepper)  # (x*3) -> x
+    assert x.grad == 10.0 + step.edges[0].contribution == step.edges[0].child_grad
+
+
+def test_stopping_early_keeps_the_steps_taken_and_undoes_nothing() -> None:
+    x = Value(2.0, label="x")
+    z = x * 3.0 + x
+    for _ in backward_steps(z):  # + -> x (1), then x*3 -> x (3): stop after the first
+        break
+    assert x.grad == 1.0
+
+
+def test_a_paused_stepper_holds_nothing_back_a_cleared_gradient_stays_cleared() -> None:
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    z = x * y
+    z.backward()
+    stepper = backward_steps(z)
+    next(stepper)
+    x.grad = 0.0  # an optimizer's zero_grad() while the stepper is paused
+    del stepper  # finalized: nothing is restored
+    assert x.grad == 0.0
 
 
 def test_a_lone_leaf_is_one_step_without_edges_and_accumulates() -> None:
