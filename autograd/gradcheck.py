@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import inspect
 import math
+import reprlib
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from numbers import Real
 
+from autograd.backprop import topological_order
 from autograd.value import Value
 
 __all__ = ["GradcheckError", "GradcheckResult", "InputCheck", "gradcheck"]
@@ -41,7 +44,7 @@ class InputCheck:
     numeric: float
     left: float
     right: float
-    status: str  # "ok", "mismatch", "kink" or "noisy"
+    status: str  # "ok", "mismatch", "kink", "noisy" or "nonfinite"
     noise: float = 0.0  # the rounding error the numeric slope may have (see the module doc)
 
     @property
@@ -99,10 +102,18 @@ class GradcheckError(AssertionError):
             names = ", ".join(_name(c) for c in mismatches)
             lines.append(f"gradcheck: analytic gradient disagrees with finite differences for {names}")
         for c in kinks:
+            h = result.eps * max(1.0, abs(c.value))
             lines.append(
-                f"gradcheck: f is not differentiable at input {_name(c)} = {c.value!r}: "
-                f"left slope {c.left:.6g}, right slope {c.right:.6g} (analytic gives {c.analytic:.6g})"
+                f"gradcheck: f is not differentiable at input {_name(c)} = {c.value!r}, or has a kink"
+                f" within the step h = {h:.2g} of it: left slope {c.left:.6g}, right slope {c.right:.6g}"
+                f" (analytic gives {c.analytic:.6g})"
             )
+        for c in bad:
+            if c.status == "nonfinite":
+                lines.append(
+                    f"gradcheck: cannot check input {_name(c)} = {c.value!r}: f is not finite within the"
+                    f" step of it (numeric slope {c.numeric:.6g}, analytic {c.analytic:.6g}); overflow?"
+                )
         for c in noisy:
             lines.append(
                 f"gradcheck: cannot check input {_name(c)} = {c.value!r}: rounding in f gives the finite"
@@ -129,15 +140,33 @@ def gradcheck(
     `TypeError`).  Every input must be finite.  Returns a truthy `GradcheckResult`; raises
     `GradcheckError` (an `AssertionError`) whose message is a table, worst input first, when any
     input fails.
+
+    ``f`` is called with copies of the inputs, which are the points moved, so it must compute from
+    its arguments (an input Value it reaches through a closure is refused with a `ValueError`);
+    other Values it uses (a model's weights) keep the gradients they had.  A step that leaves f's
+    domain (``log`` of a point moved below 0) is a `ValueError` naming the input and the point.
     """
+    for option, number in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        if isinstance(number, bool) or not isinstance(number, Real) or not math.isfinite(number):
+            raise ValueError(f"gradcheck: {option} must be a finite number; got {number!r}")
+    if not eps > 0.0:
+        raise ValueError(f"gradcheck: eps must be > 0 (the finite-difference step); got {eps!r}")
+    if atol < 0.0 or rtol < 0.0:
+        raise ValueError(f"gradcheck: atol and rtol must be >= 0; got atol={atol!r}, rtol={rtol!r}")
     names: list[str] | None = None  # set: f is called with keywords
     if isinstance(inputs, Mapping):
         labels = names = [str(k) for k in inputs]
         _check_names(f, names)
-        points = [v.data if isinstance(v, Value) else _as_float(v, str(k)) for k, v in inputs.items()]
+        given = list(inputs.values())
+    elif isinstance(inputs, Iterable) and not isinstance(inputs, (str, bytes)):
+        given = list(inputs)  # a generator too: read once
+        labels = [x.label if isinstance(x, Value) and x.label else f"x{i}" for i, x in enumerate(given)]
     else:
-        labels = [x.label if isinstance(x, Value) and x.label else f"x{i}" for i, x in enumerate(inputs)]
-        points = [x.data if isinstance(x, Value) else _as_float(x, f"x{i}") for i, x in enumerate(inputs)]
+        raise TypeError(
+            f"gradcheck: inputs must be a list of numbers or Values (or a dict from f's parameter"
+            f" names); got {type(inputs).__name__}, e.g. write [{inputs!r}] for one input"
+        )
+    points = [v.data if isinstance(v, Value) else _as_float(v, n) for v, n in zip(given, labels, strict=True)]
     if not points:
         raise ValueError("gradcheck: needs at least one input")
     for name, x in zip(labels, points, strict=True):
@@ -146,7 +175,9 @@ def gradcheck(
 
     leaves = [Value(x, label=name) for x, name in zip(points, labels, strict=True)]
     out = _call(f, leaves, names)
-    out.backward()
+    originals = [x for x in given if isinstance(x, Value)]
+    _check_own_inputs(out, originals, leaves)
+    _backward_keeping_other_gradients(out, leaves)
     f0 = out.data
 
     checks = []
@@ -170,6 +201,8 @@ def gradcheck(
             status = "kink"
         elif _close(analytic, numeric, atol, rtol):
             status = "ok"
+        elif not math.isfinite(numeric):
+            status = "nonfinite"  # f overflows (or is NaN) near x: nothing to compare with
         else:
             status = "noisy" if _close(analytic, numeric, atol + noise, rtol) else "mismatch"
         checks.append(InputCheck(i, name, x, analytic, numeric, left, right, status, noise))
@@ -196,7 +229,14 @@ def _one_sided_slopes(
             Value(p + delta if j == i else p, label=n)
             for j, (p, n) in enumerate(zip(points, labels, strict=True))
         ]
-        return _call(f, moved, names).data
+        try:
+            return _call(f, moved, names).data
+        except (ArithmeticError, ValueError) as e:  # e.g. log of a point moved below 0
+            raise ValueError(
+                f"gradcheck: f fails at input {labels[i]!r} = {points[i]!r} moved by {delta:+.2g} (the"
+                f" finite-difference step) to {points[i] + delta!r}: {type(e).__name__}: {e}; use a"
+                f" smaller eps, or a point farther from the edge of f's domain"
+            ) from e
 
     return (f0 - at(-h)) / h, (at(h) - f0) / h
 
@@ -242,9 +282,38 @@ def _check_names(f: Callable[..., Value], names: list[str]) -> None:
 
 
 def _as_float(x: object, name: str) -> float:
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
-        return float(x)
-    raise TypeError(f"gradcheck: input {name} must be an int or float; got {type(x).__name__}")
+    if isinstance(x, Real) and not isinstance(x, bool):
+        try:
+            return float(x)
+        except OverflowError:
+            big = reprlib.repr(x)
+            raise ValueError(f"gradcheck: input {name!r} is too large for a float: {big}") from None
+    raise TypeError(f"gradcheck: input {name!r} must be a number or a Value; got {type(x).__name__}")
+
+
+def _check_own_inputs(out: Value, originals: list[Value], leaves: list[Value]) -> None:
+    """f must compute from the copies it was given: an input Value it reached another way (a
+    closure, a global) is never moved, so its gradient would be checked against nothing."""
+    if not originals:
+        return
+    reached = set(topological_order(out, leaves=True))
+    for v in originals:
+        if v in reached and v not in leaves:
+            raise ValueError(
+                f"gradcheck: f used the input Value {v.label or 'unlabelled'!r} itself (from a closure or"
+                f" a global?) instead of the argument it was called with; gradcheck calls f with copies"
+                f" of the inputs and moves those, so f must compute from its arguments"
+            )
+
+
+def _backward_keeping_other_gradients(out: Value, leaves: list[Value]) -> None:
+    """``out.backward()``, leaving the gradient of every node of f's graph that is not one of the
+    inputs' copies as it was (f may use Values from outside, e.g. a model's weights)."""
+    own = set(leaves)
+    others = [(n, n.grad) for n in topological_order(out, leaves=True) if n not in own]
+    out.backward()
+    for node, grad in others:
+        node.grad = grad
 
 
 def _name(c: InputCheck) -> str:
@@ -286,4 +355,6 @@ def _verdict(c: InputCheck) -> str:
         return f"KINK (left {c.left:.6g}, right {c.right:.6g})"
     if c.status == "noisy":
         return f"NOISY (rounding up to {c.noise:.2g})"
+    if c.status == "nonfinite":
+        return "NOT FINITE"
     return "MISMATCH" if c.status == "mismatch" else "ok"

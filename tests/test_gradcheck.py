@@ -4,6 +4,7 @@ prints a table worst first, and accepts inputs as a list, as Values or as a mapp
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import pytest
 
@@ -100,7 +101,10 @@ def test_abs_at_zero_is_reported_as_a_kink_with_both_slopes() -> None:
     with pytest.raises(GradcheckError) as info:
         gradcheck(lambda x: abs(x), [0.0])
     message = str(info.value)
-    assert "not differentiable at input #0 'x0' = 0.0: left slope -1, right slope 1" in message
+    assert (
+        "not differentiable at input #0 'x0' = 0.0, or has a kink within the step h = 1e-06 of it:"
+        " left slope -1, right slope 1"
+    ) in message
     assert "disagrees" not in message
 
 
@@ -188,7 +192,7 @@ def test_f_returning_none_raises_type_error() -> None:
 
 
 def test_non_numeric_input_raises_type_error() -> None:
-    with pytest.raises(TypeError, match="input x0 must be an int or float; got str"):
+    with pytest.raises(TypeError, match="input 'x0' must be a number or a Value; got str"):
         gradcheck(lambda x: x, ["1.0"])  # type: ignore[list-item]
 
 
@@ -262,3 +266,68 @@ def test_nan_gradient_is_a_mismatch_listed_first() -> None:
     assert rows[0].startswith("#1 x1")
     assert "nan" in rows[0]
     assert rows[0].endswith("MISMATCH")
+
+
+def test_f_that_uses_an_input_value_from_a_closure_is_refused() -> None:
+    w = Value(0.5, label="w")
+    with pytest.raises(ValueError, match="f used the input Value 'w' itself"):
+        gradcheck(lambda _w: (w * 3.0 - 1.0) ** 2, [w])  # never moved: it would pass unchecked
+
+
+def test_values_from_outside_keep_their_gradients() -> None:
+    weight = Value(0.3, label="weight")
+    weight.grad = 7.0
+    assert gradcheck(lambda x: (weight * x).tanh(), [2.0])
+    assert weight.grad == 7.0  # gradcheck's own backward() would have added to it
+
+
+def test_a_step_that_leaves_fs_domain_names_the_input_and_the_moved_point() -> None:
+    moved = r"f fails at input 'x0' = 1e-07 moved by -1e-06 .* to -9e-07: ValueError: log"
+    with pytest.raises(ValueError, match=moved):
+        gradcheck(lambda a: a.log(), [1e-7])
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"eps": 0.0}, "eps must be > 0"),
+        ({"eps": -1e-6}, "eps must be > 0"),
+        ({"eps": math.nan}, "eps must be a finite number"),
+        ({"atol": -1.0}, "atol and rtol must be >= 0"),
+        ({"rtol": math.inf}, "rtol must be a finite number"),
+    ],
+)
+def test_bad_options_are_value_errors(options: dict[str, float], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        gradcheck(lambda a: a * a, [1.0], **options)
+
+
+def test_a_lone_number_instead_of_a_list_is_a_type_error_saying_how() -> None:
+    with pytest.raises(TypeError, match=r"inputs must be a list .*got float, e\.g\. write \[2\.0\] for one"):
+        gradcheck(lambda a: a * a, 2.0)  # type: ignore[arg-type]  # deliberately not a list
+
+
+def test_inputs_may_be_any_iterable_read_once() -> None:
+    result = gradcheck(lambda a, b: a * b, (x for x in [1.0, 2.0]))  # type: ignore[arg-type]  # a generator
+    assert [(c.label, c.analytic) for c in result.checks] == [("x0", 2.0), ("x1", 1.0)]
+
+
+def test_an_int_too_large_for_a_float_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="input 'x0' is too large for a float"):
+        gradcheck(lambda a: a * a, [10**400])
+
+
+def test_any_real_number_is_an_input() -> None:
+    assert gradcheck(lambda a: a * a, [Fraction(1, 3)])  # type: ignore[list-item]  # a Real, not a float
+
+
+def test_f_overflowing_near_the_input_is_not_finite_rather_than_a_mismatch() -> None:
+    with pytest.raises(GradcheckError, match=r"cannot check input #0 'x0' = 1\.0: f is not finite") as info:
+        gradcheck(lambda a: a * 1e308 * 10.0, [1.0])
+    assert "disagrees" not in str(info.value)
+    assert str(info.value).splitlines()[-2].endswith("NOT FINITE")
+
+
+def test_a_kink_just_beside_the_input_is_reported_as_within_the_step() -> None:
+    with pytest.raises(GradcheckError, match=r"= 1e-08, or has a kink within the step h = 1e-06 of it"):
+        gradcheck(lambda a: abs(a), [1e-8])
