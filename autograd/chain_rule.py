@@ -157,8 +157,11 @@ class ChainRule:
         order = topological_order(root, leaves=True)
         self._names: dict[Value, str] = {}
         self._formulas: dict[Value, str] = {}
+        self._dots: dict[Value, _DotReading | None] = {}  # how each dot node's children were read
         for position, node in enumerate(reversed(order)):  # children before their parents
-            formula = _forward_formula(node, self._names)
+            if node.op == "dot":
+                self._dots[node] = _read_dot(node)
+            formula = _forward_formula(node, self._names, self._dots.get(node))
             self._formulas[node] = formula
             if node.label:
                 self._names[node] = node.label
@@ -199,7 +202,7 @@ class ChainRule:
                     child=self.name(child),
                     upstream=step.grad,
                     local_grad=edge.local_grad,
-                    local_formula=_local_formula(node, k, self._names),
+                    local_formula=_local_formula(node, k, self._names, self._dots.get(node)),
                     contribution=edge.contribution,
                     before=before,
                     after=after,
@@ -259,36 +262,105 @@ def _constant(op: str) -> tuple[str, float, bool] | None:
     return None
 
 
-def _dot_partners(node: Value) -> dict[int, int] | None:
-    """For a dot node whose inputs are all Values: child index -> partner index (weight <-> input).
+@dataclass(frozen=True)
+class _DotReading:
+    """Which child of a dot node is which: the weights, their Value inputs and the bias.
 
-    Children are w_1..w_n, x_1..x_n and maybe a bias; the reading is accepted only when every
-    local gradient is exactly its partner's data.  None when the inputs were plain numbers.
+    ``children[:weights]`` are the weights; ``partners`` maps a weight's index to its Value
+    input's index and back (a weight missing from it had a plain-number input, its local
+    gradient); ``bias``: the last child is a Value bias; ``constant``: a plain-number bias.
     """
+
+    weights: int
+    partners: dict[int, int]
+    bias: bool
+    constant: float
+
+
+def _read_dot(node: Value) -> _DotReading | None:
+    """Read the children of a node made by ``dot(weights, inputs, bias)``; None if none fits.
+
+    The node keeps only numbers.  Its children are the n weights, then the k inputs that are
+    Values (in input order), then the bias if it is a Value; its local gradients are x_i for each
+    weight, w_i for each Value input and 1 for a Value bias.  A reading (n, k, bias) fits when
+    each Value input can be paired with a weight, in increasing order, such that each one's local
+    gradient is the other's data, and when the sum dot() would have computed from it gives the
+    node's data (a plain-number bias, having no edge, is whatever is left over).  So None only
+    for a node no call to dot() could have made, such as a hand-made one whose sums overflow.
+
+    Preferred, in order: a reading that needs no plain-number bias, the most Value inputs, a
+    Value bias; so the neurons of `nn` read as they were built.  Within a reading, each Value
+    input takes the first weight after the previous one that fits it.  That finds a pairing
+    whenever one exists: by induction, the weight it picks for the j-th input is never later than
+    the j-th input's weight in any pairing that fits, so a weight is always left for the next.
+
+    When numbers coincide exactly (a weight equal to another input, say), several readings fit
+    and the names may be paired differently from how the node was built; every formula printed
+    from a reading is still numerically true, as all of them give the same numbers.
+    """
+    children, grads, data = node.children, node.local_grads, node.data
+    m = len(children)
+    sums = [0.0]  # sums[n] = w_1·x_1 + … + w_n·x_n, added up in dot()'s order
+    for child, grad in zip(children, grads, strict=True):
+        sums.append(sums[-1] + child.data * grad)
+    readings = []
+    for k in range(m // 2 + 1):
+        for bias in (True, False):
+            n = m - k - bias
+            if n < k or (bias and grads[-1] != 1.0):
+                continue
+            total = sums[n] + children[-1].data if bias else sums[n]
+            constant = 0.0 if _same(total, data) else data - total
+            if (bias and constant != 0.0) or not _same(total + constant, data):
+                continue
+            readings.append((constant != 0.0, -k, not bias, n, constant))
+    for _, minus_k, no_bias, n, constant in sorted(readings):
+        partners = _pair_in_order(node, n, -minus_k)
+        if partners is not None:
+            return _DotReading(n, partners, not no_bias, constant)
+    return None
+
+
+def _pair_in_order(node: Value, n: int, k: int) -> dict[int, int] | None:
+    """Pair the Value inputs ``children[n:n + k]`` with weights in increasing order (see `_read_dot`)."""
     children, grads = node.children, node.local_grads
-    n, bias = len(children) // 2, len(children) % 2 == 1
-    if n == 0 or (bias and grads[-1] != 1.0):
-        return None
     partners = {}
-    for i in range(n):
-        if grads[i] != children[n + i].data or grads[n + i] != children[i].data:
+    i = 0  # the first weight not yet considered
+    for j in range(n, n + k):
+        while i < n and not (_same(grads[i], children[j].data) and _same(grads[j], children[i].data)):
+            i += 1
+        if i == n:
             return None
-        partners[i], partners[n + i] = n + i, i
+        partners[i], partners[j] = j, i
+        i += 1
     return partners
 
 
-def _forward_formula(node: Value, names: dict[Value, str]) -> str:
-    """The node's operation written with its children's names: ``w2[0]·ĥ1 + w2[1]·ĥ2 + b2``."""
+def _same(a: float, b: float) -> bool:
+    """Equal, with nan equal to nan (a nan in a dot's inputs makes its data nan)."""
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+def _forward_formula(node: Value, names: dict[Value, str], dot: _DotReading | None = None) -> str:
+    """The node's operation written with its children's names: ``w2[0]·ĥ1 + w2[1]·ĥ2 + b2``.
+
+    ``dot`` is a dot node's `_read_dot`; None (no reading fits) lists its children: ``dot(w, x)``.
+    """
     op, kids = node.op, [names[c] for c in node.children]
     if not node.children:
         return ""
     if op == "dot":
-        partners = _dot_partners(node)
-        if partners is None:
-            return _listed([f"{_short(g)}·{_wrap(k)}" for k, g in zip(kids, node.local_grads, strict=True)])
-        n = len(kids) // 2
-        terms = [f"{_wrap(kids[i])}·{_wrap(kids[n + i])}" for i in range(n)]
-        return _listed(terms + ([kids[-1]] if len(kids) % 2 else []))
+        if dot is None:
+            return f"dot({_listed(kids, ', ')})"
+        terms = [
+            f"{_wrap(kids[i])}·{_wrap(kids[dot.partners[i]])}"
+            if i in dot.partners
+            else f"{_short(node.local_grads[i])}·{_wrap(kids[i])}"  # a plain-number input
+            for i in range(dot.weights)
+        ]
+        terms += [kids[-1]] if dot.bias else []
+        terms += [_short(dot.constant)] if dot.constant != 0.0 else []
+        return _listed(terms)
     if op in ("+", "sum"):
         return _listed(kids)
     if op == "mean":
@@ -331,8 +403,11 @@ def _short(c: float) -> str:
     return f"{c:g}"
 
 
-def _local_formula(node: Value, k: int, names: dict[Value, str]) -> str:
-    """∂node/∂(child k) written with the names: ``ô(1 − ô)`` for a sigmoid labelled ô."""
+def _local_formula(node: Value, k: int, names: dict[Value, str], dot: _DotReading | None = None) -> str:
+    """∂node/∂(child k) written with the names: ``ô(1 − ô)`` for a sigmoid labelled ô.
+
+    ``dot`` as in `_forward_formula`.
+    """
     op, kids = node.op, node.children
     me = _wrap(names[node])
     grad = node.local_grads[k]
@@ -357,10 +432,9 @@ def _local_formula(node: Value, k: int, names: dict[Value, str]) -> str:
     if op == "abs":
         return f"sign({names[kids[0]]})"
     if op == "dot":
-        partners = _dot_partners(node)
-        if partners is None or k not in partners:
-            return "1" if partners is not None else _short(grad)
-        return names[kids[partners[k]]]
+        if dot is not None and k in dot.partners:
+            return names[kids[dot.partners[k]]]  # ∂/∂w_i = x_i, ∂/∂x_i = w_i
+        return "1" if dot is not None and dot.bias and k == len(kids) - 1 else _short(grad)
     if op in ("-", "*", "/", "**") and len(kids) == 2:
         a, b = _wrap(names[kids[0]]), _wrap(names[kids[1]])
         table = {
