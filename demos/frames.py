@@ -5,11 +5,16 @@ already flowed along in blue, the node just processed in red) to ``step-01.svg``
 ``step-02.svg``, ... and `write_page` writes ``index.html`` beside them: a self-contained page
 (no network, no external script or style; the pictures referenced relatively) with Prev/Next
 buttons, the arrow keys and a step counter, that works opened straight from disk.
+
+The page shows exactly the frames drawn in this run.  `FrameWriter.finish` also removes the
+``step-NN.svg`` files in its directory that this run did not draw (the rest of an earlier, longer
+run), so that none is left looking like part of this one; it touches no other file.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +23,10 @@ from autograd.backprop import Step
 from autograd.graph import draw
 from autograd.value import Value
 
-__all__ = ["Frame", "FrameWriter", "write_page"]
+__all__ = ["FRAME_NAME", "Frame", "FrameWriter", "write_page"]
+
+FRAME_NAME = re.compile(r"step-[0-9]{2,}\.svg")
+"""The names `FrameWriter` gives its pictures (``step-01.svg``, ...): the only files it removes."""
 
 
 @dataclass(frozen=True)
@@ -34,7 +42,8 @@ class FrameWriter:
     """Draws one SVG per step into ``directory`` (created if needed) and then the page.
 
     Call `add` right after each step (the picture shows the gradients as they are at that moment),
-    then `finish`.  ``params``: the leaves to colour as parameters.
+    then `finish`.  ``params``: the leaves to colour as parameters.  After `finish`, ``removed``
+    lists the stale ``step-NN.svg`` files it deleted.
     """
 
     def __init__(self, root: Value, directory: str | Path, *, params: Iterable[Value] | None = None) -> None:
@@ -43,6 +52,7 @@ class FrameWriter:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.params = None if params is None else list(params)
         self.frames: list[Frame] = []
+        self.removed: list[Path] = []
         self._traversed: list[Value] = []
 
     def add(self, step: Step, caption: str, text: str) -> Path:
@@ -55,8 +65,18 @@ class FrameWriter:
         return path
 
     def finish(self, title: str, intro: str = "") -> Path:
-        """Write ``index.html`` for the frames drawn so far; returns its path."""
-        return write_page(self.directory, title, self.frames, intro)
+        """Write ``index.html`` for the frames drawn so far and remove stale frames; returns its path.
+
+        Stale: a file in the directory named like a frame (`FRAME_NAME`, e.g. ``step-05.svg``) that
+        this writer did not draw, left by an earlier run that drew more steps.
+        """
+        page = write_page(self.directory, title, self.frames, intro)
+        drawn = {frame.picture for frame in self.frames}
+        for entry in sorted(self.directory.iterdir()):
+            if FRAME_NAME.fullmatch(entry.name) and entry.name not in drawn and not entry.is_dir():
+                entry.unlink()
+                self.removed.append(entry)
+        return page
 
 
 _STYLE = """

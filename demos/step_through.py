@@ -24,7 +24,7 @@ import argparse
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograd.backprop import backward_steps, topological_order
@@ -33,7 +33,7 @@ from autograd.cli import exits_quietly_on_broken_pipe
 from autograd.render import BackendUnavailableError, choose_backend
 from autograd.value import Value
 from demos.frames import FrameWriter
-from demos.seed import LEARNING_RATE, XOR_DATA, first_sample_graph, format_layout, seed_layout
+from demos.seed import DEFAULT_LR, XOR_DATA, first_sample_graph, format_layout, seed_layout
 from nn import MLP, SGD
 
 __all__ = ["ClosedForm", "Walk", "article_slips", "closed_forms", "main", "walk"]
@@ -41,8 +41,11 @@ __all__ = ["ClosedForm", "Walk", "article_slips", "closed_forms", "main", "walk"
 PAGE_INTRO = (
     "The seed's 2-2-1 sigmoid network on its first sample, x = {x} -> y = {y}. Each step takes one"
     " node, every node before its children, and passes its gradient ∂Cost/∂node along each edge to"
-    " a child: ∂Cost/∂child += ∂Cost/∂node · ∂node/∂child. {steps} steps; under each weight, the"
+    " a child: ∂Cost/∂child += ∂Cost/∂node · ∂node/∂child. {steps}; under each weight, the"
     " whole chain from the cost, as the article writes it."
+)
+PAGE_STOPPED = (
+    "The walk has {total} steps, but this run was stopped after step {drawn}, so this page shows only {shown}"
 )
 LOSS_NAMES = {"bce": "binary cross-entropy (the seed's code)", "mse": "(ô − y)², the article's text"}
 
@@ -146,6 +149,8 @@ class Walk:
     nodes: dict[str, Value]
     completed: bool
     page: Path | None
+    removed: list[Path] = field(default_factory=list)
+    """Stale ``step-NN.svg`` files of an earlier run that ``frames`` removed from its directory."""
 
 
 def walk(
@@ -158,7 +163,8 @@ def walk(
     """Build the seed's first-sample graph and walk its backward pass, writing each step.
 
     ``pause`` is called after every step but the last; it returns False to stop the walk early.
-    ``frames``: a directory to draw the graph into after each step, with ``index.html``.
+    ``frames``: a directory to draw the graph into after each step, with ``index.html`` showing
+    (and saying) exactly the steps drawn; stale ``step-NN.svg`` from an earlier run are removed.
     """
     model, root = first_sample_graph(loss)
     nodes = {n.label: n for n in topological_order(root, leaves=True) if n.label}
@@ -185,10 +191,16 @@ def walk(
             completed = False
             break
     page = None
+    removed: list[Path] = []
     if writer is not None:
         title = f"Backpropagation, step by step: the seed's network, Cost = {LOSS_NAMES[loss]}"
-        page = writer.finish(title, PAGE_INTRO.format(x=XOR_DATA[0][0], y=XOR_DATA[0][1], steps=total))
-    return Walk(model, root, explanations, nodes, completed, page)
+        drawn = len(writer.frames)
+        steps = f"{total} steps" if completed else PAGE_STOPPED.format(
+            total=total, drawn=drawn, shown="step 1" if drawn == 1 else f"steps 1 to {drawn}"
+        )
+        page = writer.finish(title, PAGE_INTRO.format(x=XOR_DATA[0][0], y=XOR_DATA[0][1], steps=steps))
+        removed = writer.removed
+    return Walk(model, root, explanations, nodes, completed, page, removed)
 
 
 def _caption(explanation: StepExplanation) -> str:
@@ -210,7 +222,11 @@ def _intro(loss: str, steps: int) -> list[str]:
 
 
 def summary(result: Walk, loss: str) -> list[str]:
-    """The closed forms, the article's slips (MSE), the nine gradients and one SGD step."""
+    """The closed forms, the article's slips (MSE), the nine gradients and one SGD step.
+
+    The step uses the loss's default learning rate, `DEFAULT_LR` (0.4 for BCE, 0.8 for MSE), as
+    ``python -m demos.xor`` does, so its weights are that demo's "weights after the first update".
+    """
     y = XOR_DATA[0][1]
     grads = {name: p.grad for name, p in result.model.named_parameters()}
     lines = ["", "── the same gradients in closed form ──"]
@@ -231,8 +247,9 @@ def summary(result: Walk, loss: str) -> list[str]:
     lines += ["", "── the nine gradients after the first sample, and one SGD step ──"]
     before = {name: p.data for name, p in result.model.named_parameters()}
     grad_layout = format_layout(seed_layout(result.model, "grad"))
-    SGD(result.model.parameters(), lr=LEARNING_RATE).step()
-    lines.append(f"  parameter   value     ∂Cost/∂   after w − {LEARNING_RATE:g}·∂Cost/∂w")
+    lr = DEFAULT_LR[loss]
+    SGD(result.model.parameters(), lr=lr).step()
+    lines.append(f"  parameter   value     ∂Cost/∂   after w − {lr:g}·∂Cost/∂w")
     for name, p in result.model.named_parameters():
         values = f"{number(before[name]):>7}  {number(grads[name]):>7}   {number(p.data):>7}"
         lines.append(f"  {name:<10}  {values}")
@@ -273,7 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.step_through", description=__doc__.splitlines()[0])
     parser.add_argument("--loss", choices=("bce", "mse"), default="bce", help="the cost (default: bce)")
     parser.add_argument("--pause", action="store_true", help="wait for Enter after each step")
-    parser.add_argument("--frames", metavar="DIR", help="write one SVG per step and DIR/index.html")
+    parser.add_argument("--frames", metavar="DIR",
+                        help="write one SVG per step and DIR/index.html (removes older step-NN.svg there)")
     args = parser.parse_args(argv)
     if args.frames is not None and not _can_draw_svg():
         print(NO_SVG, file=sys.stderr)
@@ -289,7 +307,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in summary(result, args.loss):
             print(line)
     if result.page is not None:
-        print(f"\n{len(result.explanations)} frames and the page: {result.page}")
+        drawn = len(result.explanations)
+        print(f"\n{drawn} {'frame' if drawn == 1 else 'frames'} and the page: {result.page}")
+        if result.removed:
+            names = ", ".join(path.name for path in result.removed)
+            print(f"removed the frames an earlier run left there, not drawn this time: {names}")
     return 0
 
 

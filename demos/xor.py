@@ -26,17 +26,15 @@ from collections.abc import Callable, Sequence
 
 from autograd import Value
 from autograd.cli import exits_quietly_on_broken_pipe
-from demos.seed import LEARNING_RATE, LOSSES, XOR_DATA, format_layout, seed_layout, seed_model
+from demos.seed import DEFAULT_LR, LOSSES, XOR_DATA, format_layout, seed_layout, seed_model
 from nn import MLP, SGD
 
 __all__ = ["DEFAULT_LR", "EPOCHS", "LOG_EVERY", "log_line", "main", "train", "verdict"]
 
 EPOCHS = 1000
 LOG_EVERY = 100
-DEFAULT_LR = {"bce": LEARNING_RATE, "mse": 2 * LEARNING_RATE}
-"""The default learning rate for each loss: the seed's 0.4 for BCE; twice that for MSE, whose
-gradient at the output's pre-activation, 2(ô - y) ô(1 - ô), is half BCE's ô - y near ô = 1/2
-(with lr 0.4 MSE needs about 1400 epochs to solve XOR; with 0.8 it does in the seed's 1000)."""
+# DEFAULT_LR (the default learning rate for each loss, and why MSE's is 0.8) lives in demos.seed,
+# shared with demos.step_through; it stays importable from here.
 
 
 def log_line(epoch: int, inputs: Sequence[float], output: float, target: float, loss: float) -> str:
@@ -51,18 +49,27 @@ def train(
     model: MLP,
     *,
     epochs: int = EPOCHS,
-    lr: float = LEARNING_RATE,
+    lr: float | None = None,
     loss: str = "bce",
     log_every: int = LOG_EVERY,
     emit: Callable[[str], object] = print,
 ) -> None:
     """The seed's loop: one SGD update per sample, in `XOR_DATA`'s order, ``epochs`` times.
 
-    ``emit`` gets each printed line: the first update's weights and gradients, then every
-    ``log_every`` epochs one `log_line` per sample (output and loss before that sample's update).
+    ``model``: any MLP with 2 inputs and 1 output (the seed's is ``seed_model()``).  ``lr``: by
+    default `DEFAULT_LR` for the loss (0.4 for ``"bce"``, 0.8 for ``"mse"``).  ``emit`` gets each
+    printed line: the first update's weights and gradients (grouped per layer by `seed_layout`),
+    then every ``log_every`` epochs one `log_line` per sample (output and loss before that
+    sample's update).  A model, loss or ``log_every`` that cannot run raises `ValueError`.
     """
+    if loss not in LOSSES:
+        raise ValueError(f"train: unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+    if model.nin != 2 or model.nouts[-1] != 1:
+        raise ValueError(f"train: XOR needs a model with 2 inputs and 1 output; got {model!r}")
+    if log_every < 1:
+        raise ValueError(f"train: log_every must be at least 1; got {log_every}")
     loss_fn = LOSSES[loss]
-    optimizer = SGD(model.parameters(), lr=lr)
+    optimizer = SGD(model.parameters(), lr=DEFAULT_LR[loss] if lr is None else lr)
     for epoch in range(1, epochs + 1):
         logging = epoch % log_every == 0
         for sample, (x, y) in enumerate(XOR_DATA):

@@ -19,7 +19,7 @@ import pytest
 
 from autograd import render as render_module
 from autograd.chain_rule import number
-from demos import step_through
+from demos import step_through, xor
 from demos.frames import write_page
 from demos.seed import XOR_DATA
 
@@ -117,6 +117,25 @@ def test_the_table_ends_with_the_seeds_first_update() -> None:
     assert f"  weights:   {REFERENCE_WEIGHTS}" in table
     rows = [line.split() for line in table if line.split() and line.split()[0] in PARAMETERS]
     assert [r[0] for r in rows] == list(PARAMETERS)
+
+
+@pytest.mark.parametrize("loss", ["bce", "mse"])
+def test_the_sgd_step_gives_demos_xors_weights_after_the_first_update(
+    loss: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert step_through.main(["--loss", loss]) == 0
+    (stepped,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  weights:   ")]
+    assert xor.main(["--loss", loss, "--epochs", "1"]) == 0
+    trained = capsys.readouterr().out.splitlines()
+    assert f"weights after the first update:  {stepped.removeprefix('  weights:   ')}" in trained
+
+
+@pytest.mark.parametrize(("loss", "lr"), [("bce", "0.4"), ("mse", "0.8")])
+def test_the_sgd_table_is_labelled_with_the_learning_rate_it_used(loss: str, lr: str) -> None:
+    result, _ = walked(loss)
+    table = step_through.summary(result, loss)
+    assert f"  parameter   value     ∂Cost/∂   after w − {lr}·∂Cost/∂w" in table
+    assert xor.DEFAULT_LR[loss] == float(lr)
 
 
 @pytest.mark.parametrize("loss", ["bce", "mse"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -100,6 +101,84 @@ def test_training_loop_prints_the_first_update_before_the_log() -> None:
         f"weights after the first update:  {SEED_AFTER}",
     ]
     assert lines[4:] == SEED_LOG[:4]
+
+
+def _first_update_lines(model: nn.MLP, **options: object) -> list[str]:
+    lines: list[str] = []
+    xor.train(model, epochs=1, emit=lines.append, **options)  # type: ignore[arg-type]
+    return lines[:3]
+
+
+def _numbers(line: str) -> list[float]:
+    return [float(v) for v in re.findall(r"-?\d+\.\d{4}", line)]
+
+
+def _first_update_by_hand(nouts: list[int]) -> tuple[list[float], list[float], list[float]]:
+    """``MLP(2, nouts, seed=1)``'s parameters before, gradients of and after the first update
+    (sample [1, 1] -> 0, BCE, lr 0.4), in parameter order, without `xor.train`."""
+    model = nn.MLP(2, nouts, seed=1)
+    before = [p.data for p in model.parameters()]
+    (x, y) = XOR_DATA[0]
+    nn.bce_loss(_output(model, x), y).backward()
+    grads = [p.grad for p in model.parameters()]
+    nn.SGD(model.parameters(), lr=0.4).step()
+    return before, grads, [p.data for p in model.parameters()]
+
+
+def test_training_loop_reports_every_hidden_neuron_of_a_wider_net() -> None:
+    lines = _first_update_lines(nn.MLP(2, [3, 1], seed=1))
+
+    def layout(v: list[float]) -> str:  # parameter order: w1[0][0], w1[0][1], b1[0], w1[1][0], ...
+        return format_layout({"w1": [v[0:2], v[3:5], v[6:8]], "w2": v[9:12],
+                              "b1": [v[2], v[5], v[8]], "b2": v[12]})
+
+    before, grads, after = _first_update_by_hand([3, 1])
+    assert lines == [
+        f"weights before the first update: {layout(before)}",
+        f"gradients of the first update:   {layout(grads)}",
+        f"weights after the first update:  {layout(after)}",
+    ]
+
+
+def test_training_loop_reports_every_layer_of_a_deeper_net() -> None:
+    lines = _first_update_lines(nn.MLP(2, [4, 4, 1], seed=1))
+    assert all(re.findall(r"\b[wb]\d\b", line) == ["w1", "w2", "w3", "b1", "b2", "b3"] for line in lines)
+    for line, values in zip(lines, _first_update_by_hand([4, 4, 1]), strict=True):
+        assert sorted(_numbers(line)) == sorted(round(v, 4) for v in values)  # all 37, each once
+
+
+@pytest.mark.parametrize("model", [nn.MLP(3, [2, 1]), nn.MLP(2, [2, 2]), nn.MLP(1, [1])], ids=repr)
+def test_training_refuses_a_model_without_2_inputs_and_1_output(model: nn.MLP) -> None:
+    with pytest.raises(ValueError, match=r"^train: XOR needs a model with 2 inputs and 1 output; got MLP\("):
+        xor.train(model, epochs=1, emit=lambda line: None)
+
+
+def test_training_refuses_an_unknown_loss() -> None:
+    with pytest.raises(ValueError, match=r"^train: unknown loss 'l1'; choose one of bce, mse$"):
+        xor.train(seed_model(), loss="l1", emit=lambda line: None)
+
+
+def test_training_refuses_log_every_below_1() -> None:
+    with pytest.raises(ValueError, match=r"^train: log_every must be at least 1; got 0$"):
+        xor.train(seed_model(), log_every=0, emit=lambda line: None)
+
+
+@pytest.mark.parametrize("loss", ["bce", "mse"])
+def test_training_without_lr_uses_the_losss_default_rate(loss: str) -> None:
+    default = _first_update_lines(seed_model(), loss=loss)
+    assert default == _first_update_lines(seed_model(), loss=loss, lr=xor.DEFAULT_LR[loss])
+    assert xor.DEFAULT_LR == {"bce": 0.4, "mse": 0.8}
+
+
+def test_demo_seed_option_prints_the_articles_2_2_1_layout(capsys: pytest.CaptureFixture[str]) -> None:
+    assert xor.main(["--seed", "3", "--epochs", "1"]) == 0
+    number = r"-?\d\.\d{4}"
+    pair = rf"\[{number}, {number}\]"
+    layout = rf"w1 \[{pair}, {pair}\], w2 {pair}, b1 {pair}, b2 {number}"
+    lines = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(rf"weights before the first update: {layout}", lines[0])
+    assert re.fullmatch(rf"gradients of the first update:   {layout}", lines[1])
+    assert re.fullmatch(rf"weights after the first update:  {layout}", lines[2])
 
 
 def test_first_gradients_match_the_seed() -> None:

@@ -1,0 +1,108 @@
+"""`python -m demos.step_through --frames DIR`: the page shows (and says) exactly the steps this run
+drew, and the ``step-NN.svg`` an earlier, longer run left in DIR are removed, and nothing else."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograd import Value
+from demos import step_through
+from demos.frames import Frame, FrameWriter
+
+STEPS = 7  # the seed's first-sample graph: Cost, ô, o, ĥ2, h2, ĥ1, h1
+
+
+def _pictures(page: Path) -> list[str]:
+    return re.findall(r'<img src="([^"]+)"', page.read_text(encoding="utf-8"))
+
+
+def _names(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir())
+
+
+@pytest.fixture(scope="module")
+def quit_after_one(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A complete --frames run, then ``--pause --frames`` into the same folder answering q at the
+    first pause (a fake stdin); the folder and the second run's stdout."""
+    directory = tmp_path_factory.mktemp("frames")
+    step_through.walk("bce", write=lambda line: None, frames=directory)
+    assert len(list(directory.glob("step-*.svg"))) == STEPS
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(out):
+        patch.setattr(sys, "stdin", io.StringIO("q\n"))
+        assert step_through.main(["--pause", "--frames", str(directory)]) == 0
+    return directory, out.getvalue()
+
+
+@pytest.mark.renderer
+def test_quitting_at_the_first_pause_stops_after_one_step(quit_after_one: tuple[Path, str]) -> None:
+    _, out = quit_after_one
+    assert out.count("[Enter: next step, q: quit]") == 1
+    assert "(stopped)" in out
+    assert "\n1 frame and the page: " in out
+
+
+@pytest.mark.renderer
+def test_quitting_early_leaves_a_page_of_only_the_steps_drawn(quit_after_one: tuple[Path, str]) -> None:
+    directory, _ = quit_after_one
+    page = (directory / "index.html").read_text(encoding="utf-8")
+    assert _pictures(directory / "index.html") == ["step-01.svg"]
+    assert '<span id="counter">Step 1 of 1</span>' in page
+    intro = f"The walk has {STEPS} steps, but this run was stopped after step 1, so this page shows only"
+    assert f"{intro} step 1;" in page
+    assert f"{STEPS} steps;" not in page
+    assert f"of {STEPS}</h2>" not in page
+
+
+@pytest.mark.renderer
+def test_quitting_early_removes_the_frames_an_earlier_run_left(quit_after_one: tuple[Path, str]) -> None:
+    directory, out = quit_after_one
+    assert _names(directory) == ["index.html", "step-01.svg"]
+    stale = ", ".join(f"step-{k:02d}.svg" for k in range(2, STEPS + 1))
+    assert f"removed the frames an earlier run left there, not drawn this time: {stale}\n" in out
+
+
+@pytest.mark.renderer
+def test_stopping_after_some_steps_says_how_many_the_page_shows(tmp_path: Path) -> None:
+    answers = iter([True, False])  # Enter, then q
+    result = step_through.walk("bce", write=lambda line: None, pause=lambda: next(answers), frames=tmp_path)
+    assert result.page is not None
+    assert _pictures(result.page) == ["step-01.svg", "step-02.svg"]
+    page = result.page.read_text(encoding="utf-8")
+    assert "stopped after step 2, so this page shows only steps 1 to 2;" in page
+
+
+@pytest.mark.renderer
+def test_a_complete_run_removes_a_frame_it_did_not_draw_and_keeps_the_rest(tmp_path: Path) -> None:
+    (tmp_path / "step-08.svg").write_text("<svg/>", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    result = step_through.walk("bce", write=lambda line: None, frames=tmp_path)
+    assert result.removed == [tmp_path / "step-08.svg"]
+    frames = [f"step-{k:02d}.svg" for k in range(1, STEPS + 1)]
+    assert _names(tmp_path) == ["index.html", "notes.txt", *frames]
+
+
+@pytest.mark.renderer
+def test_a_complete_run_into_its_own_earlier_frames_removes_nothing(tmp_path: Path) -> None:
+    step_through.walk("bce", write=lambda line: None, frames=tmp_path)
+    again = step_through.walk("bce", write=lambda line: None, frames=tmp_path)
+    assert again.removed == []
+    assert len(_pictures(tmp_path / "index.html")) == STEPS
+
+
+def test_only_files_named_exactly_like_a_frame_are_removed(tmp_path: Path) -> None:
+    spared = ["notes.txt", "step-1.svg", "step-02.png", "my-step-02.svg", "step-02.svg.bak", "step-ab.svg"]
+    for name in [*spared, "step-01.svg", "step-02.svg", "step-100.svg"]:
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    (tmp_path / "step-03.svg").mkdir()  # a folder, even named like a frame, is never touched
+    writer = FrameWriter(Value(1.0), tmp_path)
+    writer.frames.append(Frame("step-01.svg", "caption", "text"))  # as if add() had drawn it
+    writer.finish("title")
+    assert writer.removed == [tmp_path / "step-02.svg", tmp_path / "step-100.svg"]
+    assert _names(tmp_path) == sorted([*spared, "index.html", "step-01.svg", "step-03.svg"])
