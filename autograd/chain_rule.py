@@ -35,7 +35,7 @@ from typing import TypeAlias
 from autograd.backprop import Step, topological_order
 from autograd.value import Value
 
-__all__ = ["ChainRule", "Factor", "Link", "StepExplanation", "number"]
+__all__ = ["ChainRule", "Factor", "Link", "StepExplanation", "as_printed", "equals_or_approx", "number"]
 
 _LONGEST_EXPRESSION = 32  # an unlabelled node with a longer expression is named "op#k" instead
 _FUNCTIONS = {"exp": "exp", "log": "log", "tanh": "tanh", "sigmoid": "σ", "relu": "relu"}
@@ -53,6 +53,20 @@ def number(x: float) -> str:
         return f"{x:.4e}"
     text = f"{x:.4f}"
     return "0.0000" if text == "-0.0000" else text
+
+
+def equals_or_approx(shown: float, result: float) -> str:
+    """``=`` when the arithmetic on the numbers as printed gives the printed result, else ``≈``.
+
+    ``shown`` is that arithmetic redone on the printed (rounded) numbers: a reader checking
+    ``0.5262 × 0.4750`` gets 0.2499, so the line says ``≈ 0.2500`` (the exact values give 0.2500).
+    """
+    return "=" if number(shown) == number(result) else "≈"
+
+
+def as_printed(x: float) -> float:
+    """A number as the reader sees it: rounded as `number` prints it."""
+    return float(number(x))
 
 
 @dataclass(frozen=True)
@@ -124,7 +138,8 @@ class StepExplanation:
             if link.chain is not None and len(link.chain) > 2:
                 factors = " · ".join(str(f) for f in link.chain)
                 values = " × ".join(number(f.value) for f in link.chain)
-                out.append(f"        = {factors} = {values} = {number(link.after)}")
+                sign = equals_or_approx(math.prod(as_printed(f.value) for f in link.chain), link.after)
+                out.append(f"        = {factors} = {values} {sign} {number(link.after)}")
         return out
 
 
@@ -132,10 +147,12 @@ def _link_line(root: str, link: Link) -> str:
     target = f"∂{root}/∂{link.child}"
     term = f"∂{root}/∂{link.parent} · ∂{link.parent}/∂{link.child}"
     values = f"{number(link.upstream)} × {number(link.local_grad)}"
+    shown = as_printed(link.upstream) * as_printed(link.local_grad)
     if link.path > 1 or link.before != 0.0:
         term = f"{number(link.before)} + {term}"
         values = f"{number(link.before)} + {values}"
-    line = f"{target} = {term} = {values} = {number(link.after)}"
+        shown = as_printed(link.before) + shown
+    line = f"{target} = {term} = {values} {equals_or_approx(shown, link.after)} {number(link.after)}"
     line += f"        ∂{link.parent}/∂{link.child} = {link.local_formula}"
     if link.paths > 1:
         line += f"   (path {link.path} of {link.paths})"

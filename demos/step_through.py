@@ -21,6 +21,7 @@ frames directory that cannot be written is exit status 1.  When stdout is closed
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograd.backprop import backward_steps, topological_order
-from autograd.chain_rule import ChainRule, StepExplanation, number
+from autograd.chain_rule import ChainRule, StepExplanation, as_printed, equals_or_approx, number
 from autograd.cli import exits_quietly_on_broken_pipe
 from autograd.render import BackendUnavailableError, choose_backend
 from autograd.value import Value
@@ -72,7 +73,8 @@ class ClosedForm:
         symbols = " · ".join(name for name, _ in self.factors)
         values = " × ".join(number(v) for _, v in self.factors)
         if len(self.factors) > 1:
-            values += f" = {number(self.value)}"
+            shown = math.prod(as_printed(v) for _, v in self.factors)
+            values += f" {equals_or_approx(shown, self.value)} {number(self.value)}"
         note = f"        (the article's {self.article_name})" if self.article_name else ""
         return [f"{head} = {symbols}{note}", f"{pad} = {values}        engine: {number(engine)}"]
 

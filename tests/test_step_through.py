@@ -35,9 +35,11 @@ REFERENCE_WEIGHTS = (
 )
 LINK = re.compile(
     r"^    ∂Cost/∂(?P<child>\S+) = (?:\S+ \+ )?∂Cost/∂(?P<parent>\S+) · ∂\S+ = (?:(?P<before>\S+) \+ )?"
-    r"(?P<upstream>\S+) × (?P<local>\S+) = (?P<after>\S+)"
+    r"(?P<upstream>\S+) × (?P<local>\S+) (?P<sign>[=≈]) (?P<after>\S+)"
 )
-CHAIN = re.compile(r"^        = ∂Cost/∂ô · (?:∂\S+ · )*∂\S+ = (?P<factors>.+) = (?P<result>\S+)$")
+CHAIN = re.compile(
+    r"^        = ∂Cost/∂ô · (?:∂\S+ · )*∂\S+ = (?P<factors>.+) (?P<sign>[=≈]) (?P<result>\S+)$"
+)
 
 
 def run_demo(
@@ -78,6 +80,9 @@ def test_every_printed_chain_rule_step_is_the_engines_arithmetic(loss: str) -> N
         assert m["local"] == number(parent.local_grads[parent.children.index(child)])
         if m["before"] is not None:  # a second path: what the first one left
             assert m["before"] == last[m["child"]]
+        # "=" exactly when a reader redoing the printed arithmetic gets the printed result
+        shown = float(m["before"] or 0.0) + float(m["upstream"]) * float(m["local"])
+        assert (m["sign"] == "=") == (number(shown) == m["after"]), line
         last[m["child"]] = m["after"]
     assert set(last) == set(PARAMETERS) | {"o", "h1", "h2", "ĥ1", "ĥ2", "x1", "x2"}
     assert all(after == number(nodes[name].grad) for name, after in last.items())
@@ -108,6 +113,7 @@ def test_every_weight_gets_the_whole_chain_and_it_multiplies_out(loss: str) -> N
         factors = [float(f) for f in c["factors"].split(" × ")]
         assert c["result"] == number(grads[name])
         assert math.prod(factors) == pytest.approx(grads[name], abs=2e-4)  # factors rounded to 4 places
+        assert (c["sign"] == "=") == (number(math.prod(factors)) == c["result"])
 
 
 def test_the_table_ends_with_the_seeds_first_update() -> None:
@@ -348,3 +354,11 @@ def test_frames_into_a_file_are_one_line_with_exit_1(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert err.startswith(f"step_through: cannot write the frames to '{tmp_path / 'taken'}': ")
+
+
+def test_the_closed_form_says_approximately_where_its_printed_factors_round_otherwise() -> None:
+    result, _ = walked("bce")
+    forms = step_through.closed_forms(result.nodes, 0.0, "bce")  # the first sample's target is 0
+    text = "\n".join(line for form in forms for line in form.lines(0.25))
+    assert "= 0.5262 × 0.4750 ≈ 0.2500" in text  # 0.5262 × 0.4750 = 0.24995: the exact product rounds up
+    assert "= 0.5262 × 0.5250 = 0.2763" in text
