@@ -60,12 +60,49 @@ def _naming(exc: OSError, path: str) -> OSError:
 
 
 def _mode_for(path: str) -> int:
+    """The mode to give the file at ``path``: the existing file's, or 0666 less the umask."""
     try:
         return os.stat(path).st_mode & 0o777
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return 0o666 & ~_umask()
+
+
+_PROC_STATUS = "/proc/self/status"
+_proc_has_umask: bool | None = None
+"""Whether `_PROC_STATUS` shows the umask (Linux 4.7 and later): found out once, on first use."""
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the system allows.
+
+    Linux shows it in ``/proc/self/status`` (a line ``Umask: 0022``), read afresh each time (the
+    program may change it).  Elsewhere the only way is to set it and set it back: for that moment a
+    file another thread creates would get mode 0666, so it is done only where there is no other way.
+    """
+    global _proc_has_umask
+    if _proc_has_umask is not False:
+        umask = _umask_from_proc()
+        _proc_has_umask = umask is not None
+        if umask is not None:
+            return umask
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+def _umask_from_proc() -> int | None:
+    try:
+        with open(_PROC_STATUS, "rb") as f:
+            status = f.read()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith(b"Umask:"):
+            try:
+                return int(line[len(b"Umask:") :].strip(), 8) & 0o777
+            except ValueError:
+                return None
+    return None
 
 
 def _fsync_directory(directory: str) -> None:

@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd.value import Operand, Value, dot
-from nn.module import Module
+from nn.module import Module, _length
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "LayerWeights", "Neuron"]
 
@@ -76,8 +76,15 @@ class Neuron(Module):
         labels = list(weight_labels) if weight_labels is not None else [f"w[{i}]" for i in range(nin)]
         if len(labels) != nin:
             raise ValueError(f"Neuron: {len(labels)} weight labels for {nin} inputs; they must match")
-        if weights is not None and len(weights) != nin:
-            raise ValueError(f"Neuron: {len(weights)} weights for {nin} inputs; they must match")
+        if weights is not None:
+            count = _length(weights)
+            if count is None:
+                raise TypeError(
+                    f"Neuron: weights must be a list, one number per input (e.g. {_example(nin)});"
+                    f" got {_given(weights)}"
+                )
+            if count != nin:
+                raise ValueError(f"Neuron: {count} weights for {nin} inputs; they must match")
         if (weights is None) != (bias is None):
             raise ValueError("Neuron: give both weights= and bias=, or neither (random initial weights)")
         if weights is None or bias is None:
@@ -92,8 +99,13 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence[Operand]) -> Value:
         """The neuron's output for inputs ``x`` (numbers or Values): two nodes, one for linear."""
-        if len(x) != self.nin:
-            raise ValueError(f"Neuron {self.out_label!r}: expects {self.nin} inputs, got {len(x)}")
+        n = len(x) if type(x) in (list, tuple) else _length(x)
+        if n is None:
+            raise TypeError(
+                f"Neuron {self.out_label!r}: expects a sequence of {self.nin} inputs, got {type(x).__name__}"
+            )
+        if n != self.nin:
+            raise ValueError(f"Neuron {self.out_label!r}: expects {self.nin} inputs, got {n}")
         z = dot(self.w, x, self.b)
         z.label = self.pre_label
         activate = self._activate
@@ -144,6 +156,7 @@ class Layer(Module):
         self.activation = _check_activation(activation, "Layer")
         if node_labels is None:
             node_labels = [("h", "ĥ")] if nout == 1 else [(f"h{j + 1}", f"ĥ{j + 1}") for j in range(nout)]
+        node_labels = list(node_labels)
         if len(node_labels) != nout:
             raise ValueError(f"Layer {index}: {len(node_labels)} node labels for {nout} neurons")
         rows: Sequence[Sequence[float]] | None = None
@@ -170,8 +183,13 @@ class Layer(Module):
 
     def __call__(self, x: Sequence[Operand]) -> list[Value]:
         """Each neuron's output, in order."""
-        if len(x) != self.nin:
-            raise ValueError(f"Layer {self.index}: expects {self.nin} inputs, got {len(x)}")
+        count = len(x) if type(x) in (list, tuple) else _length(x)
+        if count is None:
+            raise TypeError(
+                f"Layer {self.index}: expects a sequence of {self.nin} inputs, got {type(x).__name__}"
+            )
+        if count != self.nin:
+            raise ValueError(f"Layer {self.index}: expects {self.nin} inputs, got {count}")
         return [n(x) for n in self.neurons]
 
     def parameters(self) -> list[Value]:
@@ -214,7 +232,12 @@ class MLP(Module):
         seed: int | None = 0,
     ) -> None:
         _check_count(nin, "MLP", "nin")
-        nouts = list(nouts)
+        try:
+            nouts = list(nouts)
+        except TypeError:
+            raise TypeError(
+                f"MLP: nouts must be a list of layer sizes, e.g. MLP(2, [2, 1]); got {_given(nouts)}"
+            ) from None
         if not nouts:
             raise ValueError("MLP: nouts must list at least one layer size, e.g. MLP(2, [2, 1])")
         for k, n in enumerate(nouts):
@@ -222,8 +245,15 @@ class MLP(Module):
         _check_activation(activation, "MLP")
         output_activation = activation if output_activation is None else output_activation
         _check_activation(output_activation, "MLP")
-        if weights is not None and len(weights) != len(nouts):
-            raise ValueError(f"MLP: weights for {len(weights)} layers, but the model has {len(nouts)}")
+        if weights is not None:
+            count = _length(weights)
+            if count is None:
+                raise TypeError(
+                    f"MLP: weights must be a list of (rows, biases) pairs, one per layer;"
+                    f" got {_given(weights)}"
+                )
+            if count != len(nouts):
+                raise ValueError(f"MLP: weights for {count} layers, but the model has {len(nouts)}")
         self.nin = nin
         self.nouts = nouts
         self.activation = activation
@@ -250,12 +280,10 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[Operand]) -> Value | list[Value]:
         """The model's output: a `Value` for a single output, else a list of them."""
-        try:
-            n = len(x)
-        except TypeError:
-            raise TypeError(
-                f"{self!r}: expects a sequence of {self.nin} inputs, got {type(x).__name__}"
-            ) from None
+        kind = type(x)  # the common case, a list or a tuple, costs two identity tests
+        n = len(x) if kind is list or kind is tuple else _length(x)
+        if n is None:
+            raise TypeError(f"{self!r}: expects a sequence of {self.nin} inputs, got {type(x).__name__}")
         if n != self.nin:
             raise ValueError(f"{self!r}: expects {self.nin} inputs, got {n}")
         # Neuron.__call__ inlined (this is the training loop's hot path): the sizes already match.
@@ -304,7 +332,7 @@ def _check_count(n: object, where: str, name: str) -> None:
 
 
 def _check_activation(name: str, where: str) -> str:
-    if name not in ACTIVATIONS:
+    if not isinstance(name, str) or name not in ACTIVATIONS:
         raise ValueError(f"{where}: unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
     return name
 
@@ -322,19 +350,53 @@ def _weight(x: object, label: str) -> float:
 def _check_layer_weights(
     weights: LayerWeights, nin: int, nout: int, index: int
 ) -> tuple[Sequence[Sequence[float]], Sequence[float]]:
-    """Shapes of one layer's explicit weights: ``nout`` rows of ``nin`` weights, ``nout`` biases."""
-    try:
-        rows, biases = weights
-    except (TypeError, ValueError):
+    """Shapes of one layer's explicit weights: ``nout`` rows of ``nin`` weights, ``nout`` biases.
+
+    Each must be a list (or tuple, or array); a bare number, a string, a generator or a flat row
+    is refused with `TypeError` naming the layer and showing the shape it wants.
+    """
+    if _length(weights) != 2:
         raise ValueError(
             f"Layer {index}: weights must be a pair (rows, biases); got {type(weights).__name__}"
-        ) from None
-    if len(rows) != nout or len(biases) != nout:
+        )
+    rows, biases = weights
+    row_count = _length(rows)
+    if row_count is None:
+        raise TypeError(
+            f"Layer {index}: the weights must be a list of rows, one list of weights per neuron"
+            f" (e.g. {_example(nout, _example(nin))}); got {_given(rows)}"
+        )
+    bias_count = _length(biases)
+    if bias_count is None:
+        raise TypeError(
+            f"Layer {index}: the biases must be a list, one number per neuron (e.g. {_example(nout)});"
+            f" got {_given(biases)}"
+        )
+    if row_count != nout or bias_count != nout:
         raise ValueError(
             f"Layer {index}: expected {nout} rows of weights and {nout} biases (one per neuron);"
-            f" got {len(rows)} rows and {len(biases)} biases"
+            f" got {row_count} rows and {bias_count} biases"
         )
     for j, row in enumerate(rows):
-        if len(row) != nin:
-            raise ValueError(f"Layer {index}: row {j} has {len(row)} weights; the layer has {nin} inputs")
+        count = _length(row)
+        if count is None:
+            weights_word = "weight" if nin == 1 else "weights"
+            raise TypeError(
+                f"Layer {index}: row {j} is {_given(row)}; each row must be a list of one neuron's"
+                f" {nin} {weights_word}, so the weights are a list of rows"
+                f" (e.g. {_example(nout, _example(nin))})"
+            )
+        if count != nin:
+            raise ValueError(f"Layer {index}: row {j} has {count} weights; the layer has {nin} inputs")
     return rows, biases
+
+
+def _example(n: int, item: str = "0.1") -> str:
+    """A list of ``n`` items as an example in a message: ``[0.1]``, ``[0.1, 0.1]``, ``[0.1, ...]``."""
+    return f"[{item}]" if n == 1 else f"[{item}, {item}]" if n == 2 else f"[{item}, ...]"
+
+
+def _given(x: object) -> str:
+    """What was given, for a message: ``0.1 (float)``, or ``a generator`` when its repr is long."""
+    text = repr(x)
+    return f"{text} ({type(x).__name__})" if len(text) <= 40 else f"a {type(x).__name__}"

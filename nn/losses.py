@@ -24,6 +24,7 @@ import math
 from collections.abc import Callable, Sequence
 
 from autograd.value import Value, _describe, _node, mean
+from nn.module import _length
 
 __all__ = [
     "BCE_EPSILON",
@@ -108,9 +109,20 @@ def mean_hinge_loss(preds: Sequence[Value], targets: Sequence[float]) -> Value:
 def _mean(
     loss: Callable[[Value, float], Value], preds: Sequence[Value], targets: Sequence[float], name: str
 ) -> Value:
-    if len(preds) != len(targets):
-        raise ValueError(f"{name}: {len(preds)} predictions but {len(targets)} targets; they must match")
-    if not preds:
+    n_preds = _length(preds)
+    if n_preds is None:
+        raise TypeError(
+            f"{name}: the predictions must be a list of Values, one per sample; got {type(preds).__name__}"
+            + (f" (for one prediction use {name[len('mean_'):]})" if isinstance(preds, Value) else "")
+        )
+    n_targets = _length(targets)
+    if n_targets is None:
+        raise TypeError(
+            f"{name}: the targets must be a list of numbers, one per sample; got {type(targets).__name__}"
+        )
+    if n_preds != n_targets:
+        raise ValueError(f"{name}: {n_preds} predictions but {n_targets} targets; they must match")
+    if not n_preds:
         raise ValueError(f"{name}: needs at least one prediction; got an empty batch")
     losses = []
     for k, (p, y) in enumerate(zip(preds, targets, strict=True)):

@@ -18,6 +18,21 @@ from nn import weights
 __all__ = ["Module"]
 
 
+def _length(x: object) -> int | None:
+    """``len(x)`` for a list-like collection (a list, a tuple, a NumPy array, ...), else None.
+
+    None for what only looks like one: a string or bytes (characters are not numbers), a mapping
+    (its keys are not its values), a set (no order), an iterator or generator (no length, used up
+    once read), a number or a `Value`.
+    """
+    if isinstance(x, (str, bytes, bytearray, Mapping)) or not hasattr(type(x), "__getitem__"):
+        return None
+    try:
+        return len(x)  # type: ignore[arg-type]
+    except TypeError:  # e.g. a 0-d NumPy array
+        return None
+
+
 class Module(ABC):
     """The base of `Neuron`, `Layer` and `MLP` (PyTorch's vocabulary, none of its machinery)."""
 

@@ -12,17 +12,20 @@ The file (UTF-8 JSON, one parameter a line, in `parameters()` order)::
       }
     }
 
-- Exact: each float is written as Python's ``repr`` (the shortest text that reads back as the
-  same float) and read with ``float()``, so weights round-trip bit for bit.
-- Finite only: JSON has no NaN or infinity, so a model holding one is refused by `save` (naming the
-  parameter; the file is not touched) and a file holding ``NaN``/``Infinity`` is refused by `load`.
+- Exact: each weight is written as the ``repr`` of ``float(p.data)`` (the shortest text that reads
+  back as the same float; a NumPy float or an int is written as the float it converts to) and read
+  with ``float()``, so weights round-trip bit for bit.
+- Numbers only, finite only: JSON has no NaN or infinity, so a model holding one, or holding
+  something that is not a real number (a bool, a string, ...), is refused by `save` (naming the
+  parameter; the file is not touched), and a file holding ``NaN``/``Infinity`` is refused by `load`.
 - Atomic: the text goes to a temporary file in the same directory, is flushed and fsync'ed, and
   then ``os.replace``d over the target; a crash at any point leaves the old file (or none) intact.
 - Checked: `load` reads at most a size bound for the model's parameter count, then checks the
-  encoding, the JSON, the format and version, the architecture, every name (missing, unexpected,
-  duplicated) and every value (a finite number; a bool or a string is refused) before it sets any
-  parameter.  Any problem raises `ValueError` saying what is wrong, and the model is unchanged.
-  Nothing is ever unpickled or evaluated.
+  encoding, the JSON (nesting at most `MAX_NESTING` deep, found in one linear pass), the format
+  and version, the architecture (equal values of the same JSON types: ``2.0`` or ``true`` is not
+  ``2``), every name (missing, unexpected, duplicated) and every value (a finite number; a bool or
+  a string is refused) before it sets any parameter.  Any problem raises `ValueError` saying
+  what is wrong, and the model is unchanged.  Nothing is ever unpickled or evaluated.
 """
 
 from __future__ import annotations
@@ -30,8 +33,8 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 from collections.abc import Mapping
+from numbers import Real
 from typing import TYPE_CHECKING, Any
 
 from autograd.files import write_atomically
@@ -57,29 +60,59 @@ def max_file_bytes(module: Module) -> int:
 def save(module: Module, path: str | os.PathLike[str]) -> None:
     """Write ``module``'s weights to ``path`` as JSON, atomically.
 
-    Raises `ValueError` (and leaves ``path`` untouched) when a parameter is NaN or infinite, and
-    `OSError` when the file cannot be written (the old file, if any, is then still intact).
+    Each parameter is written as ``float(p.data)``: any real number is accepted (a NumPy float or
+    int too) and read back by `load` as exactly that float.  Raises `ValueError` naming the
+    parameter (and leaves ``path`` untouched) when one is NaN, infinite, or not a real number (a
+    bool, a string, ...), and `OSError` when the file cannot be written (the old file, if any, is
+    then still intact).
     """
     state = module.state_dict()
     if len(state) != len(module.parameters()):
         raise ValueError(f"save: the parameter names of {module!r} are not unique; cannot name each weight")
-    for name, value in state.items():
-        if not math.isfinite(value):
-            raise ValueError(
-                f"save: parameter {name!r} is {value!r}; a weight file holds finite numbers only"
-            )
+    values = [_savable(name, value) for name, value in state.items()]
     lines = [
         "{",
         f'  "format": {json.dumps(FORMAT)},',
         f'  "version": {VERSION},',
         f'  "architecture": {json.dumps(module.architecture(), ensure_ascii=False)},',
         '  "parameters": {',
-        ",\n".join(f"    {json.dumps(name, ensure_ascii=False)}: {value!r}" for name, value in state.items()),
+        ",\n".join(
+            f"    {json.dumps(name, ensure_ascii=False)}: {value!r}"
+            for name, value in zip(state, values, strict=True)
+        ),
         "  }",
         "}",
         "",
     ]
     write_atomically(path, "\n".join(lines).encode("utf-8"))
+
+
+def _savable(name: str, value: object) -> float:
+    """A parameter's value as the plain float a weight file holds, or `ValueError` naming it."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise ValueError(
+            f"save: parameter {name!r} is {_short_repr(value)} ({type(value).__name__}); a weight file"
+            " holds real numbers only (an int or a float)"
+        )
+    try:
+        x = float(value)
+    except OverflowError:
+        raise ValueError(f"save: parameter {name!r} is a number too large for a float") from None
+    except (TypeError, ValueError) as e:
+        raise ValueError(
+            f"save: parameter {name!r} is {_short_repr(value)} ({type(value).__name__}), which float()"
+            f" refuses: {e}"
+        ) from None
+    if not math.isfinite(x):
+        raise ValueError(
+            f"save: parameter {name!r} is {_short_repr(value)}; a weight file holds finite numbers only"
+        )
+    return x
+
+
+def _short_repr(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
 def load(module: Module, path: str | os.PathLike[str]) -> None:
@@ -110,7 +143,7 @@ def load(module: Module, path: str | os.PathLike[str]) -> None:
     except json.JSONDecodeError as e:
         hint = " (the file looks truncated)" if e.pos >= len(text.rstrip()) else ""
         raise ValueError(
-            f"{where}: not valid JSON{hint}: {e.msg} at line {e.lineno} column {e.colno}"
+            f"{where}: not valid JSON{hint}: {e.msg.removesuffix(' at')} at line {e.lineno} column {e.colno}"
         ) from None
     except _RefusedError as e:
         raise ValueError(f"{where}: {e}") from None
@@ -125,17 +158,33 @@ MAX_NESTING = 8
 """The deepest nesting of brackets `load` reads (a weight file has 3): checked before parsing, so
 the answer does not depend on how deep the running Python's JSON parser can go."""
 
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-
 
 def _nesting_depth(text: str) -> int:
-    """The deepest nesting of ``[ ]`` and ``{ }`` in JSON text, brackets inside strings aside."""
+    """The deepest nesting of ``[ ]`` and ``{ }`` in JSON text, brackets inside strings aside.
+
+    One pass, one character at a time (so linear in any input): a ``"`` outside a string opens
+    one, a ``\\`` inside a string skips the next character (an escaped ``"`` does not close it),
+    and an unterminated string runs to the end, its brackets not counted (the JSON parser then
+    refuses it).  Wherever the parser can get to, this agrees with it about what is inside a
+    string, so the parser never nests deeper than this counts.
+    """
     depth = deepest = 0
-    for ch in _JSON_STRING.sub('""', text):
-        if ch in "[{":
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch == "[" or ch == "{":
             depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "]}":
+            if depth > deepest:
+                deepest = depth
+        elif ch == "]" or ch == "}":
             depth -= 1
     return deepest
 
@@ -216,6 +265,9 @@ def _check_document(module: Module, doc: object, where: str) -> list[float]:
             f"{where}: version {doc['version']!r} is not supported; this library reads version {VERSION}"
         )
     architecture = module.architecture()
+    wrong = _wrong_type(doc["architecture"], architecture, "architecture")
+    if wrong:
+        raise ValueError(f"{where}: {wrong}")
     if doc["architecture"] != architecture:
         raise ValueError(
             f"{where}: the file is for the architecture"
@@ -223,3 +275,39 @@ def _check_document(module: Module, doc: object, where: str) -> list[float]:
             f" not this model's {json.dumps(architecture, ensure_ascii=False)}"
         )
     return check_state(module, doc["parameters"], where)
+
+
+_JSON_KINDS = {bool: "a boolean", int: "an integer", float: "a number with a decimal point or an exponent",
+               str: "a string", list: "a list", dict: "an object", type(None): "null"}
+
+
+def _json_kind(x: object) -> str:
+    return _JSON_KINDS.get(type(x), type(x).__name__)
+
+
+def _wrong_type(found: object, expected: object, where: str) -> str | None:
+    """The first place ``found`` holds a different JSON type than ``expected``, said in words.
+
+    Exact types, as JSON has them: ``true`` is not ``1`` and ``2.0`` is not ``2``, though Python's
+    ``==`` says they are.  Keys present in both objects, and list items by position (the items of
+    a longer list of ``found`` are checked against ``expected``'s last), are compared; keys and
+    lengths that differ are left to the comparison of values.
+    """
+    if type(found) is not type(expected):
+        return (
+            f"{where} is {json.dumps(found, ensure_ascii=False)} ({_json_kind(found)});"
+            f" expected {_json_kind(expected)}, like this model's {json.dumps(expected, ensure_ascii=False)}"
+        )
+    if isinstance(found, dict) and isinstance(expected, dict):
+        for key in expected:
+            if key in found:
+                at = f"{where} {json.dumps(key, ensure_ascii=False)}"
+                wrong = _wrong_type(found[key], expected[key], at)
+                if wrong:
+                    return wrong
+    elif isinstance(found, list) and isinstance(expected, list) and expected:
+        for k, item in enumerate(found):
+            wrong = _wrong_type(item, expected[min(k, len(expected) - 1)], f"{where}[{k}]")
+            if wrong:
+                return wrong
+    return None

@@ -259,3 +259,107 @@ def test_repr_reads_like_the_constructor() -> None:
     assert repr(nn.MLP(2, [2, 1], "tanh", output_activation="sigmoid")) == (
         "MLP(2, [2, 1], 'tanh', output_activation='sigmoid')"
     )
+
+
+def test_a_bias_given_as_a_plain_number_names_the_layer_and_shows_a_list() -> None:
+    with pytest.raises(TypeError, match=r"^Layer 2: the biases must be a list, one number per neuron"
+                                        r" \(e\.g\. \[0\.1\]\); got 0\.1 \(float\)$"):
+        nn.MLP(2, [2, 1], weights=[([[0.1, -0.1], [-0.1, 0.1]], [0.1, -0.1]), ([[0.1, -0.1]], 0.1)])  # type: ignore[list-item]
+
+
+def test_a_flat_row_of_weights_names_the_layer_and_the_row() -> None:
+    with pytest.raises(TypeError, match=r"^Layer 1: row 0 is 0\.1 \(float\); each row must be a list of one"
+                                        r" neuron's 1 weight, so the weights are a list of rows"
+                                        r" \(e\.g\. \[\[0\.1\]\]\)$"):
+        nn.MLP(1, [1], weights=[([0.1], [0.1])])  # type: ignore[list-item]
+
+
+def test_weights_given_as_a_generator_are_refused() -> None:
+    with pytest.raises(TypeError, match=r"^MLP: weights must be a list of \(rows, biases\) pairs, one per"
+                                        r" layer; got a generator$"):
+        nn.MLP(1, [1], weights=(w for w in [([[0.1]], [0.1])]))  # type: ignore[arg-type]
+
+
+def test_rows_given_as_a_generator_are_refused() -> None:
+    with pytest.raises(TypeError, match=r"^Layer 1: the weights must be a list of rows, one list of weights"
+                                        r" per neuron \(e\.g\. \[\[0\.1, 0\.1\], \[0\.1, 0\.1\]\]\);"
+                                        r" got a generator$"):
+        nn.Layer(2, 2, weights=((r for r in [[0.1, 0.1], [0.1, 0.1]]), [0.1, 0.1]))  # type: ignore[arg-type]
+
+
+def test_biases_given_as_a_string_are_refused() -> None:
+    with pytest.raises(TypeError, match=r"^Layer 1: the biases must be a list.*got '0\.1' \(str\)$"):
+        nn.Layer(1, 1, weights=([[0.1]], "0.1"))  # type: ignore[arg-type]
+
+
+def test_neuron_weights_given_as_a_plain_number_are_refused() -> None:
+    with pytest.raises(TypeError, match=r"^Neuron: weights must be a list, one number per input"
+                                        r" \(e\.g\. \[0\.1, 0\.1\]\); got 0\.5 \(float\)$"):
+        nn.Neuron(2, weights=0.5, bias=0.1)  # type: ignore[arg-type]
+
+
+def test_explicit_weights_may_be_tuples() -> None:
+    model = nn.MLP(2, [1], weights=((((0.5, -0.5),), (0.25,)),))
+    assert list(model.state_dict().values()) == [0.5, -0.5, 0.25]
+
+
+@pytest.mark.parametrize(("module", "prefix"), [
+    (nn.Neuron(1), "Neuron 'a'"),
+    (nn.Layer(1, 2), "Layer 1"),
+    (nn.MLP(1, [1]), r"MLP\(1, \[1\], 'sigmoid'\)"),
+], ids=["neuron", "layer", "mlp"])
+def test_a_bare_number_input_is_refused_by_every_module(module: nn.Module, prefix: str) -> None:
+    with pytest.raises(TypeError, match=rf"^{prefix}: expects a sequence of 1 inputs, got float$"):
+        module(1.0)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("module", [nn.Neuron(2), nn.Layer(2, 2), nn.MLP(2, [2, 1])],
+                         ids=["neuron", "layer", "mlp"])
+@pytest.mark.parametrize("inputs", [{0: 5.0, 1: 6.0}, "ab", b"ab", {5.0, 6.0}, iter([5.0, 6.0]), Value(1.0)],
+                         ids=["dict", "str", "bytes", "set", "iterator", "value"])
+def test_inputs_that_only_look_like_a_sequence_are_refused(module: nn.Module, inputs: object) -> None:
+    with pytest.raises(TypeError, match=rf"expects a sequence of 2 inputs, got {type(inputs).__name__}$"):
+        module(inputs)  # type: ignore[operator]
+
+
+def test_a_tuple_or_a_range_is_an_input_sequence() -> None:
+    model = nn.MLP(2, [2, 1], seed=3)
+    expected = model([0.0, 1.0])
+    assert isinstance(expected, Value)
+    for inputs in [(0.0, 1.0), range(2)]:
+        out = model(inputs)
+        assert isinstance(out, Value)
+        assert out.data == expected.data
+
+
+def test_a_numpy_array_is_an_input_sequence() -> None:
+    np = pytest.importorskip("numpy")
+    model = nn.MLP(2, [2, 1], seed=3)
+    expected = model([0.5, 1.0])
+    out = model(np.array([0.5, 1.0]))
+    assert isinstance(out, Value)
+    assert isinstance(expected, Value)
+    assert out.data == expected.data
+
+
+def test_a_list_or_tuple_input_skips_the_general_sequence_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    def general_check(x: object) -> int | None:
+        raise AssertionError("the general check ran on a list or tuple")
+
+    model = nn.MLP(2, [2, 1])
+    monkeypatch.setattr(nn.layers, "_length", general_check)
+    model([1.0, 2.0])
+    model((1.0, 2.0))
+    nn.Layer(2, 2)([1.0, 2.0])
+    nn.Neuron(2)((1.0, 2.0))
+
+
+def test_a_single_layer_size_is_not_a_list_of_sizes() -> None:
+    with pytest.raises(TypeError, match=r"^MLP: nouts must be a list of layer sizes,"
+                                        r" e\.g\. MLP\(2, \[2, 1\]\); got 3 \(int\)$"):
+        nn.MLP(2, 3)  # type: ignore[arg-type]
+
+
+def test_an_activation_that_is_not_a_string_is_unknown() -> None:
+    with pytest.raises(ValueError, match=r"unknown activation \['tanh'\]; choose one of sigmoid"):
+        nn.MLP(2, [1], ["tanh"])  # type: ignore[arg-type]

@@ -190,6 +190,36 @@ def test_batch_loss_refuses_an_empty_batch() -> None:
         nn.mean_bce_loss([], [])
 
 
+
+@pytest.mark.parametrize("mean_loss", [nn.mean_mse_loss, nn.mean_bce_loss, nn.mean_hinge_loss],
+                         ids=["mse", "bce", "hinge"])
+def test_batch_loss_of_a_single_value_points_to_the_single_loss(mean_loss: Callable[..., Value]) -> None:
+    name = mean_loss.__name__
+    single = name.removeprefix("mean_")
+    with pytest.raises(TypeError, match=rf"^{name}: the predictions must be a list of Values, one per sample;"
+                                        rf" got Value \(for one prediction use {single}\)$"):
+        mean_loss(Value(0.5), [1.0])
+
+
+@pytest.mark.parametrize("preds", [{0: Value(0.5)}, (p for p in [Value(0.5)]), 0.5],
+                         ids=["dict", "generator", "number"])
+def test_batch_loss_refuses_predictions_that_are_not_a_list(preds: object) -> None:
+    with pytest.raises(TypeError, match=rf"^mean_bce_loss: the predictions must be a list of Values, one per"
+                                        rf" sample; got {type(preds).__name__}$"):
+        nn.mean_bce_loss(preds, [1.0])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("targets", [1.0, "1", {0: 1.0}], ids=["number", "str", "dict"])
+def test_batch_loss_refuses_targets_that_are_not_a_list(targets: object) -> None:
+    with pytest.raises(TypeError, match=rf"^mean_bce_loss: the targets must be a list of numbers, one per"
+                                        rf" sample; got {type(targets).__name__}$"):
+        nn.mean_bce_loss([Value(0.5)], targets)  # type: ignore[arg-type]
+
+
+def test_batch_loss_takes_tuples() -> None:
+    assert nn.mean_mse_loss((Value(0.5), Value(1.0)), (1, 1)).data == 0.125
+
+
 EDGE_POINTS = [0.0, 1e-300, 1e-13, 1e-7, 0.3, 0.5, 0.7, 1 - 1e-7, 1 - 1e-13, 1.0]
 
 

@@ -6,12 +6,14 @@ import json
 import math
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
 import nn
+from autograd import Value
 from demos.seed import seed_model
 from nn import weights
 
@@ -335,3 +337,167 @@ def test_load_state_dict_and_load_agree_on_what_is_valid(tmp_path: Path) -> None
     with pytest.raises(ValueError, match=r"load_state_dict: parameter 'b2' is True"):
         model.load_state_dict(state)
     _assert_refused(_edit(tmp_path, _set_param("b2", True)), r"parameter 'b2' is True")
+
+
+# ---- the nesting check: one linear pass ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "depth"), [
+    ('{"a": [1, [2]]}', 3),
+    ('{"w[0][0]": 0.1, "}}{{[[": "]]"}', 1),
+    ('["\\"[[[[", []]', 2),
+    ('["\\\\", [[]]]', 3),
+    ('["\\\\\\"[[[["]', 1),
+    ('"\\u005b" [[]]', 2),
+    ('"[[[[[[[[[[', 0),
+    ('[["abc\\', 2),
+    ("]]]][[", 0),
+    ("[" * 9 + "]" * 9, 9),
+    ("", 0),
+], ids=["plain", "brackets-in-strings", "escaped-quote", "escaped-backslash", "backslash-then-quote",
+        "unicode-escape", "unterminated-string", "trailing-backslash", "closers-first", "nine-deep", "empty"])
+def test_the_nesting_check_counts_brackets_outside_strings_only(text: str, depth: int) -> None:
+    assert weights._nesting_depth(text) == depth
+
+
+class _CountedText(str):
+    """A str that counts the characters read from it by iteration."""
+
+    reads = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for ch in super().__iter__():
+            self.reads += 1
+            yield ch
+
+
+def test_the_nesting_check_reads_each_character_once_even_on_a_megabyte_of_escaped_quotes() -> None:
+    # The regex this replaced took ~60 s on 127 KB of this text (quadratic: about an hour for 1 MB).
+    text = _CountedText('"' + '\\"' * 500_000)
+    assert weights._nesting_depth(text) == 0
+    assert text.reads == len(text) == 1_000_001
+
+
+def test_escaped_quotes_filling_the_largest_file_are_refused_as_bad_json(tmp_path: Path) -> None:
+    model = nn.MLP(2, [120, 1])
+    limit = weights.max_file_bytes(model)
+    path = tmp_path / "w.json"
+    text = '"' + '\\"' * ((limit - 1) // 2)
+    path.write_text(text + "\\" * (limit - len(text)), encoding="utf-8")
+    assert len(path.read_bytes()) == limit
+    before = model.state_dict()
+    with pytest.raises(ValueError, match="not valid JSON: Unterminated string starting at line 1 column 1"):
+        model.load(path)
+    assert model.state_dict() == before
+
+
+def test_brackets_inside_a_string_are_not_nesting(tmp_path: Path) -> None:
+    path = _edit(tmp_path, lambda d: d.update(format="[" * 20 + "{" * 20))
+    _assert_refused(path, r"format is '\[\[\[")
+
+
+# ---- save: any real number, written as a float --------------------------------------------------
+
+
+class _Weight(float):
+    """A float subclass whose repr is not JSON."""
+
+    def __repr__(self) -> str:
+        return f"_Weight({float(self)!r})"
+
+
+@pytest.mark.parametrize("value", [Fraction(1, 3), _Weight(0.25), 3, -(2**60) - 1],
+                         ids=["fraction", "float-subclass", "int", "big-int"])
+def test_save_writes_any_real_number_as_a_float_that_loads_back_exactly(
+    tmp_path: Path, value: object
+) -> None:
+    model = seed_model()
+    model.layers[1].neurons[0].b.data = value  # type: ignore[assignment]
+    model.save(tmp_path / "w.json")
+    assert f'"b2": {float(value)!r}\n' in (tmp_path / "w.json").read_text(encoding="utf-8")  # type: ignore[arg-type]
+    loaded = _trained()
+    loaded.load(tmp_path / "w.json")
+    assert loaded.state_dict()["b2"].hex() == float(value).hex()  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", ["float64", "float32", "float16", "int64"])
+def test_save_writes_numpy_numbers_as_floats_that_load_back_exactly(tmp_path: Path, name: str) -> None:
+    np = pytest.importorskip("numpy")
+    value = getattr(np, name)(0.1 if name.startswith("float") else 7)
+    model = seed_model()
+    model.layers[0].neurons[1].w[0].data = value
+    model.save(tmp_path / "w.json")
+    loaded = _trained()
+    loaded.load(tmp_path / "w.json")
+    assert loaded.state_dict()["w1[1][0]"].hex() == float(value).hex()
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (True, r"is True \(bool\); a weight file holds real numbers only"),
+    ("0.5", r"is '0.5' \(str\); a weight file holds real numbers only"),
+    (None, r"is None \(NoneType\)"),
+    (Value(0.5), r"is Value\(.*\) \(Value\)"),
+    ("x" * 1000, r"is 'xxxx*\.\.\. \(str\)"),
+    (10**400, r"is a number too large for a float"),
+    (Fraction(10**400, 3), r"is a number too large for a float"),
+], ids=["bool", "str", "none", "value", "long-str", "huge-int", "huge-fraction"])
+def test_save_refuses_a_weight_that_is_not_a_real_number_and_keeps_the_old_file(
+    tmp_path: Path, value: object, message: str
+) -> None:
+    path = _saved(tmp_path)
+    old = path.read_bytes()
+    model = seed_model()
+    model.layers[0].neurons[1].w[0].data = value  # type: ignore[assignment]
+    with pytest.raises(ValueError, match=rf"^save: parameter 'w1\[1\]\[0\]' {message}"):
+        model.save(path)
+    assert path.read_bytes() == old
+    assert [p.name for p in tmp_path.iterdir()] == ["weights.json"]
+
+
+def test_save_refuses_a_numpy_bool() -> None:
+    np = pytest.importorskip("numpy")
+    model = seed_model()
+    model.layers[1].neurons[0].b.data = np.True_
+    with pytest.raises(ValueError, match=r"save: parameter 'b2' is (np\.)?True_? \(bool_?\)"):
+        model.save("never-written.json")
+    assert not os.path.exists("never-written.json")
+
+
+# ---- the architecture: exact JSON types ---------------------------------------------------------
+
+
+def _set_architecture(key: str, value: object) -> Callable[[dict[str, object]], None]:
+    def change(doc: dict[str, object]) -> None:
+        doc["architecture"][key] = value  # type: ignore[index]
+
+    return change
+
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("nin", 2.0, r'architecture "nin" is 2\.0 \(a number with a decimal point or an exponent\);'
+                 r" expected an integer, like this model's 2$"),
+    ("nouts", [2.0, 1.0], r'architecture "nouts"\[0\] is 2\.0 \(a number .*\); expected an integer'),
+    ("nouts", [2, True], r'architecture "nouts"\[1\] is true \(a boolean\); expected an integer'),
+    ("activation", ["sigmoid"], r'architecture "activation" is \["sigmoid"\] \(a list\); expected a string'),
+], ids=["float-nin", "float-nouts", "bool-in-nouts", "list-activation"])
+def test_an_architecture_value_of_another_json_type_is_refused_naming_the_key(
+    tmp_path: Path, key: str, value: object, message: str
+) -> None:
+    _assert_refused(_edit(tmp_path, _set_architecture(key, value)), message)
+
+
+def test_true_is_not_an_input_count_of_one(tmp_path: Path) -> None:
+    model = nn.MLP(1, [1])
+    model.save(tmp_path / "w.json")
+    doc = json.loads((tmp_path / "w.json").read_text(encoding="utf-8"))
+    doc["architecture"]["nin"] = True
+    (tmp_path / "w.json").write_text(json.dumps(doc), encoding="utf-8")
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=r'architecture "nin" is true \(a boolean\); expected an integer'):
+        model.load(tmp_path / "w.json")
+    assert model.state_dict() == before
+
+
+def test_an_architecture_that_is_not_an_object_is_refused(tmp_path: Path) -> None:
+    _assert_refused(_edit(tmp_path, lambda d: d.update(architecture=[2, [2, 1]])),
+                    r"architecture is \[2, \[2, 1\]\] \(a list\); expected an object")
