@@ -14,23 +14,27 @@ significant digits (so 1e-06 does not read as 0).  Every edge child -> parent is
 
     ×local → flow        local = d(parent)/d(child),  flow = local * parent.grad
 
-``flow`` is exactly what backpropagation adds to the child's gradient along that edge, so a node's
-grad is the sum of the flows on its outgoing edges.  An operand used twice (``x * x``) gives two
-edges.
+``flow`` is exactly what backpropagation adds to the child's gradient along that edge, so after one
+``root.backward()`` from zeroed gradients (a fresh graph, or after ``zero_grad``), every node's grad
+but the root's is the sum of the flows on its outgoing edges.  Leaves accumulate, as in PyTorch:
+after a second ``backward()``, or on a leaf that held a gradient before, a leaf's grad is more than
+its flows.  An operand used twice (``x * x``) gives two edges.
 
 Legend: orange = parameter (a leaf in ``params``, or, without ``params``, any labelled leaf),
 grey = input or constant (any other leaf), blue = operation, green = the root (bold border).
 A dashed edge carries zero gradient; pen width grows with |flow| (from 1 to 4, relative to the
-largest flow); a red edge or NaN/inf label means a non-finite gradient.
+largest flow); a red edge with a NaN/inf label means a non-finite gradient.  ``current=`` marks a
+node being processed: a red border, and its edges (to its children) red, with their flow.
 
 Stepping mode (``traversed=`` a collection of nodes, e.g. for one frame per backward step): edges
 from a node in ``traversed`` to its children are drawn as above in blue; the other edges are grey
-and show only ``×local``, since nothing has flowed along them yet.  ``current=`` marks the node
-being processed with a red border, and its edges in red with what flows along them (whether or not
-it is in ``traversed``).
+and show only ``×local``, since nothing has flowed along them yet.  The ``current=`` node's edges
+are red with what flows along them, whether or not it is in ``traversed``.
 
 The DOT text is deterministic: node ids ``n0, n1, ...`` follow `topological_order` (root first),
-never ``id()``, so the same graph gives byte-identical text.
+never ``id()``, so the same graph gives byte-identical text.  A control character in a label or op
+is drawn as the escape you would type for it (a NUL as ``\\x00``): raw, Graphviz would fail on it
+or drop it.
 """
 
 from __future__ import annotations
@@ -72,6 +76,14 @@ _RECORD_ESCAPES = {
     "\r": " ",
     "\t": " ",
 }
+# Any other control character (C0, DEL, C1) as its Python escape, written out: a raw NUL ends the
+# DOT string early (a syntax error) and Graphviz drops the others without a trace.  Lone surrogates
+# likewise, since they cannot be written as UTF-8.
+_RECORD_TABLE = {ord(ch): text for ch, text in _RECORD_ESCAPES.items()}
+for _code in (*range(0x20), *range(0x7F, 0xA0)):
+    _RECORD_TABLE.setdefault(_code, f"\\\\x{_code:02x}")  # backslash doubled: a literal \ in a record
+for _code in range(0xD800, 0xE000):
+    _RECORD_TABLE[_code] = f"\\\\u{_code:04x}"
 
 
 def record_field(text: str) -> str:
@@ -79,9 +91,10 @@ def record_field(text: str) -> str:
 
     Braces, ``|``, ``<`` and ``>`` separate record fields and ``"`` ends the string, so each gets
     a backslash; a backslash becomes two; ``&`` becomes ``&amp;`` (Graphviz expands entities);
-    a newline becomes a line break.
+    a newline becomes a line break, a tab or carriage return a space; any other control character
+    (and a lone surrogate) is written as its Python escape: a NUL shows as ``\\x00``.
     """
-    return "".join(_RECORD_ESCAPES.get(ch, ch) for ch in text)
+    return text.translate(_RECORD_TABLE)
 
 
 def _num(x: float, digits: int) -> str:
@@ -179,9 +192,10 @@ def draw(
     - ``max_nodes``: refuse graphs with more nodes (a `ValueError` naming the limit) rather than
       make a picture nobody can read or Graphviz cannot lay out; ``None`` for no limit.
     - ``backend``: ``"auto"``, ``"dot"`` or ``"wasm"``, used when the graph is rendered.
-    - ``traversed``, ``current``: stepping mode (see the module doc): which nodes have passed
-      their gradient on so far, and the node being processed.  ``traversed=None`` draws the
-      finished backward pass, a flow on every edge.
+    - ``traversed``: stepping mode (see the module doc): which nodes have passed their gradient
+      on so far.  ``traversed=None`` draws the finished backward pass, a flow on every edge.
+    - ``current``: the node being processed, drawn with a red border and its edges red with their
+      flow, in either mode.
     - ``params``: the leaves to draw as parameters (e.g. ``model.parameters()``); by default
       every labelled leaf is one.
     - ``digits``: significant digits of every number shown.
@@ -282,8 +296,10 @@ def _edge_attrs(
     elif done is None and gmax > 0.0:
         width = _MIN_PEN + (_MAX_PEN - _MIN_PEN) * math.sqrt(min(1.0, abs(flow) / gmax))
         attrs.append(f"penwidth={width:.2f}")
-    if done is not None:
+    if is_current or done is not None:  # the current node's edges are red in either mode
         colour = _CURRENT if is_current else _FLOW
-        attrs += [f'color="{colour}"', f'fontcolor="{colour}"', "penwidth=2"]
+        attrs += [f'color="{colour}"', f'fontcolor="{colour}"']
+    if done is not None:
+        attrs.append("penwidth=2")
     return " [" + ", ".join(attrs) + "];"
 

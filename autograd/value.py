@@ -41,7 +41,12 @@ that overflows (``1 / 1e-200`` has slope ``-inf``: it is computed as ``-(c/x)/x`
 underflows to 0); a tiny or subnormal operand keeps its exact gradient.  ``sigmoid`` and ``tanh``
 never overflow: at +-1000 they give 0/1 and -1/1 with gradient 0.  A negative base with an
 integer exponent works (``(-2) ** 3 == -8``, slope 12); with a Value exponent its d/dy is NaN,
-since ln of a negative base is undefined.  ``0 ** c`` for ``0 < c < 1`` has slope inf.
+since ln of a negative base is undefined.  At a zero base, d/dy of ``0 ** y`` is 0 for ``y >= 0``
+and NaN for a NaN ``y``, as in PyTorch.  ``0 ** c`` for ``0 < c < 1`` has slope inf.
+
+`Value` cannot be subclassed (a `TypeError` when the subclass is defined): the operators check
+``type(other) is Value`` for speed, so a subclass would be refused as an operand.  A new operation
+is a function that builds a node, ``Value(data, children, local_grads, op)`` (see `Value`).
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from numbers import Real
+from typing import final
 
 from autograd import backprop
 
@@ -58,6 +64,7 @@ _INF = math.inf
 _NAN = math.nan
 
 
+@final
 class Value:
     """One scalar in a computation graph.
 
@@ -67,7 +74,8 @@ class Value:
         def sin(x: Value) -> Value:
             return Value(math.sin(x.data), (x,), (math.cos(x.data),), "sin")
 
-    `grad` starts at 0.0 and is filled in by `backward()`.
+    `grad` starts at 0.0 and is filled in by `backward()`.  `Value` cannot be subclassed (see
+    `__init_subclass__`): write a function like ``sin`` above instead.
     """
 
     __slots__ = ("data", "grad", "children", "local_grads", "op", "label")  # noqa: RUF023 (documented order)
@@ -90,10 +98,19 @@ class Value:
         if type(data) is not float:
             data = _number(data, "Value", None, "an int or float")
         if type(children) is not tuple:
-            children = tuple(children)
-        local_grads = tuple(
-            g if type(g) is float else _number(g, op or "Value", None, "an int or float") for g in local_grads
-        )
+            try:
+                children = tuple(children)
+            except TypeError:  # (x) for (x,), say: checked only on failure, so it costs nothing
+                _require_iterable(children, op, label, "children", "Values, e.g. (x,)")
+                raise
+        try:
+            local_grads = tuple(
+                g if type(g) is float else _number(g, op or "Value", None, "an int or float")
+                for g in local_grads
+            )
+        except TypeError:
+            _require_iterable(local_grads, op, label, "local_grads", "numbers, e.g. (1.0,)")
+            raise
         if len(children) != len(local_grads):
             raise ValueError(
                 f"Value(op={op!r}, label={label!r}): needs one local gradient per child;"
@@ -111,6 +128,16 @@ class Value:
         self.local_grads = local_grads
         self.op = op
         self.label = label
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        """Refuse subclasses up front, rather than let them fail later as operands."""
+        raise TypeError(
+            f"class {cls.__name__}(Value): Value cannot be subclassed: the engine's fast paths check"
+            " `type(x) is Value`, so a subclass would be refused as an operand. For a new operation,"
+            " write a function that builds a node, Value(data, children, local_grads, op), e.g."
+            " `def sin(x): return Value(math.sin(x.data), (x,), (math.cos(x.data),), 'sin')`;"
+            " to mark parameters, give them a label or keep them in a list"
+        )
 
     def __repr__(self) -> str:
         return f"Value(label={self.label!r}, op={self.op!r}, data={self.data!r}, grad={self.grad!r})"
@@ -273,6 +300,21 @@ def _describe(v: Value | float) -> str:
     return f"{name} ({fields})"
 
 
+def _require_iterable(items: object, op: str, label: str | None, name: str, expected: str) -> None:
+    """A `TypeError` naming the op (and, for a `Value(...)` call, its label) if `items` is not
+    iterable at all, as ``(x)`` for ``(x,)``.  Returns if it is: the caller re-raises its own error."""
+    try:
+        iter(items)  # type: ignore[call-overload]
+    except TypeError:
+        where = op if label is None else f"Value(op={op!r}, label={label!r})"
+        single = label is not None and isinstance(items, (Value, int, float))  # (x) meant as (x,)
+        comma = " (one item in parentheses needs a comma to be a tuple)" if single else ""
+        raise TypeError(
+            f"{where}: {name} must be an iterable of {expected}; got {items!r}"
+            f" (type {type(items).__name__}){comma}"
+        ) from None
+
+
 def _number(other: object, op: str, node: Value | None, expected: str = "a Value, int or float") -> float:
     """Coerce a plain-number operand to float; anything else is a `TypeError` naming its type."""
     if type(other) is float:
@@ -318,10 +360,10 @@ def _power_slope(x: float, c: float) -> float:
 
 
 def _exponent_slope(x: float, y: float, out: float) -> float:
-    """d/dy x^y = x^y ln x; 0 for x == 0 (PyTorch's convention), NaN for x < 0 (undefined)."""
+    """d/dy x^y = x^y ln x; 0 for x == 0 and y >= 0 (PyTorch's convention), else NaN (undefined)."""
     if x > 0.0:
         return out * math.log(x)
-    if x == 0.0:
+    if x == 0.0 and y >= 0.0:  # not for y = NaN: 0 ** NaN is NaN, and so is its slope in PyTorch
         return 0.0
     return _NAN
 
@@ -329,14 +371,28 @@ def _exponent_slope(x: float, y: float, out: float) -> float:
 # ---- n-ary nodes and functions --------------------------------------------------------------------
 
 
+_TERMS = "Values and numbers, e.g. [x, y, 1.0]"
+
+
 def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:  # noqa: A001 (mirrors torch.sum)
     """One node for ``start + v_1 + ... + v_n``: d/dv_i = 1.  Numbers fold into the data."""
-    total, children = _terms([start, *values], "sum")
+    try:
+        terms = [start, *values]
+    except TypeError:
+        _require_iterable(values, "sum", None, "values", _TERMS)
+        raise  # raised while iterating, e.g. by an operator in a generator: its own message
+    total, children = _terms(terms, "sum")
     return _node(total, children, (1.0,) * len(children), "sum")
 
 
-def mean(values: Sequence[Operand]) -> Value:
-    """One node for ``(v_1 + ... + v_n) / n``: d/dv_i = 1/n."""
+def mean(values: Iterable[Operand]) -> Value:
+    """One node for ``(v_1 + ... + v_n) / n``: d/dv_i = 1/n.  `values`: a list, or any iterable."""
+    if type(values) is not list and type(values) is not tuple:
+        try:
+            values = list(values)  # a generator, say: counted once listed
+        except TypeError:
+            _require_iterable(values, "mean", None, "values", _TERMS)
+            raise
     n = len(values)
     if n == 0:
         raise ValueError("mean: needs at least one value; got an empty sequence")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import html
 import re
 import time
+import unicodedata
 
 import pytest
 
-from autograd import Value, backward_steps, draw, topological_order
+import autograd.graph
+from autograd import Value, backward_steps, draw, topological_order, zero_grad
 from autograd.graph import record_field
 
 EDGE = re.compile(r'^\t(n\d+) -> (n\d+) \[label="×(\S+)(?: → (\S+))?"(.*)\];$', re.M)
@@ -83,6 +86,23 @@ def test_a_node_grad_is_the_sum_of_the_flows_on_its_edges() -> None:
     assert topological_order(y, leaves=True)[5] is x
     assert len(flows) == 4
     assert sum(flows) == pytest.approx(x.grad, rel=1e-15)
+
+
+def test_a_leaf_accumulates_past_its_flows_after_a_second_backward_as_the_doc_says() -> None:
+    doc = " ".join((autograd.graph.__doc__ or "").split())
+    assert "after one ``root.backward()`` from zeroed gradients" in doc
+    assert "after a second ``backward()``, or on a leaf that held a gradient before" in doc
+    x = Value(1.5, label="x")
+    y = x * x.exp()
+    y.backward()
+    y.backward()
+    source = draw(y, digits=17).source
+    flows = [float(flow or "nan") for child, _, _, flow, _ in edges(source) if child == "n2"]
+    assert topological_order(y, leaves=True)[2] is x
+    assert x.grad == pytest.approx(2.0 * sum(flows), rel=1e-15)
+    zero_grad(y)
+    y.backward()
+    assert x.grad == pytest.approx(sum(flows), rel=1e-15)
 
 
 def test_repeated_operand_x_times_x_gives_two_edges() -> None:
@@ -175,6 +195,12 @@ def test_parameters_inputs_and_operations_have_different_fills() -> None:
         ("x & y", "x &amp; y"),
         ("back\\slash", "back\\\\slash"),
         ("two\nlines", "two\\nlines"),
+        ("tab\tand\rreturn", "tab and return"),
+        ("a\x00b", "a\\\\x00b"),
+        ("esc\x1b[0m", "esc\\\\x1b[0m"),
+        ("del\x7f", "del\\\\x7f"),
+        ("c1\x85", "c1\\\\x85"),
+        ("lone\ud800", "lone\\\\ud800"),
     ],
 )
 def test_record_field_escapes_each_special_character(label: str, escaped: str) -> None:
@@ -184,6 +210,38 @@ def test_record_field_escapes_each_special_character(label: str, escaped: str) -
 def test_escaped_labels_appear_in_the_dot_text() -> None:
     x = Value(1.0, label='w["a"]{|}<&>\\')
     assert 'label="w[\\"a\\"]\\{\\|\\}\\<&amp;\\>\\\\|data 1|grad 0"' in draw(x).source
+
+
+CONTROL_LABEL = "a\x00b\x01c\x1bd\x7fe\x85f\ud800g"
+CONTROL_SHOWN = r"a\x00b\x01c\x1bd\x7fe\x85f\ud800g"  # what the picture shows: the escapes as typed
+
+
+def test_control_characters_in_a_label_are_written_as_visible_escapes() -> None:
+    source = draw(Value(1.0, label=CONTROL_LABEL)).source
+    raw = [ch for ch in source if unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\t"]
+    assert raw == []
+    assert 'label="a\\\\x00b\\\\x01c\\\\x1bd\\\\x7fe\\\\x85f\\\\ud800g|data 1|grad 0"' in source
+    source.encode("utf-8")  # no lone surrogate left to fail on
+    assert draw(Value(1.0, label=CONTROL_LABEL)).source == source
+
+
+def test_control_characters_in_a_custom_op_are_escaped_too() -> None:
+    custom = Value(2.0, (Value(1.0),), (1.0,), "f\x00")
+    assert '\tn0 [label="f\\\\x00|data 2|grad 0"' in draw(custom).source
+
+
+def svg_texts(svg: bytes) -> list[str]:
+    return [html.unescape(t) for t in re.findall(r"<text[^>]*>(.*?)</text>", svg.decode("utf-8"))]
+
+
+@pytest.mark.dot
+def test_control_characters_render_visibly_with_dot() -> None:
+    assert CONTROL_SHOWN in svg_texts(draw(Value(1.0, label=CONTROL_LABEL), backend="dot").render("svg"))
+
+
+@pytest.mark.wasm
+def test_control_characters_render_visibly_with_the_embedded_renderer() -> None:
+    assert CONTROL_SHOWN in svg_texts(draw(Value(1.0, label=CONTROL_LABEL), backend="wasm").render("svg"))
 
 
 def test_same_graph_gives_byte_identical_dot_twice() -> None:
@@ -285,6 +343,31 @@ def test_current_node_edges_show_their_flow_in_red_even_if_not_listed_as_travers
     first = next(steps)
     listed = draw(d, traversed={first.node}, current=first.node).source
     assert draw(d, traversed=(), current=first.node).source == listed
+
+
+def test_current_node_edges_are_red_with_their_flow_in_the_finished_pass() -> None:
+    d = abc()
+    source = draw(d, current=d).source
+    found = {(child, parent): (flow, rest) for child, parent, _, flow, rest in edges(source)}
+    for edge in [("n2", "n0"), ("n1", "n0")]:  # d's edges, to e and c
+        assert found[edge][0] == "1"
+        assert 'color="#d62728", fontcolor="#d62728"' in found[edge][1]
+        assert "penwidth=2.73" in found[edge][1]  # still as thick as its flow
+    for edge in [("n4", "n2"), ("n3", "n2")]:  # e's edges: not current
+        assert "#d62728" not in found[edge][1]
+    plain = {(c, p): (flow, rest) for c, p, _, flow, rest in edges(draw(d).source)}
+    assert {e: v[0] for e, v in found.items()} == {e: v[0] for e, v in plain.items()}
+
+
+def test_current_node_edges_are_red_with_their_flow_in_stepping_mode() -> None:
+    d = abc()
+    e = d.children[0]
+    source = draw(d, traversed={d}, current=e).source
+    found = {(child, parent): (flow, rest) for child, parent, _, flow, rest in edges(source)}
+    for edge in [("n4", "n2"), ("n3", "n2")]:  # e's edges, to a and b
+        assert found[edge][1] == ', color="#d62728", fontcolor="#d62728", penwidth=2'
+    assert (found[("n4", "n2")][0], found[("n3", "n2")][0]) == ("-3", "2")
+    assert found[("n2", "n0")][1] == ', color="#1f5fbf", fontcolor="#1f5fbf", penwidth=2'  # traversed
 
 
 def test_current_must_be_in_the_graph() -> None:

@@ -3,6 +3,7 @@ value) and what to do."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -196,3 +197,68 @@ def test_errors_leave_the_operands_unchanged() -> None:
     with pytest.raises(ValueError, match="log"):
         x.log()
     assert (x.data, x.grad, x.children, x.op) == (0.0, 0.0, (), "")
+
+
+def test_subclassing_value_is_refused_saying_why_and_what_to_do_instead() -> None:
+    message = (
+        "class Param(Value): Value cannot be subclassed: the engine's fast paths check `type(x) is Value`,"
+        " so a subclass would be refused as an operand. For a new operation, write a function that builds"
+        " a node, Value(data, children, local_grads, op), e.g. `def sin(x): return Value(math.sin(x.data),"
+        " (x,), (math.cos(x.data),), 'sin')`; to mark parameters, give them a label or keep them in a list"
+    )
+    with pytest.raises(TypeError, match=re.escape(message)):
+
+        class Param(Value):  # type: ignore[misc]  # Value is @final
+            pass
+
+
+def test_custom_node_with_a_missing_comma_on_children_names_the_op() -> None:
+    """``(x)`` is x itself, not a tuple: the README's `sin` with both commas left out."""
+    x = Value(0.5, label="x")
+    message = (
+        "Value(op='sin', label=''): children must be an iterable of Values, e.g. (x,);"
+        " got Value(label='x', op='', data=0.5, grad=0.0) (type Value)"
+        " (one item in parentheses needs a comma to be a tuple)"
+    )
+    with pytest.raises(TypeError, match=re.escape(message)):
+        Value(math.sin(x.data), (x), (math.cos(x.data)), "sin")  # type: ignore[arg-type]
+
+
+def test_custom_node_with_a_missing_comma_on_local_grads_names_the_op() -> None:
+    x = Value(0.5, label="x")
+    message = (
+        f"Value(op='sin', label='s'): local_grads must be an iterable of numbers, e.g. (1.0,);"
+        f" got {math.cos(0.5)!r} (type float) (one item in parentheses needs a comma to be a tuple)"
+    )
+    with pytest.raises(TypeError, match=re.escape(message)):
+        Value(math.sin(x.data), (x,), (math.cos(x.data)), "sin", "s")  # type: ignore[arg-type]
+
+
+def test_custom_node_with_none_for_children_names_the_op_without_the_comma_hint() -> None:
+    message = (
+        "Value(op='f', label=''): children must be an iterable of Values, e.g. (x,); got None (type NoneType)"
+    )
+    with pytest.raises(TypeError, match=re.escape(message) + "$"):
+        Value(1.0, None, (), "f")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("op", ["sum", "mean"])
+def test_sum_and_mean_of_a_single_value_say_they_need_an_iterable(op: str) -> None:
+    message = (
+        f"{op}: values must be an iterable of Values and numbers, e.g. [x, y, 1.0];"
+        " got Value(label='x', op='', data=1.0, grad=0.0) (type Value)"
+    )
+    with pytest.raises(TypeError, match=re.escape(message) + "$"):
+        getattr(autograd, op)(Value(1.0, label="x"))
+
+
+@pytest.mark.parametrize("op", ["sum", "mean"])
+def test_an_error_inside_a_generator_given_to_sum_or_mean_keeps_its_own_message(op: str) -> None:
+    x = Value(1.0, label="x")
+    with pytest.raises(TypeError, match=re.escape("+: cannot use 'a' (type str) with Value 'x'")):
+        getattr(autograd, op)(v + "a" for v in [x])  # type: ignore[operator]
+
+
+def test_mean_of_an_empty_generator_raises_value_error() -> None:
+    with pytest.raises(ValueError, match="mean: needs at least one value"):
+        autograd.mean(v for v in list[Value]())

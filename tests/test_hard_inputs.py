@@ -265,6 +265,24 @@ def test_zero_to_a_positive_power_has_pytorchs_derivatives() -> None:
     assert grads(lambda x, y: x**y, 0.0, 2.0) == (0.0, [0.0, 0.0])
 
 
+def test_zero_to_a_nan_value_power_is_nan_with_nan_derivatives_as_pytorch() -> None:
+    value, (gx, gy) = grads(lambda x, y: x**y, 0.0, NAN)
+    assert math.isnan(value)
+    assert math.isnan(gx)
+    assert math.isnan(gy)  # 0 only where y >= 0: NaN is not
+
+
+def test_number_zero_to_a_nan_value_power_has_a_nan_derivative() -> None:
+    value, (g,) = grads(lambda y: 0.0**y, NAN)
+    assert math.isnan(value)
+    assert math.isnan(g)
+
+
+def test_zero_to_an_infinite_value_power_is_zero_with_zero_exponent_derivative() -> None:
+    value, (gy,) = grads(lambda y: 0.0**y, INF)
+    assert (value, gy) == (0.0, 0.0)
+
+
 def test_zero_to_a_negative_power_raises_zero_division_error() -> None:
     with pytest.raises(ZeroDivisionError, match="0 cannot be raised to a negative power"):
         Value(0.0) ** -0.5

@@ -150,6 +150,10 @@ HARD: list[tuple[str, Callable[..., Any], list[float]]] = [
     ("relu(0)", lambda x: x.relu(), [0.0]),
     ("abs(0)", lambda x: x.abs(), [0.0]),
     ("0 ** x", lambda x: 0.0**x, [3.0]),
+    ("0 ** nan (Value)", lambda x, y: x**y, [0.0, NAN]),
+    ("0 ** x at nan", lambda x: 0.0**x, [NAN]),
+    ("0 ** inf (Value)", lambda x, y: x**y, [0.0, INF]),
+    ("0 ** x at inf", lambda x: 0.0**x, [INF]),
 ]
 
 

@@ -196,3 +196,21 @@ def test_docstring_example_of_the_package_runs() -> None:
     y = x * x + x.exp()
     y.backward()
     assert round(x.grad, 6) == 11.389056
+
+
+def test_mean_of_a_generator_counts_as_it_goes() -> None:
+    x, y = Value(1.0), Value(4.0)
+    items: list[Value | float] = [x, 2.0, y]
+    m = autograd.mean(v for v in items)
+    assert (m.data, m.children, m.local_grads) == (7.0 / 3.0, (x, y), (1.0 / 3.0, 1.0 / 3.0))
+
+
+def test_mean_of_a_range_or_other_iterable_works() -> None:
+    assert autograd.mean(range(1, 4)).data == 2.0
+    assert autograd.mean(iter([Value(3.0)])).data == 3.0
+
+
+def test_value_is_final_for_type_checkers_and_refuses_subclasses_at_run_time() -> None:
+    assert getattr(Value, "__final__", False) is True
+    with pytest.raises(TypeError, match="Value cannot be subclassed"):
+        type("Param", (Value,), {})
