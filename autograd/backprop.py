@@ -113,8 +113,9 @@ def backward(root: Value) -> None:
 class Edge:
     """One edge of a backward step: ``contribution = local_grad * node.grad`` went to ``child``.
 
-    ``child_grad`` is the child's gradient once the step is done: the sum of what it has received
-    so far (its final d(root)/d(child) only after every parent of the child has had its step).
+    ``child_grad`` is the child's ``grad`` once the step is done: what it has received so far in
+    this pass, plus any gradient a leaf held before it (its final d(root)/d(child) only after
+    every parent of the child has had its step).
     """
 
     child: Value

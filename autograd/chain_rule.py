@@ -89,7 +89,8 @@ _Chain: TypeAlias = "tuple[()] | tuple[_Chain, Factor]"
 class Link:
     """One edge of a step in the chain rule's terms: ``∂root/∂child += upstream × local``.
 
-    ``before`` and ``after`` are the child's gradient around this edge's contribution; ``path``
+    ``before`` and ``after`` are this pass's running sum for the child around this edge's
+    contribution (from 0: a leaf that held a gradient before the pass has that on top); ``path``
     and ``paths`` say which of the child's incoming edges this is (1-based) and how many it has;
     ``chain`` is the whole chain from the root when the child is a leaf reached along one path
     only (None otherwise).
@@ -163,8 +164,9 @@ class ChainRule:
     """Follows a backward pass of ``root`` step by step and explains each `Step`.
 
     Make one per pass, then call `explain` on each step of ``backward_steps(root)`` in order.
-    During a pass every child's gradient counts from 0 (a leaf's earlier gradient is set aside and
-    added back when the pass ends), so ``before``/``after`` are this pass's running sums.
+    ``before``/``after`` add up this pass's contributions from 0; a leaf that already held a
+    gradient gets them on top of it, so its ``grad`` (and ``Edge.child_grad``) also include that
+    earlier value, which the explanation leaves out.
     ``root_name`` is what the root is called in the formulas ("Cost" in the article).
     """
 
@@ -210,7 +212,7 @@ class ChainRule:
             received = self._received.get(child, 0) + 1
             self._received[child] = received
             before = self._running.get(child, 0.0)
-            after = before + edge.contribution  # the very operation propagate() performs
+            after = before + edge.contribution  # propagate()'s addition, counted from 0 for this pass
             self._running[child] = after
             chain = self._extend_chain(node, child, edge.local_grad, received)
             links.append(

@@ -89,7 +89,8 @@ class GradcheckResult:
 
 
 class GradcheckError(AssertionError):
-    """Raised by `gradcheck` on a wrong gradient, a kink or a noisy input; the message ends with the table."""
+    """Raised by `gradcheck` on a wrong gradient, a kink, a noisy input or an f that is not finite
+    near an input; the message ends with the table."""
 
     def __init__(self, result: GradcheckResult) -> None:
         self.result = result
@@ -254,7 +255,9 @@ def _apart(left: float, right: float, atol: float, rtol: float, noise: float) ->
 def _close(a: float, b: float, atol: float, rtol: float) -> bool:
     if a == b:  # also equal infinities
         return True
-    return abs(a - b) <= atol + rtol * abs(b)  # False for any NaN
+    if not (math.isfinite(a) and math.isfinite(b)):  # inf <= inf would pass any finite a
+        return False
+    return abs(a - b) <= atol + rtol * abs(b)
 
 
 def _call(f: Callable[..., Value], args: list[Value], names: list[str] | None) -> Value:

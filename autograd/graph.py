@@ -32,9 +32,9 @@ and show only ``×local``, since nothing has flowed along them yet.  The ``curre
 are red with what flows along them, whether or not it is in ``traversed``.
 
 The DOT text is deterministic: node ids ``n0, n1, ...`` follow `topological_order` (root first),
-never ``id()``, so the same graph gives byte-identical text.  A control character in a label or op
-is drawn as the escape you would type for it (a NUL as ``\\x00``): raw, Graphviz would fail on it
-or drop it.
+never ``id()``, so the same graph gives byte-identical text.  In a label or op a newline is a
+line break, a tab or carriage return a space, and any other control character is drawn as the
+escape you would type for it (a NUL as ``\\x00``): raw, Graphviz would fail on it or drop it.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot"}
 _FILL = {"param": "#fde2b6", "input": "#e6e6e6", "op": "#dbeafe", "root": "#c9f2d0"}
 _FLOW = "#1f5fbf"  # stepping mode: edges the gradient has flowed along
 _PENDING = "#a8a8a8"  # stepping mode: edges not traversed yet
-_CURRENT = "#d62728"  # stepping mode: the node being processed; also non-finite gradients
+_CURRENT = "#d62728"  # the node being processed (either mode); also non-finite gradients
 _MIN_PEN, _MAX_PEN = 1.0, 4.0
 
 _RECORD_ESCAPES = {

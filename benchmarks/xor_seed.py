@@ -1,4 +1,4 @@
-"""Workload 1: the seed's XOR run, three ways.
+"""Workload 1: the seed's XOR run, four ways (the last with and without ordering).
 
 1000 epochs x 4 samples = 4000 SGD updates (lr 0.4, BCE, the seed's initial weights; see
 REFERENCE.md), each sample its own update, in the seed's order:

@@ -188,7 +188,7 @@ def walk(
         if writer is not None:
             writer.add(step, caption, text)
         if pause is not None and step.index + 1 < total and not pause():
-            stepper.close()  # puts the leaves' earlier gradients back; the rest is not propagated
+            stepper.close()  # stop here: the steps not taken are never propagated
             write("(stopped)")
             completed = False
             break

@@ -353,7 +353,8 @@ def _check_layer_weights(
     """Shapes of one layer's explicit weights: ``nout`` rows of ``nin`` weights, ``nout`` biases.
 
     Each must be a list (or tuple, or array); a bare number, a string, a generator or a flat row
-    is refused with `TypeError` naming the layer and showing the shape it wants.
+    is refused with `TypeError` naming the layer and showing the shape it wants (a layer that is
+    not a (rows, biases) pair at all is a `ValueError`).
     """
     if _length(weights) != 2:
         raise ValueError(

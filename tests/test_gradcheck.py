@@ -331,3 +331,8 @@ def test_f_overflowing_near_the_input_is_not_finite_rather_than_a_mismatch() -> 
 def test_a_kink_just_beside_the_input_is_reported_as_within_the_step() -> None:
     with pytest.raises(GradcheckError, match=r"= 1e-08, or has a kink within the step h = 1e-06 of it"):
         gradcheck(lambda a: abs(a), [1e-8])
+
+
+def test_f_overflowing_on_one_side_only_is_not_finite_not_ok() -> None:
+    with pytest.raises(GradcheckError, match="f is not finite"):
+        gradcheck(lambda a: a.exp(), [709.78], eps=1e-5)  # exp(709.78 + h) overflows to inf
