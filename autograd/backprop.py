@@ -123,6 +123,12 @@ class Edge:
     contribution: float
     child_grad: float
 
+    def __str__(self) -> str:
+        """``x += 3  (local 3; x.grad now 10.39)``."""
+        name = _short_name(self.child)
+        now = f"{name}.grad now {self.child_grad:.4g}"
+        return f"{name} += {self.contribution:.4g}  (local {self.local_grad:.4g}; {now})"
+
 
 @dataclass(frozen=True)
 class Step:
@@ -133,6 +139,26 @@ class Step:
     node: Value
     edges: tuple[Edge, ...]
     grad: float
+
+    def __str__(self) -> str:
+        """The step in a few lines: the node, then each edge's chain-rule term."""
+        node = self.node
+        lines = [f"step {self.index}: {_short_name(node)} (data {node.data:.4g}, grad {self.grad:.4g})"]
+        for e in self.edges:  # child.grad += local_grad × node.grad
+            name = _short_name(e.child)
+            lines.append(
+                f"  {name} += {e.local_grad:.4g} × {self.grad:.4g} = {e.contribution:.4g}"
+                f"  ({name}.grad now {e.child_grad:.4g})"
+            )
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, printer: object, cycle: bool) -> None:  # IPython: the lines, not one long repr
+        printer.text(str(self))  # type: ignore[attr-defined]
+
+
+def _short_name(node: Value) -> str:
+    """A node as the stepper's text names it: its label, else its op, else its data."""
+    return node.label or (f"({node.op})" if node.op else f"{node.data:.4g}")
 
 
 def backward_steps(root: Value) -> Generator[Step, None, None]:

@@ -19,6 +19,7 @@ and never mistaken for a kink.
 
 from __future__ import annotations
 
+import html
 import inspect
 import math
 import reprlib
@@ -87,6 +88,17 @@ class GradcheckResult:
     def _repr_pretty_(self, printer: object, cycle: bool) -> None:  # IPython shows the table
         printer.text(self.table())  # type: ignore[attr-defined]
 
+    def _repr_html_(self) -> str:
+        """The table as HTML for Jupyter: the same rows, worst first, failing ones in red."""
+        head = "".join(f"<th>{cell}</th>" for cell in _HEADER)
+        rows = []
+        for check in _worst_first(self):
+            style = "" if check.status == "ok" else ' style="color:#d62728"'
+            cells = "".join(f"<td>{html.escape(cell)}</td>" for cell in _cells(check))
+            rows.append(f"<tr{style}>{cells}</tr>")
+        note = html.escape(_footer(self))
+        return f"<table><tr>{head}</tr>{''.join(rows)}</table><small>{note}</small>"
+
 
 class GradcheckError(AssertionError):
     """Raised by `gradcheck` on a wrong gradient, a kink, a noisy input or an f that is not finite
@@ -122,6 +134,9 @@ class GradcheckError(AssertionError):
             )
         lines.append(_table(result))
         super().__init__("\n".join(lines))
+
+    def _repr_pretty_(self, printer: object, cycle: bool) -> None:  # IPython: the message's lines
+        printer.text(f"GradcheckError: {self}")  # type: ignore[attr-defined]
 
 
 def gradcheck(
@@ -323,33 +338,42 @@ def _name(c: InputCheck) -> str:
     return f"#{c.index} {c.label!r}"
 
 
-def _table(result: GradcheckResult) -> str:
-    tol = result.atol, result.rtol
+_HEADER = ("input", "value", "analytic", "numeric", "abs err", "rel err", "")
+
+
+def _worst_first(result: GradcheckResult) -> list[InputCheck]:
+    """The checks, the furthest outside the tolerance first (kinks and NaN errors before all)."""
+    atol, rtol = result.atol, result.rtol
 
     def badness(c: InputCheck) -> float:
-        if c.status == "kink":
+        if c.status == "kink" or math.isnan(c.abs_error):
             return math.inf
-        return c.abs_error / (tol[0] + tol[1] * abs(c.numeric)) if not math.isnan(c.abs_error) else math.inf
+        return c.abs_error / (atol + rtol * abs(c.numeric))
 
-    rows = sorted(result.checks, key=lambda c: (-badness(c), c.index))
-    header = ("input", "value", "analytic", "numeric", "abs err", "rel err", "")
-    body = [
-        (
-            f"#{c.index} {c.label}",
-            f"{c.value:.6g}",
-            f"{c.analytic:.9g}",
-            f"{c.numeric:.9g}",
-            f"{c.abs_error:.2e}",
-            f"{c.rel_error:.2e}",
-            _verdict(c),
-        )
-        for c in rows
-    ]
-    widths = [max(len(r[k]) for r in [header, *body]) for k in range(len(header))]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in [header, *body]
-    ]
-    lines.append(f"(eps={result.eps:g}, atol={result.atol:g}, rtol={result.rtol:g}; worst first)")
+    return sorted(result.checks, key=lambda c: (-badness(c), c.index))
+
+
+def _cells(c: InputCheck) -> tuple[str, ...]:
+    return (
+        f"#{c.index} {c.label}",
+        f"{c.value:.6g}",
+        f"{c.analytic:.9g}",
+        f"{c.numeric:.9g}",
+        f"{c.abs_error:.2e}",
+        f"{c.rel_error:.2e}",
+        _verdict(c),
+    )
+
+
+def _footer(result: GradcheckResult) -> str:
+    return f"(eps={result.eps:g}, atol={result.atol:g}, rtol={result.rtol:g}; worst first)"
+
+
+def _table(result: GradcheckResult) -> str:
+    rows = [_HEADER, *(_cells(c) for c in _worst_first(result))]
+    widths = [max(len(r[k]) for r in rows) for k in range(len(_HEADER))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    lines.append(_footer(result))
     return "\n".join(lines)
 
 

@@ -143,15 +143,20 @@ class Graph:
         write_atomically(target, data)
         return target
 
-    def _repr_svg_(self) -> str:
-        return self.render("svg").decode("utf-8")
+    def _repr_svg_(self) -> str | None:
+        """The SVG text, or None (nothing to show as SVG) when no renderer can draw it: Jupyter
+        then shows the text of `_repr_mimebundle_`, which says why, instead of a traceback."""
+        try:
+            return self.render("svg").decode("utf-8")
+        except (BackendUnavailableError, RenderError):
+            return None
 
     def _repr_mimebundle_(
         self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None
     ) -> dict[str, str]:
         """What Jupyter displays: the SVG picture, or, if it cannot be rendered, why not."""
         try:
-            bundle = {"image/svg+xml": self._repr_svg_(), "text/plain": repr(self)}
+            bundle = {"image/svg+xml": self.render("svg").decode("utf-8"), "text/plain": repr(self)}
         except (BackendUnavailableError, RenderError) as exc:
             bundle = {"text/plain": f"{self!r}: {exc}"}
         if include is not None:

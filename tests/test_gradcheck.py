@@ -336,3 +336,35 @@ def test_a_kink_just_beside_the_input_is_reported_as_within_the_step() -> None:
 def test_f_overflowing_on_one_side_only_is_not_finite_not_ok() -> None:
     with pytest.raises(GradcheckError, match="f is not finite"):
         gradcheck(lambda a: a.exp(), [709.78], eps=1e-5)  # exp(709.78 + h) overflows to inf
+
+
+class _Printer:
+    """Stands in for IPython's pretty printer: collects what `_repr_pretty_` writes."""
+
+    def __init__(self) -> None:
+        self.written = ""
+
+    def text(self, s: str) -> None:
+        self.written += s
+
+
+def test_jupyter_shows_the_result_as_an_html_table_worst_first_failures_in_red() -> None:
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda a, b: wrong_sin(a) + b, [Value(1.0, label="<a>"), 2.0])
+    page = info.value.result._repr_html_()
+    assert page.startswith("<table><tr><th>input</th><th>value</th>")
+    first, second = page.split("<tr")[2:4]
+    assert first.startswith(' style="color:#d62728"><td>#0 &lt;a&gt;</td>')  # escaped, and first
+    assert "MISMATCH" in first
+    assert second.startswith("><td>#1 x1</td>")
+    footer = "<small>(eps=1e-06, atol=1e-05, rtol=0.001; worst first)</small>"
+    assert second.endswith(f"<td>ok</td></tr></table>{footer}")
+
+
+def test_a_caught_gradcheck_error_shows_its_lines_in_ipython() -> None:
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(wrong_sin, [1.0])
+    printer = _Printer()
+    info.value._repr_pretty_(printer, cycle=False)
+    assert printer.written.startswith("GradcheckError: gradcheck: analytic gradient disagrees")
+    assert "\ninput  value" in printer.written  # the table on its own lines, not escaped

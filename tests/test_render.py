@@ -216,3 +216,11 @@ def test_jupyter_says_why_when_no_backend_can_render(monkeypatch: pytest.MonkeyP
     assert list(bundle) == ["text/plain"]
     expected = "<Graph: 5 nodes, 5 edges, backend='auto'>: cannot render SVG: no Graphviz found; install"
     assert bundle["text/plain"].startswith(expected)
+
+
+def test_jupyters_svg_hook_shows_nothing_rather_than_a_traceback_when_no_backend_can_render(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # IPython calls _repr_svg_ itself when the bundle has no SVG: it must not raise
+    monkeypatch.setattr(render_module, "available_backends", lambda: ())
+    assert draw(sample())._repr_svg_() is None

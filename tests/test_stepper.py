@@ -224,3 +224,16 @@ def test_backward_and_the_stepper_both_pass_gradients_through_propagate(
     for _ in backward_steps(root):
         pass
     assert by_backward == seen == topological_order(root)
+
+
+def test_a_step_prints_as_the_chain_rule_terms_it_added() -> None:
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    z = x * y + x.exp()
+    z.label = "z"
+    steps = list(backward_steps(z))
+    assert str(steps[2]) == (
+        "step 2: (*) (data 6, grad 1)\n"
+        "  x += 3 × 1 = 3  (x.grad now 10.39)\n"
+        "  y += 2 × 1 = 2  (y.grad now 2)"
+    )
+    assert str(steps[2].edges[0]) == "x += 3  (local 3; x.grad now 10.39)"
