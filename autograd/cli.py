@@ -27,7 +27,9 @@ import ast
 import functools
 import keyword
 import os
+import reprlib
 import sys
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import PurePath
 from typing import ParamSpec
@@ -94,6 +96,8 @@ def _silence_stdout() -> None:
     finally:
         os.close(devnull)
 
+
+_LARGEST_INT = 2**1024  # the smallest int a float cannot hold (float() raises OverflowError)
 
 #: The functions an expression may call, by plain name.
 FUNCTIONS: dict[str, Callable[[Value], Value]] = {
@@ -188,6 +192,8 @@ def _check(tree: ast.Expression, names: Sequence[str]) -> None:
         if isinstance(node, ast.Constant):
             if type(node.value) not in (int, float):
                 raise _refuse(node, f"the constant {node.value!r} is not a number")
+            if type(node.value) is int and abs(node.value) > _LARGEST_INT:
+                raise _refuse(node, f"the integer {reprlib.repr(node.value)}: too large for a float")
         elif isinstance(node, ast.Name):
             if node.id in FUNCTIONS:
                 raise _refuse(node, f"{node.id} is a function: call it, as in {node.id}(x)")
@@ -206,8 +212,7 @@ def _check(tree: ast.Expression, names: Sequence[str]) -> None:
             stack.append(node.operand)
         elif isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-                shown = ast.unparse(node.func)
-                raise _refuse(node, f"calling {shown}")
+                raise _refuse(node, f"calling {_shown(node.func)}")
             if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
                 raise _refuse(node, f"{node.func.id} takes exactly one argument, no keywords")
             stack.append(node.args[0])
@@ -226,6 +231,8 @@ def evaluate(expression: str, variables: dict[str, Value]) -> Value:
     except SyntaxError as exc:
         col = f" at column {exc.offset}" if exc.offset else ""
         raise UsageError(f"not a valid expression{col}: {exc.msg}") from None
+    except UnicodeError:  # e.g. bytes that are not UTF-8 on the command line
+        raise UsageError("the expression is not valid text (it holds bytes that are not UTF-8)") from None
     except (RecursionError, MemoryError):
         raise UsageError("the expression is nested too deeply to parse") from None
     _check(tree, list(variables))
@@ -267,6 +274,15 @@ def evaluate(expression: str, variables: dict[str, Value]) -> Value:
     return result if isinstance(result, Value) else Value(result, label="result")
 
 
+def _shown(func: ast.expr) -> str:
+    """A refused callee, for the message: its source text, shortened (never recursing deeply)."""
+    try:
+        text = ast.unparse(func)
+    except RecursionError:
+        return f"a {type(func).__name__} expression"
+    return reprlib.repr(text)[1:-1] if len(text) > 40 else text
+
+
 def parse_binding(text: str, taken: dict[str, Value]) -> tuple[str, float]:
     """``"x=2"`` -> ``("x", 2.0)``, or `UsageError` saying what is wrong with it."""
     name, sep, value = text.partition("=")
@@ -275,6 +291,7 @@ def parse_binding(text: str, taken: dict[str, Value]) -> tuple[str, float]:
         raise UsageError(f"expected NAME=VALUE, got {text!r} (the expression must come first, once)")
     if not name.isidentifier() or keyword.iskeyword(name):
         raise UsageError(f"bad NAME=VALUE {text!r}: {name!r} is not a name")
+    name = unicodedata.normalize("NFKC", name)  # as Python reads names in the expression (𝐗 is X)
     if name in FUNCTIONS:
         raise UsageError(f"bad NAME=VALUE {text!r}: {name!r} is a function's name")
     if name in taken:

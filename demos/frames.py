@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograd.backprop import Step
+from autograd.files import write_atomically
 from autograd.graph import draw
 from autograd.value import Value
 
@@ -175,5 +176,5 @@ def write_page(directory: str | Path, title: str, frames: Sequence[Frame], intro
         ]
     )
     path = Path(directory) / "index.html"
-    path.write_text(page, encoding="utf-8")
+    write_atomically(path, page.encode("utf-8"))  # replaces a symlink there rather than writing through it
     return path

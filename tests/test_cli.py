@@ -196,7 +196,6 @@ def test_a_bad_command_line_is_refused_with_exit_2(
         ("1 / (x - 2)", "/: division by zero"),
         ("(-x) ** 0.5", "**: a negative base needs an integer exponent"),
         ("(-8) ** 0.5", "**: a negative base needs an integer exponent"),
-        ("1" + "0" * 400, "too large to convert to float"),
     ],
 )
 def test_an_engine_error_is_one_line_with_exit_1(
@@ -271,3 +270,39 @@ def test_python_m_autograd_draw_bad_binding_exits_2_without_a_traceback(tmp_path
     done = python_m("x*2", "x=two", cwd=tmp_path)
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == "error: bad NAME=VALUE 'x=two': 'two' is not a number\n"
+
+
+def test_calling_a_deeply_nested_expression_is_refused_in_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    status, _, err = run(capsys, "(" + "-" * 900 + "x)(1)", "x=1", "-o", str(tmp_path / "g.svg"))
+    assert status == 2
+    assert err == (
+        "error: refused at column 1: calling a UnaryOp expression (allowed: numbers, NAME=VALUE names,"
+        " + - * / **, unary -, and exp log tanh sigmoid relu abs)\n"
+    )
+
+
+def test_an_integer_too_large_for_a_float_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    status, _, err = run(capsys, str(10**400) + " + x", "x=1", "-o", str(tmp_path / "g.svg"))
+    assert status == 2
+    assert "too large for a float" in err
+    assert err.count("\n") == 1
+
+
+def test_a_name_is_bound_as_python_reads_it_in_the_expression(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    status, out, _ = run(capsys, "𝐗*2", "𝐗=2", "-o", str(tmp_path / "g.svg"))  # NFKC: 𝐗 is X
+    assert status == 0
+    assert out.startswith("f = 4\nd/dX = 2\n")
+
+
+def test_an_expression_that_is_not_valid_text_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    status, _, err = run(capsys, "x\udcff", "x=1", "-o", str(tmp_path / "g.svg"))  # a non-UTF-8 byte
+    assert status == 2
+    assert err == "error: the expression is not valid text (it holds bytes that are not UTF-8)\n"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from autograd import Value
+from autograd import Value, backward_steps
 from demos import step_through
 from demos.frames import Frame, FrameWriter
 
@@ -106,3 +106,21 @@ def test_only_files_named_exactly_like_a_frame_are_removed(tmp_path: Path) -> No
     writer.finish("title")
     assert writer.removed == [tmp_path / "step-02.svg", tmp_path / "step-100.svg"]
     assert _names(tmp_path) == sorted([*spared, "index.html", "step-01.svg", "step-03.svg"])
+
+
+@pytest.mark.renderer
+def test_the_page_replaces_a_symlink_named_index_html_instead_of_writing_through_it(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    (frames / "index.html").symlink_to(victim)
+    x = Value(2.0, label="x")
+    y = x * 3.0
+    writer = FrameWriter(y, frames)
+    for step in backward_steps(y):
+        writer.add(step, "caption", "text")
+    writer.finish("title")
+    assert victim.read_text(encoding="utf-8") == "keep me"
+    assert not (frames / "index.html").is_symlink()
+    assert "<html" in (frames / "index.html").read_text(encoding="utf-8")
