@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd.value import Operand, Value, dot
-from nn.module import Module, _length
+from nn.module import Module, _check_inputs, _length
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "LayerWeights", "Neuron"]
 
@@ -99,13 +99,7 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence[Operand]) -> Value:
         """The neuron's output for inputs ``x`` (numbers or Values): two nodes, one for linear."""
-        n = len(x) if type(x) in (list, tuple) else _length(x)
-        if n is None:
-            raise TypeError(
-                f"Neuron {self.out_label!r}: expects a sequence of {self.nin} inputs, got {type(x).__name__}"
-            )
-        if n != self.nin:
-            raise ValueError(f"Neuron {self.out_label!r}: expects {self.nin} inputs, got {n}")
+        _check_inputs(x, self.nin, f"Neuron {self.out_label!r}")
         z = dot(self.w, x, self.b)
         z.label = self.pre_label
         activate = self._activate
@@ -183,13 +177,7 @@ class Layer(Module):
 
     def __call__(self, x: Sequence[Operand]) -> list[Value]:
         """Each neuron's output, in order."""
-        count = len(x) if type(x) in (list, tuple) else _length(x)
-        if count is None:
-            raise TypeError(
-                f"Layer {self.index}: expects a sequence of {self.nin} inputs, got {type(x).__name__}"
-            )
-        if count != self.nin:
-            raise ValueError(f"Layer {self.index}: expects {self.nin} inputs, got {count}")
+        _check_inputs(x, self.nin, f"Layer {self.index}")
         return [n(x) for n in self.neurons]
 
     def parameters(self) -> list[Value]:
@@ -280,12 +268,9 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[Operand]) -> Value | list[Value]:
         """The model's output: a `Value` for a single output, else a list of them."""
-        kind = type(x)  # the common case, a list or a tuple, costs two identity tests
-        n = len(x) if kind is list or kind is tuple else _length(x)
-        if n is None:
-            raise TypeError(f"{self!r}: expects a sequence of {self.nin} inputs, got {type(x).__name__}")
-        if n != self.nin:
-            raise ValueError(f"{self!r}: expects {self.nin} inputs, got {n}")
+        kind = type(x)  # the common case, a list or tuple of the right length, skips the call
+        if (kind is not list and kind is not tuple) or len(x) != self.nin:
+            _check_inputs(x, self.nin, repr(self))
         # Neuron.__call__ inlined (this is the training loop's hot path): the sizes already match.
         for layer in self.layers:
             out: list[Value] = []

@@ -33,6 +33,19 @@ def _length(x: object) -> int | None:
         return None
 
 
+def _check_inputs(x: object, nin: int, who: str) -> None:
+    """``x`` must be a list-like collection of ``nin`` inputs: `TypeError` or `ValueError` naming ``who``.
+
+    The common case, a list or a tuple, costs two identity tests and ``len``.
+    """
+    kind = type(x)
+    n = len(x) if kind is list or kind is tuple else _length(x)  # type: ignore[arg-type]
+    if n is None:
+        raise TypeError(f"{who}: expects a sequence of {nin} inputs, got {kind.__name__}")
+    if n != nin:
+        raise ValueError(f"{who}: expects {nin} inputs, got {n}")
+
+
 class Module(ABC):
     """The base of `Neuron`, `Layer` and `MLP` (PyTorch's vocabulary, none of its machinery)."""
 
