@@ -192,8 +192,9 @@ def gradcheck(
     leaves = [Value(x, label=name) for x, name in zip(points, labels, strict=True)]
     out = _call(f, leaves, names)
     originals = [x for x in given if isinstance(x, Value)]
-    _check_own_inputs(out, originals, leaves)
-    _backward_keeping_other_gradients(out, leaves)
+    graph = topological_order(out, leaves=True)  # ordered once, for both checks below
+    _check_own_inputs(graph, originals)
+    _backward_keeping_other_gradients(out, graph, leaves)
     f0 = out.data
 
     checks = []
@@ -309,14 +310,14 @@ def _as_float(x: object, name: str) -> float:
     raise TypeError(f"gradcheck: input {name!r} must be a number or a Value; got {type(x).__name__}")
 
 
-def _check_own_inputs(out: Value, originals: list[Value], leaves: list[Value]) -> None:
+def _check_own_inputs(graph: list[Value], originals: list[Value]) -> None:
     """f must compute from the copies it was given: an input Value it reached another way (a
     closure, a global) is never moved, so its gradient would be checked against nothing."""
     if not originals:
         return
-    reached = set(topological_order(out, leaves=True))
-    for v in originals:
-        if v in reached and v not in leaves:
+    reached = set(graph)
+    for v in originals:  # never one of the copies, which are new Values
+        if v in reached:
             raise ValueError(
                 f"gradcheck: f used the input Value {v.label or 'unlabelled'!r} itself (from a closure or"
                 f" a global?) instead of the argument it was called with; gradcheck calls f with copies"
@@ -324,11 +325,11 @@ def _check_own_inputs(out: Value, originals: list[Value], leaves: list[Value]) -
             )
 
 
-def _backward_keeping_other_gradients(out: Value, leaves: list[Value]) -> None:
-    """``out.backward()``, leaving the gradient of every node of f's graph that is not one of the
-    inputs' copies as it was (f may use Values from outside, e.g. a model's weights)."""
+def _backward_keeping_other_gradients(out: Value, graph: list[Value], leaves: list[Value]) -> None:
+    """``out.backward()``, leaving the gradient of every node of f's graph (``graph``) that is not
+    one of the inputs' copies as it was (f may use Values from outside, e.g. a model's weights)."""
     own = set(leaves)
-    others = [(n, n.grad) for n in topological_order(out, leaves=True) if n not in own]
+    others = [(n, n.grad) for n in graph if n not in own]
     out.backward()
     for node, grad in others:
         node.grad = grad
