@@ -11,18 +11,22 @@
 from autograd.backprop import Edge, Step, backward, backward_steps, topological_order, zero_grad
 from autograd.gradcheck import GradcheckError, GradcheckResult, InputCheck, gradcheck
 from autograd.graph import draw
-from autograd.value import Operand, Value, dot, exp, log, mean, relu, sigmoid, sum, tanh  # noqa: A004
+from autograd.ops import Op, cos, define_op, dot, exp, log, mean, relu, sigmoid, sin, sqrt, sum, tanh  # noqa: A004
+from autograd.value import Operand, Value
 
 __all__ = [
     "Edge",
     "GradcheckError",
     "GradcheckResult",
     "InputCheck",
+    "Op",
     "Operand",
     "Step",
     "Value",
     "backward",
     "backward_steps",
+    "cos",
+    "define_op",
     "dot",
     "draw",
     "exp",
@@ -31,6 +35,8 @@ __all__ = [
     "mean",
     "relu",
     "sigmoid",
+    "sin",
+    "sqrt",
     "sum",
     "tanh",
     "topological_order",

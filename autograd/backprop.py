@@ -21,7 +21,6 @@ gradients bit for bit.  Use `zero_grad(root)` (or an optimizer's ``zero_grad()``
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -38,75 +37,80 @@ def topological_order(root: Value, *, leaves: bool = False) -> list[Value]:
     Iterative (a depth-first post-order, reversed), so a graph of any depth works at the default
     recursion limit.  Deterministic: the order depends only on the graph's shape and operand order.
     Without ``leaves=True`` only the nodes that have children are listed: the ones that pass a
-    gradient on.  The garbage collector is paused while the order is built, since a collection in
-    the middle would rescan the whole graph for nothing.
+    gradient on.
     """
     order: list[Value] = []  # post-order: each node after all of its children
     visited = {root}
     path = [root]  # the nodes from the root down to the one being explored
     unexplored = [iter(root.children)]  # for each node on the path, its children not yet looked at
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        while path:
-            for child in unexplored[-1]:
-                if (leaves or child.children) and child not in visited:
-                    visited.add(child)  # go down to the child before the node's next children
-                    path.append(child)
-                    unexplored.append(iter(child.children))
-                    break
-            else:  # every child of the node at the end of the path is in `order`: the node follows
-                unexplored.pop()
-                order.append(path.pop())
-    finally:
-        if collecting:
-            gc.enable()
+    while path:
+        for child in unexplored[-1]:
+            if (leaves or child.children) and child not in visited:
+                visited.add(child)  # go down to the child before the node's next children
+                path.append(child)
+                unexplored.append(iter(child.children))
+                break
+        else:  # every child of the node at the end of the path is in `order`: the node follows
+            unexplored.pop()
+            order.append(path.pop())
     order.reverse()
     return order
 
 
 def propagate(node: Value) -> None:
     """One node's share of the backward pass: pass node.grad to each child along its edge."""
-    grad = node.grad
-    # one local_grad per child, by construction; zip(strict=...) would cost ~150 ns a call
-    for child, local_grad in zip(node.children, node.local_grads):  # noqa: B905
-        child.grad += local_grad * grad
+    for child, local_grad in zip(node.children, node.local_grads, strict=True):
+        child.grad += local_grad * node.grad
 
 
-def _prepare(root: Value, *, hold_leaves: bool) -> tuple[list[Value], list[tuple[Value, float]]]:
-    """Order the graph, reset the intermediate nodes, seed the root with d(root)/d(root) = 1.
+def _prepare(
+    root: Value, gradient: float, *, hold_leaves: bool
+) -> tuple[list[Value], list[tuple[Value, float]]]:
+    """Order the graph, check and reset the gradients, seed the root with ``gradient``.
 
-    With ``hold_leaves``, each leaf holding a gradient from earlier passes is set to 0 for this
-    pass; the returned ``held`` lists them with what they held, for `_add_back` once it is done.
+    Every leaf's ``grad`` must be a number (``None`` counts as 0, as in PyTorch).  With
+    ``hold_leaves``, a leaf holding a gradient from earlier passes is set to 0 for this pass and
+    listed in ``held`` with what it held, to be added back once the pass is done.
     """
+    gradient = _gradient(gradient, root)
     order = topological_order(root)
     held: list[tuple[Value, float]] = []
-    if not root.children:  # a lone leaf: accumulate like any leaf (never reset)
-        root.grad += 1.0
+    if not root.children:  # a lone leaf: accumulates like any leaf (never reset)
+        root.grad = (_gradient(root.grad, root) if root.grad is not None else 0.0) + gradient
         return order, held
     for node in order:
         node.grad = 0.0
-        if hold_leaves:
-            for child in node.children:
-                if child.grad and not child.children:  # a leaf with an earlier gradient (held once: then 0)
-                    held.append((child, child.grad))
+        for child in node.children:
+            if not child.children:
+                earlier = _gradient(child.grad, child) if child.grad is not None else 0.0
+                child.grad = earlier
+                if hold_leaves and earlier:  # held once: it is 0 the next time it is seen
+                    held.append((child, earlier))
                     child.grad = 0.0
-    root.grad = 1.0
+    root.grad = gradient
     return order, held
 
 
-def _add_back(held: list[tuple[Value, float]]) -> None:
-    """Add the gradients the leaves held before the pass to what the pass gave them."""
-    for leaf, grad in held:
-        leaf.grad += grad
+def _gradient(grad: object, node: Value) -> float:
+    """A gradient as a float; a `TypeError` naming the node for anything but a number."""
+    if type(grad) is float:
+        return grad
+    if isinstance(grad, (int, float)) and not isinstance(grad, bool):
+        return float(grad)
+    name = f"{node.label!r}" if node.label else f"(op={node.op!r}, data={node.data!r})"
+    raise TypeError(
+        f"backward: the gradient of Value {name} is {grad!r} (type {type(grad).__name__});"
+        " it must be a number (or None for none yet)"
+    )
 
 
-def backward(root: Value) -> None:
-    """Fill in ``grad`` of every node of root's graph with d(root)/d(node) (see the module doc)."""
-    order, held = _prepare(root, hold_leaves=True)
+def backward(root: Value, gradient: float = 1.0) -> None:
+    """Fill in ``grad`` of every node of root's graph with gradient * d(root)/d(node) (see the module doc)."""
+    order, held = _prepare(root, gradient, hold_leaves=True)
     for node in order:
         propagate(node)
-    _add_back(held)
+    for leaf, earlier in held:  # as PyTorch, a pass's whole gradient is added: two passes give exactly 2x
+        leaf.grad += earlier
 
 
 @dataclass(frozen=True)
@@ -174,7 +178,7 @@ def backward_steps(root: Value) -> Generator[Step, None, None]:
     steps taken.  Gradients live on the nodes, so a `backward()` over a graph sharing nodes with a
     paused pass changes what that pass goes on to propagate.
     """
-    order, _ = _prepare(root, hold_leaves=False)
+    order, _ = _prepare(root, 1.0, hold_leaves=False)
     for index, node in enumerate(order):
         propagate(node)
         grad = node.grad

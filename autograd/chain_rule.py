@@ -29,22 +29,17 @@ written by hand.  Every number is the engine's own: ``∂o/∂w2[0]`` is the edg
 from __future__ import annotations
 
 import math
+import re
+import string
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from autograd.backprop import Step, topological_order
-from autograd.value import Value
+from autograd.value import Op, Value
 
 __all__ = ["ChainRule", "Factor", "Link", "StepExplanation", "as_printed", "equals_or_approx", "number"]
 
 _LONGEST_EXPRESSION = 32  # an unlabelled node with a longer expression is named "op#k" instead
-_FUNCTIONS = {"exp": "exp", "log": "log", "tanh": "tanh", "sigmoid": "σ", "relu": "relu"}
-# The one-node losses of `nn.losses` (y: the target, a plain number): forward, d/d(prediction)
-_LOSSES = {
-    "mse": ("({p} − y)²", "2({p} − y)"),
-    "bce": ("−(y·log {p} + (1 − y)·log(1 − {p}))", "({p} − y)/({p}(1 − {p}))"),
-    "hinge": ("max(0, 1 − y·{p})", "−y"),
-}
 
 
 def number(x: float) -> str:
@@ -176,11 +171,8 @@ class ChainRule:
         order = topological_order(root, leaves=True)
         self._names: dict[Value, str] = {}
         self._formulas: dict[Value, str] = {}
-        self._dots: dict[Value, _DotReading | None] = {}  # how each dot node's children were read
         for position, node in enumerate(reversed(order)):  # children before their parents
-            if node.op == "dot":
-                self._dots[node] = _read_dot(node)
-            formula = _forward_formula(node, self._names, self._dots.get(node))
+            formula = _forward_formula(node, self._names)
             self._formulas[node] = formula
             if node.label:
                 self._names[node] = node.label
@@ -221,7 +213,7 @@ class ChainRule:
                     child=self.name(child),
                     upstream=step.grad,
                     local_grad=edge.local_grad,
-                    local_formula=_local_formula(node, k, self._names, self._dots.get(node)),
+                    local_formula=_local_formula(node, k, self._names),
                     contribution=edge.contribution,
                     before=before,
                     after=after,
@@ -269,145 +261,51 @@ def _wrap(name: str) -> str:
     return f"({name})" if " " in name else name
 
 
-def _constant(op: str) -> tuple[str, float, bool] | None:
-    """Split an op with a plain-number operand ("*2", "1-", "**2") into (operator, c, c_on_left)."""
-    for operator in ("**", "+", "-", "*", "/"):
-        for on_left, text in ((False, op.removeprefix(operator)), (True, op.removesuffix(operator))):
-            if text != op and text:
-                try:
-                    return operator, float(text), on_left
-                except ValueError:
-                    continue
-    return None
+class _Notation(string.Formatter):
+    """`str.format` for the table's notation, where ``{x!p}`` puts a compound name in parentheses."""
+
+    def convert_field(self, value: Any, conversion: str | None) -> Any:
+        return _wrap(value) if conversion == "p" else super().convert_field(value, conversion)
 
 
-@dataclass(frozen=True)
-class _DotReading:
-    """Which child of a dot node is which: the weights, their Value inputs and the bias.
+_NOTATION = _Notation()
+# A variadic op's formula writes one group's term, then its joiner and "…": "mean({x}, …)".
+_REPEATED = re.compile(r"^(?P<prefix>.*?)(?P<term>\{.*\})(?P<joiner>[^{}]*)…(?P<suffix>.*)$")
 
-    ``children[:weights]`` are the weights; ``partners`` maps a weight's index to its Value
-    input's index and back (a weight missing from it had a plain-number input, its local
-    gradient); ``bias``: the last child is a Value bias; ``constant``: a plain-number bias.
+
+def _operand_names(node: Value, names: dict[Value, str]) -> list[str]:
+    """Each operand's name: a Value's name, a constant written short."""
+    return [names[a] if isinstance(a, Value) else _short(a) for a in node.operands]
+
+
+def _forward_formula(node: Value, names: dict[Value, str]) -> str:
+    """The node's operation written with its operands' names: ``w2[0]·ĥ1 + w2[1]·ĥ2 + b2``.
+
+    From the op's notation in `autograd.ops`; a one-off node (no `Op`) is written ``op(a, b)``.
     """
-
-    weights: int
-    partners: dict[int, int]
-    bias: bool
-    constant: float
-
-
-def _read_dot(node: Value) -> _DotReading | None:
-    """Read the children of a node made by ``dot(weights, inputs, bias)``; None if none fits.
-
-    The node keeps only numbers.  Its children are the n weights, then the k inputs that are
-    Values (in input order), then the bias if it is a Value; its local gradients are x_i for each
-    weight, w_i for each Value input and 1 for a Value bias.  A reading (n, k, bias) fits when
-    each Value input can be paired with a weight, in increasing order, such that each one's local
-    gradient is the other's data, and when the sum dot() would have computed from it gives the
-    node's data (a plain-number bias, having no edge, is whatever is left over).  So None only
-    for a node no call to dot() could have made, such as a hand-made one whose sums overflow.
-
-    Preferred, in order: a reading that needs no plain-number bias, the most Value inputs, a
-    Value bias; so the neurons of `nn` read as they were built.  Within a reading, each Value
-    input takes the first weight after the previous one that fits it.  That finds a pairing
-    whenever one exists: by induction, the weight it picks for the j-th input is never later than
-    the j-th input's weight in any pairing that fits, so a weight is always left for the next.
-
-    When numbers coincide exactly (a weight equal to another input, say), several readings fit
-    and the names may be paired differently from how the node was built; every formula printed
-    from a reading is still numerically true, as all of them give the same numbers.
-    """
-    children, grads, data = node.children, node.local_grads, node.data
-    m = len(children)
-    sums = [0.0]  # sums[n] = w_1·x_1 + … + w_n·x_n, added up in dot()'s order
-    for child, grad in zip(children, grads, strict=True):
-        sums.append(sums[-1] + child.data * grad)
-    readings = []
-    for k in range(m // 2 + 1):
-        for bias in (True, False):
-            n = m - k - bias
-            if n < k or (bias and grads[-1] != 1.0):
-                continue
-            total = sums[n] + children[-1].data if bias else sums[n]
-            constant = 0.0 if _same(total, data) else data - total
-            if (bias and constant != 0.0) or not _same(total + constant, data):
-                continue
-            readings.append((constant != 0.0, -k, not bias, n, constant))
-    for _, minus_k, no_bias, n, constant in sorted(readings):
-        partners = _pair_in_order(node, n, -minus_k)
-        if partners is not None:
-            return _DotReading(n, partners, not no_bias, constant)
-    return None
-
-
-def _pair_in_order(node: Value, n: int, k: int) -> dict[int, int] | None:
-    """Pair the Value inputs ``children[n:n + k]`` with weights in increasing order (see `_read_dot`)."""
-    children, grads = node.children, node.local_grads
-    partners = {}
-    i = 0  # the first weight not yet considered
-    for j in range(n, n + k):
-        while i < n and not (_same(grads[i], children[j].data) and _same(grads[j], children[i].data)):
-            i += 1
-        if i == n:
-            return None
-        partners[i], partners[j] = j, i
-        i += 1
-    return partners
-
-
-def _same(a: float, b: float) -> bool:
-    """Equal, with nan equal to nan (a nan in a dot's inputs makes its data nan)."""
-    return a == b or (math.isnan(a) and math.isnan(b))
-
-
-def _forward_formula(node: Value, names: dict[Value, str], dot: _DotReading | None = None) -> str:
-    """The node's operation written with its children's names: ``w2[0]·ĥ1 + w2[1]·ĥ2 + b2``.
-
-    ``dot`` is a dot node's `_read_dot`; None (no reading fits) lists its children: ``dot(w, x)``.
-    """
-    op, kids = node.op, [names[c] for c in node.children]
+    op = node.op_def
     if not node.children:
         return ""
-    if op == "dot":
-        if dot is None:
-            return f"dot({_listed(kids, ', ')})"
-        terms = [
-            f"{_wrap(kids[i])}·{_wrap(kids[dot.partners[i]])}"
-            if i in dot.partners
-            else f"{_short(node.local_grads[i])}·{_wrap(kids[i])}"  # a plain-number input
-            for i in range(dot.weights)
-        ]
-        terms += [kids[-1]] if dot.bias else []
-        terms += [_short(dot.constant)] if dot.constant != 0.0 else []
-        return _listed(terms)
-    if op in ("+", "sum"):
-        return _listed(kids)
-    if op == "mean":
-        return f"mean({_listed(kids, ', ')})"
-    if op in _FUNCTIONS:
-        return f"{_FUNCTIONS[op]}({kids[0]})"
-    if op in _LOSSES and len(kids) == 1:
-        return _LOSSES[op][0].format(p=kids[0])
-    if op == "neg":
-        return f"−{_wrap(kids[0])}"
-    if op == "abs":
-        return f"|{kids[0]}|"
-    if op in ("-", "*", "/", "**") and len(kids) == 2:
-        a, b = _wrap(kids[0]), _wrap(kids[1])
-        return {"-": f"{kids[0]} − {b}", "*": f"{a}·{b}", "/": f"{a}/{b}", "**": f"{a}^{b}"}[op]
-    split = _constant(op)
-    if split is not None and len(kids) == 1:
-        operator, c, on_left = split
-        a, cs = _wrap(kids[0]), _short(c)
-        if operator == "**":
-            return f"{cs}^{a}" if on_left else (f"{a}²" if c == 2.0 else f"{a}^{cs}")
-        if operator == "*":
-            return f"{cs}·{a}"
-        if operator == "/":
-            return f"{cs}/{a}" if on_left else f"{a}/{cs}"
-        symbol = {"+": "+", "-": "−"}[operator]
-        return f"{cs} {symbol} {a}" if on_left else f"{kids[0]} {symbol} {cs}"
-    return f"{op}({_listed(kids, ', ')})"
+    if op is None:
+        return f"{node.op}({_listed([names[c] for c in node.children], ', ')})"
+    operands = _operand_names(node, names)
+    if not op.variadic:
+        return _NOTATION.format(op.formula, **dict(zip(op.params, operands, strict=True)))
+    parts = _REPEATED.match(op.formula)
+    assert parts is not None, f"{op.name}: a variadic formula repeats one term: {op.formula!r}"
+    groups, _, tail = _split(op, operands)
+    terms = [_NOTATION.format(parts["term"], **dict(zip(op.params, group, strict=True))) for group in groups]
+    fields = dict(zip(op.tail, tail, strict=True))
+    suffix = parts["suffix"] if terms else parts["suffix"].removeprefix(parts["joiner"])
+    listed = _listed(terms, parts["joiner"])
+    return _NOTATION.format(parts["prefix"], **fields) + listed + _NOTATION.format(suffix, **fields)
+
+
+def _split(op: Op, operands: list[str]) -> tuple[list[tuple[str, ...]], int, list[str]]:
+    """A variadic op's operand names as groups (one tuple per group), their count, and the tail."""
+    n = (len(operands) - len(op.tail)) // len(op.params)
+    columns = [operands[j * n : (j + 1) * n] for j in range(len(op.params))]
+    return list(zip(*columns, strict=True)), n, operands[len(op.params) * n :]
 
 
 def _listed(terms: list[str], joiner: str = " + ", most: int = 6) -> str:
@@ -422,59 +320,26 @@ def _short(c: float) -> str:
     return f"{c:g}"
 
 
-def _local_formula(node: Value, k: int, names: dict[Value, str], dot: _DotReading | None = None) -> str:
+def _local_formula(node: Value, k: int, names: dict[Value, str]) -> str:
     """∂node/∂(child k) written with the names: ``ô(1 − ô)`` for a sigmoid labelled ô.
 
-    ``dot`` as in `_forward_formula`.
+    From the op's notation in `autograd.ops`; for a one-off node (no `Op`), the number.
     """
-    op, kids = node.op, node.children
-    me = _wrap(names[node])
+    op = node.op_def
     grad = node.local_grads[k]
-    if op in ("+", "sum"):
-        return "1"
-    if op == "mean":
-        return f"1/{len(kids)}"
-    if op == "sigmoid":
-        return f"{me}(1 − {names[node]})"
-    if op in _LOSSES and len(kids) == 1:
-        return _LOSSES[op][1].format(p=names[kids[0]]) if grad != 0.0 else "0"
-    if op == "tanh":
-        return f"1 − {me}²"
-    if op == "exp":
-        return names[node]
-    if op == "log":
-        return f"1/{_wrap(names[kids[0]])}"
-    if op == "neg":
-        return "−1"
-    if op == "relu":
-        return _short(grad)
-    if op == "abs":
-        return f"sign({names[kids[0]]})"
-    if op == "dot":
-        if dot is not None and k in dot.partners:
-            return names[kids[dot.partners[k]]]  # ∂/∂w_i = x_i, ∂/∂x_i = w_i
-        return "1" if dot is not None and dot.bias and k == len(kids) - 1 else _short(grad)
-    if op in ("-", "*", "/", "**") and len(kids) == 2:
-        a, b = _wrap(names[kids[0]]), _wrap(names[kids[1]])
-        table = {
-            "-": ("1", "−1"),
-            "*": (names[kids[1]], names[kids[0]]),
-            "/": (f"1/{b}", f"−{a}/{b}²"),
-            "**": (f"{b}·{a}^({names[kids[1]]} − 1)", f"{a}^{b}·ln {a}"),
-        }
-        return table[op][k]
-    split = _constant(op)
-    if split is not None and len(kids) == 1:
-        operator, c, on_left = split
-        a, cs = _wrap(names[kids[0]]), _short(c)
-        if operator == "**":
-            if on_left:
-                return f"{cs}^{a}·ln {cs}"
-            return f"{cs}{a}" if c == 2.0 else f"{cs}·{a}^{_short(c - 1.0)}"
-        return {
-            "+": "1",
-            "-": "−1" if on_left else "1",
-            "*": cs,
-            "/": f"−{cs}/{a}²" if on_left else f"1/{cs}",
-        }[operator]
-    return number(grad)
+    if op is None:
+        return number(grad)
+    operands = _operand_names(node, names)
+    position = [i for i, a in enumerate(node.operands) if isinstance(a, Value)][k]
+    fields = {"out": names[node], "grad": _short(grad)}
+    if not op.variadic:
+        fields |= dict(zip(op.params, operands, strict=True))
+        return _NOTATION.format(op.derivative_formulas[position], **fields)
+    groups, n, tail = _split(op, operands)
+    fields["n"] = str(n)
+    rule, i = divmod(position, n) if n else (len(op.params), 0)
+    if rule < len(op.params):
+        fields |= dict(zip(op.params, groups[i], strict=True))
+        return _NOTATION.format(op.derivative_formulas[rule], **fields)
+    fields |= dict(zip(op.tail, tail, strict=True))
+    return _NOTATION.format(op.derivative_formulas[len(op.params) + position - len(op.params) * n], **fields)

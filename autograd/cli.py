@@ -7,8 +7,9 @@
     wrote graph.svg
 
 The expression is parsed with `ast` and checked against a whitelist before anything is computed:
-numbers, the names bound on the command line, ``+ - * / **``, unary ``-`` and ``+``, parentheses,
-and calls by plain name of the engine's functions ``exp log tanh sigmoid relu abs`` with one
+numbers, ``pi``, the names bound on the command line, ``+ - * / **``, unary ``-`` and ``+``,
+parentheses, and calls by plain name of the table's one-operand operations (`FUNCTIONS`: ``exp log
+tanh sigmoid relu abs sin cos sqrt`` and any registered with `autograd.define_op`) with one
 argument.  Anything else (attributes, subscripts, lambdas, comprehensions, other calls, keyword
 arguments, unknown names, ...) is refused with a one-line message; nothing from the command line
 is ever evaluated as Python.
@@ -26,6 +27,7 @@ from __future__ import annotations
 import ast
 import functools
 import keyword
+import math
 import os
 import reprlib
 import sys
@@ -35,8 +37,9 @@ from pathlib import PurePath
 from typing import ParamSpec
 
 from autograd.graph import DEFAULT_MAX_NODES, SUFFIXES, draw
+from autograd.ops import OPS
 from autograd.render import BackendUnavailableError, RenderError
-from autograd.value import Value
+from autograd.value import Op, Value
 
 __all__ = [
     "BROKEN_PIPE_STATUS",
@@ -99,15 +102,14 @@ def _silence_stdout() -> None:
 
 _LARGEST_INT = 2**1024  # the smallest int a float cannot hold (float() raises OverflowError)
 
-#: The functions an expression may call, by plain name.
-FUNCTIONS: dict[str, Callable[[Value], Value]] = {
-    "exp": Value.exp,
-    "log": Value.log,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "relu": Value.relu,
-    "abs": Value.abs,
+#: The functions an expression may call, by plain name: every one-operand operation of the table.
+FUNCTIONS: dict[str, Op] = {
+    name: op for name, op in OPS.items() if name.isidentifier() and len(op.params) == 1 and not op.variadic
 }
+del FUNCTIONS["neg"]  # written -x
+
+#: The constants an expression may name.
+CONSTANTS = {"pi": math.pi}  # a NAME=VALUE of the same name takes its place
 
 _BINARY: dict[type[ast.operator], Callable[[Value | float, Value | float], Value | float]] = {
     ast.Add: lambda a, b: a + b,
@@ -151,7 +153,7 @@ _WHAT = {
     ast.YieldFrom: "yield",
     ast.Slice: "slices",
 }
-ALLOWED = "numbers, NAME=VALUE names, + - * / **, unary -, and exp log tanh sigmoid relu abs"
+ALLOWED = f"numbers, pi, NAME=VALUE names, + - * / **, unary -, and {' '.join(FUNCTIONS)}"
 
 USAGE = f"""usage: python -m autograd.draw EXPR [NAME=VALUE ...] [-o FILE] [--backend auto|dot|wasm]
                                [--max-nodes N]
@@ -197,7 +199,7 @@ def _check(tree: ast.Expression, names: Sequence[str]) -> None:
         elif isinstance(node, ast.Name):
             if node.id in FUNCTIONS:
                 raise _refuse(node, f"{node.id} is a function: call it, as in {node.id}(x)")
-            if node.id not in names:
+            if node.id not in names and node.id not in CONSTANTS:
                 bound = ", ".join(names) or "none"
                 raise _refuse(node, f"unknown name {node.id!r} (bound on the command line: {bound})")
         elif isinstance(node, ast.BinOp):
@@ -246,7 +248,7 @@ def evaluate(expression: str, variables: dict[str, Value]) -> Value:
             assert isinstance(node.value, (int, float))  # checked by _check
             results[node] = float(node.value)
         elif isinstance(node, ast.Name):
-            results[node] = variables[node.id]
+            results[node] = variables[node.id] if node.id in variables else CONSTANTS[node.id]
         elif not ready:
             stack.append((node, True))
             if isinstance(node, ast.BinOp):

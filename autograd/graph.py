@@ -46,6 +46,7 @@ from pathlib import Path
 
 from autograd.backprop import topological_order
 from autograd.files import write_atomically
+from autograd.ops import display
 from autograd.render import BackendUnavailableError, RenderError, render
 from autograd.value import Value
 
@@ -262,7 +263,8 @@ def _kind(node: Value, is_root: bool, params: Collection[Value] | None) -> str:
 def _node_line(
     node: Value, nid: str, is_root: bool, is_current: bool, params: Collection[Value] | None, digits: int
 ) -> str:
-    title = f"{node.label} ({node.op})" if node.label and node.op else node.label or node.op
+    op = display(node)
+    title = f"{node.label} ({op})" if node.label and op else node.label or op
     fields = [f"data {_num(node.data, digits)}", f"grad {_num(node.grad, digits)}"]
     if title:
         fields.insert(0, title)

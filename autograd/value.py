@@ -1,91 +1,54 @@
-"""The `Value` node and its derivative table.
+"""The `Value` node, and `Op`, the shape of every operation (the operations themselves: `autograd.ops`).
 
-A `Value` holds one float (`data`), the gradient d(root)/d(self) (`grad`), and the edges to the
-nodes it was computed from: `children`, in operand order, with `local_grads`, the derivative of
-this node with respect to each child, computed in the forward pass.  Backpropagation is then one
-plain loop (see `autograd.backprop`): for every edge, ``child.grad += local_grad * node.grad``.
+A `Value` holds one float (``data``), the gradient d(root)/d(self) (``grad``), and the edges to the
+nodes it was computed from: ``children``, with ``local_grads``, the derivative of this node with
+respect to each child, computed in the forward pass.  Backpropagation is then one plain loop (see
+`autograd.backprop`): for every edge, ``child.grad += local_grad * node.grad``.
 
-Every operation below has the same shape: compute the result, name the children, give the local
-derivatives.  The derivative table, at a glance (x, y: Value operands; c: a plain number):
+A node made by an operation also records which one (``op_def``, an `Op`; ``op``, its name) and all
+of its ``operands``, numbers included: ``x * 2`` has operands ``(x, 2.0)``, one child and one edge.
 
-    x + y       d/dx = 1                d/dy = 1
-    x - y       d/dx = 1                d/dy = -1
-    x * y       d/dx = y                d/dy = x
-    x / y       d/dx = 1/y              d/dy = -x/y^2
-    x ** c      d/dx = c x^(c-1)
-    x ** y      d/dx = y x^(y-1)        d/dy = x^y ln x
-    c ** x      d/dx = c^x ln c
-    -x          d/dx = -1
-    exp(x)      d/dx = exp(x)
-    log(x)      d/dx = 1/x
-    tanh(x)     d/dx = 1 - tanh(x)^2
-    sigmoid(x)  d/dx = sigmoid(x) (1 - sigmoid(x))
-    relu(x)     d/dx = 1 if x > 0 else 0            (relu'(0) = 0, as in PyTorch)
-    abs(x)      d/dx = sign(x)                      (abs'(0) = 0, as in PyTorch)
-    sum(xs)     d/dx_i = 1
-    dot(w, x, b) = b + sum_i w_i x_i:  d/dw_i = x_i,  d/dx_i = w_i,  d/db = 1
-
-A plain number on either side of an operator is not wrapped in a node: it becomes part of the
-op's name (``x * 2`` is one node with op ``"*2"`` and one edge), since its derivative is never
-needed.  Semantics at the edges of the domain, as in PyTorch (IEEE 754) unless an error is named:
-NaN and inf propagate; ``exp`` and ``**`` return ``inf`` on overflow; ``log`` of a value <= 0 raises
-`ValueError`; division by zero and ``0 ** negative`` raise `ZeroDivisionError`; a negative base
-with a non-integer exponent raises `ValueError`; ``0 ** 0 == 1`` with derivative 0.
-
-In detail (each case is a test in tests/test_hard_inputs.py, and matches PyTorch float64 in
-tests/test_torch_parity.py): a NaN operand gives NaN data, and the gradient PyTorch gives (relu
-passes NaN with slope 1) except ``abs``, whose slope at NaN is NaN where PyTorch's is 0;
-``inf * 0`` is NaN; ``x / inf`` is 0; ``exp(-inf) = 0``; ``log(inf) = inf``.  A result that
-overflows (``exp(1000)``, ``1e200 * 1e200``, ``10 ** 400``) is +-inf, and so is a local derivative
-that overflows (``1 / 1e-200`` has slope ``-inf``: it is computed as ``-(c/x)/x``, so no ``x*x``
-underflows to 0); a tiny or subnormal operand keeps its exact gradient.  ``sigmoid`` and ``tanh``
-never overflow: at +-1000 they give 0/1 and -1/1 with gradient 0.  A negative base with an
-integer exponent works (``(-2) ** 3 == -8``, slope 12); with a Value exponent its d/dy is NaN,
-since ln of a negative base is undefined.  At a zero base, d/dy of ``0 ** y`` is 0 for ``y >= 0``
-and NaN for a NaN ``y``, as in PyTorch.  ``0 ** c`` for ``0 < c < 1`` has slope inf.
-
-`Value` cannot be subclassed (a `TypeError` when the subclass is defined): the operators check
-``type(other) is Value`` for speed, so a subclass would be refused as an operand.  A new operation
-is a function that builds a node, ``Value(data, children, local_grads, op)`` (see `Value`).
+    >>> x = Value(2.0, label="x")
+    >>> y = x * 2
+    >>> y.op, y.operands[1], y.local_grads
+    ('*', 2.0, (2.0,))
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from numbers import Real
-from typing import final
+from typing import Any, SupportsIndex, overload
 
 from autograd import backprop
 
-__all__ = ["Operand", "Value", "dot", "exp", "log", "mean", "relu", "sigmoid", "sum", "tanh"]
-
-_INF = math.inf
-_NAN = math.nan
+__all__ = ["Op", "Operand", "Value", "apply"]
 
 
-@final
 class Value:
     """One scalar in a computation graph.
 
     ``Value(data, children=(), local_grads=(), op="", label="")`` makes a leaf, or, with children
-    and their local derivatives, a node of an operation the engine does not have::
+    and their local derivatives, a one-off node of an operation that is not in the table::
 
-        def sin(x: Value) -> Value:
-            return Value(math.sin(x.data), (x,), (math.cos(x.data),), "sin")
+        y = Value(math.sin(x.data), (x,), (math.cos(x.data),), "sin")
 
-    `grad` starts at 0.0 and is filled in by `backward()`.  `Value` cannot be subclassed (see
-    `__init_subclass__`): write a function like ``sin`` above instead.
+    (`autograd.define_op` makes a real operation: explained, drawn, compiled and checked.)
+    ``grad`` starts at 0.0 and is filled in by `backward()`; ``None`` means the same as 0.0.
+    Comparisons (``<``, ``<=``, ``>``, ``>=``), ``float()``, ``round()`` and f-string formats read
+    ``data`` and build no graph; ``==`` is identity, so that a Value can be a dict key.
     """
 
-    __slots__ = ("data", "grad", "children", "local_grads", "op", "label")  # noqa: RUF023 (documented order)
+    __slots__ = ("_data", "children", "grad", "label", "local_grads", "op", "op_def", "operands")
 
-    data: float
     grad: float
     children: tuple[Value, ...]
     local_grads: tuple[float, ...]
     op: str
     label: str
+    op_def: Op | None  # the operation that made this node; None for a leaf or a one-off node
+    operands: tuple[Value | float, ...]  # that operation's operands, numbers included
 
     def __init__(
         self,
@@ -95,26 +58,16 @@ class Value:
         op: str = "",
         label: str = "",
     ) -> None:
-        if type(data) is not float:
-            data = _number(data, "Value", None, "an int or float")
-        if type(children) is not tuple:
-            try:
-                children = tuple(children)
-            except TypeError:  # (x) for (x,), say: checked only on failure, so it costs nothing
-                _require_iterable(children, op, label, "children", "Values, e.g. (x,)")
-                raise
-        try:
-            local_grads = tuple(
-                g if type(g) is float else _number(g, op or "Value", None, "an int or float")
-                for g in local_grads
-            )
-        except TypeError:
-            _require_iterable(local_grads, op, label, "local_grads", "numbers, e.g. (1.0,)")
-            raise
-        if len(children) != len(local_grads):
+        self.op, self.label, self.op_def, self.operands = op, label, None, ()
+        self.children, self.local_grads, self.grad = (), (), 0.0  # so repr() works if a check below fails
+        self.data = data  # checked by the property
+        children = tuple(_iterable(children, op, label, "children", "Values, e.g. (x,)"))
+        grads = tuple(_number(g, op or "Value", None, "an int or float") for g in _iterable(
+            local_grads, op, label, "local_grads", "numbers, e.g. (1.0,)"))  # fmt: skip
+        if len(children) != len(grads):
             raise ValueError(
                 f"Value(op={op!r}, label={label!r}): needs one local gradient per child;"
-                f" got {len(children)} children and {len(local_grads)} local gradients"
+                f" got {len(children)} children and {len(grads)} local gradients"
             )
         for child in children:
             if not isinstance(child, Value):
@@ -122,357 +75,288 @@ class Value:
                     f"Value(op={op!r}, label={label!r}): every child must be a Value;"
                     f" got {child!r} (type {type(child).__name__})"
                 )
-        self.data = data
-        self.grad = 0.0
-        self.children = children
-        self.local_grads = local_grads
-        self.op = op
-        self.label = label
+        self.children, self.local_grads = children, grads
 
-    def __init_subclass__(cls, **kwargs: object) -> None:
-        """Refuse subclasses up front, rather than let them fail later as operands."""
-        raise TypeError(
-            f"class {cls.__name__}(Value): Value cannot be subclassed: the engine's fast paths check"
-            " `type(x) is Value`, so a subclass would be refused as an operand. For a new operation,"
-            " write a function that builds a node, Value(data, children, local_grads, op), e.g."
-            " `def sin(x): return Value(math.sin(x.data), (x,), (math.cos(x.data),), 'sin')`;"
-            " to mark parameters, give them a label or keep them in a list"
-        )
+    @property
+    def data(self) -> float:
+        """The float this node holds."""
+        return self._data
+
+    @data.setter
+    def data(self, value: float) -> None:
+        if type(value) is not float:
+            made = hasattr(self, "_data")  # Value(data) checks its data here too
+            value = _number(value, "data" if made else "Value", self if made else None, "an int or float")
+        self._data = value
 
     def __repr__(self) -> str:
-        return f"Value(label={self.label!r}, op={self.op!r}, data={self.data!r}, grad={self.grad!r})"
+        fields = [f"{name}={getattr(self, name, None)!r}" for name in ("label", "op", "data", "grad")]
+        return f"Value({', '.join(fields)})"
 
     def item(self) -> float:
-        """The float this node holds, ``data``, under PyTorch's name (the seed prints ``loss.item()``)."""
+        """``data``, under PyTorch's name (the seed prints ``loss.item()``)."""
         return self.data
 
-    def backward(self) -> None:
-        """Fill in ``grad`` of every node of this graph with d(self)/d(node).
+    def backward(self, gradient: float = 1.0) -> None:
+        """Fill in ``grad`` of every node of this graph with gradient * d(self)/d(node).
 
-        The root's gradient is 1.  Intermediate nodes are reset first, so they always hold
-        d(self)/d(node); leaves accumulate across calls, as in PyTorch.  See `autograd.backprop`.
+        Intermediate nodes are reset first, so they hold exactly that; leaves accumulate across
+        calls, as in PyTorch.  See `autograd.backprop`.
         """
-        backprop.backward(self)
+        backprop.backward(self, gradient)
 
-    # ---- binary operators: Value (op) Value, Value (op) number, number (op) Value --------------
+    # ---- Python's number protocol, on data (no graph) --------------------------------------------
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __format__(self, spec: str) -> str:  # f"{loss:.4f}"
+        return format(self.data, spec) if spec else repr(self)
+
+    @overload
+    def __round__(self, ndigits: None = None) -> int: ...
+    @overload
+    def __round__(self, ndigits: SupportsIndex) -> float: ...
+    def __round__(self, ndigits: SupportsIndex | None = None) -> int | float:
+        return round(self.data, ndigits)
+
+    def __lt__(self, other: Operand) -> bool:
+        return self.data < _data(other, "<")
+
+    def __le__(self, other: Operand) -> bool:
+        return self.data <= _data(other, "<=")
+
+    def __gt__(self, other: Operand) -> bool:
+        return self.data > _data(other, ">")
+
+    def __ge__(self, other: Operand) -> bool:
+        return self.data >= _data(other, ">=")
+
+    __hash__ = object.__hash__  # == stays identity: a Value is a dict key in the graph's bookkeeping
+
+    # ---- the operators and methods: each is an entry of autograd.ops ---------------------------
 
     def __add__(self, other: Operand) -> Value:
-        if type(other) is Value:
-            return _node(self.data + other.data, (self, other), (1.0, 1.0), "+")
-        c = _number(other, "+", self)
-        return _node(self.data + c, (self,), (1.0,), f"+{c:g}")
+        return ops.ADD(self, other)
 
-    def __radd__(self, other: Operand) -> Value:  # other + self
-        return self.__add__(other)
+    def __radd__(self, other: Operand) -> Value:  # other + self, as self + other (the same float)
+        return ops.ADD(self, other)
 
     def __sub__(self, other: Operand) -> Value:
-        if type(other) is Value:
-            return _node(self.data - other.data, (self, other), (1.0, -1.0), "-")
-        c = _number(other, "-", self)
-        return _node(self.data - c, (self,), (1.0,), f"-{c:g}")
+        return ops.SUB(self, other)
 
     def __rsub__(self, other: Operand) -> Value:  # other - self
-        c = _number(other, "-", self)
-        return _node(c - self.data, (self,), (-1.0,), f"{c:g}-")
+        return ops.SUB(other, self)
 
     def __mul__(self, other: Operand) -> Value:
-        if type(other) is Value:
-            return _node(self.data * other.data, (self, other), (other.data, self.data), "*")
-        c = _number(other, "*", self)
-        return _node(self.data * c, (self,), (c,), f"*{c:g}")
+        return ops.MUL(self, other)
 
-    def __rmul__(self, other: Operand) -> Value:  # other * self
-        return self.__mul__(other)
+    def __rmul__(self, other: Operand) -> Value:  # other * self, as self * other (the same float)
+        return ops.MUL(self, other)
 
     def __truediv__(self, other: Operand) -> Value:
-        if type(other) is Value:
-            y = other.data
-            if y == 0.0:
-                raise ZeroDivisionError(f"/: division by zero: {_describe(self)} / {_describe(other)}")
-            q = self.data / y  # -q / y, not -x / y^2: y^2 underflows to 0 for |y| < 1e-162
-            return _node(q, (self, other), (1.0 / y, -q / y), "/")
-        c = _number(other, "/", self)
-        if c == 0.0:
-            raise ZeroDivisionError(f"/: division by zero: {_describe(self)} / {c!r}")
-        return _node(self.data / c, (self,), (1.0 / c,), f"/{c:g}")
+        return ops.DIV(self, other)
 
     def __rtruediv__(self, other: Operand) -> Value:  # other / self
-        c = _number(other, "/", self)
-        x = self.data
-        if x == 0.0:
-            raise ZeroDivisionError(f"/: division by zero: {c!r} / {_describe(self)}")
-        q = c / x
-        return _node(q, (self,), (-q / x,), f"{c:g}/")  # -q / x: x^2 may underflow
+        return ops.DIV(other, self)
 
     def __pow__(self, other: Operand) -> Value:
-        x = self.data
-        if type(other) is Value:
-            y = other.data
-            out = _power(x, y, self, other)
-            return _node(out, (self, other), (_power_slope(x, y), _exponent_slope(x, y, out)), "**")
-        c = _number(other, "**", self)
-        return _node(_power(x, c, self, c), (self,), (_power_slope(x, c),), f"**{c:g}")
+        return ops.POW(self, other)
 
     def __rpow__(self, other: Operand) -> Value:  # other ** self
-        c = _number(other, "**", self)
-        y = self.data
-        out = _power(c, y, c, self)
-        return _node(out, (self,), (_exponent_slope(c, y, out),), f"{c:g}**")
+        return ops.POW(other, self)
 
     def __neg__(self) -> Value:
-        return _node(-self.data, (self,), (-1.0,), "neg")
+        return ops.NEG(self)
 
     def __pos__(self) -> Value:
         return self
 
-    # ---- functions -----------------------------------------------------------------------------
-
-    def exp(self) -> Value:
-        """e^x; d/dx = e^x.  Overflow (x > ~709.78) gives inf, as in PyTorch."""
-        try:
-            out = math.exp(self.data)
-        except OverflowError:
-            out = _INF
-        return _node(out, (self,), (out,), "exp")
-
-    def log(self) -> Value:
-        """ln x; d/dx = 1/x.  Raises `ValueError` for x <= 0."""
-        x = self.data
-        if x <= 0.0:
-            raise ValueError(f"log: undefined for {_describe(self)}; log needs a value > 0")
-        return _node(math.log(x), (self,), (1.0 / x,), "log")
-
-    def tanh(self) -> Value:
-        """tanh x; d/dx = 1 - tanh(x)^2.  Stable for any float."""
-        t = math.tanh(self.data)
-        return _node(t, (self,), (1.0 - t * t,), "tanh")
-
-    def sigmoid(self) -> Value:
-        """1 / (1 + e^-x); d/dx = s (1 - s).  Stable for any float (no overflow at +-1000)."""
-        x = self.data
-        if x >= 0.0:
-            s = 1.0 / (1.0 + math.exp(-x))
-        else:  # e^x / (1 + e^x): e^x underflows to 0 instead of e^-x overflowing
-            e = math.exp(x)
-            s = e / (1.0 + e)
-        return _node(s, (self,), (s * (1.0 - s),), "sigmoid")
-
-    def relu(self) -> Value:
-        """max(0, x); d/dx = 1 if x > 0 else 0 (so relu'(0) = 0, as in PyTorch)."""
-        x = self.data
-        if x <= 0.0:
-            return _node(0.0, (self,), (0.0,), "relu")
-        return _node(x, (self,), (1.0,), "relu")  # also NaN -> NaN with slope 1, as in PyTorch
+    def __abs__(self) -> Value:
+        return ops.ABS(self)
 
     def abs(self) -> Value:
-        """|x|; d/dx = sign(x) (so abs'(0) = 0, as in PyTorch)."""
-        x = self.data
-        sign = 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x == 0.0 else _NAN
-        return _node(abs(x), (self,), (sign,), "abs")
+        return ops.ABS(self)
 
-    def __abs__(self) -> Value:
-        return self.abs()
+    def exp(self) -> Value:
+        return ops.EXP(self)
+
+    def log(self) -> Value:
+        return ops.LOG(self)
+
+    def tanh(self) -> Value:
+        return ops.TANH(self)
+
+    def sigmoid(self) -> Value:
+        return ops.SIGMOID(self)
+
+    def relu(self) -> Value:
+        return ops.RELU(self)
+
+    def sin(self) -> Value:
+        return ops.SIN(self)
+
+    def cos(self) -> Value:
+        return ops.COS(self)
+
+    def sqrt(self) -> Value:
+        return ops.SQRT(self)
 
 
 Operand = Value | int | float
 
-_new = object.__new__
+
+@dataclass(frozen=True, eq=False)
+class Op:
+    """One operation: its forward computation, one derivative rule per operand, and its notation.
+
+    ``forward(*xs)`` computes the result from the operands' floats; rule k,
+    ``derivatives[k](out, *xs)``, gives d(out)/d(operand k).  A variadic op (``sum``, ``mean``,
+    ``dot``) takes any number of groups of ``params`` (``dot``: pairs w, x), stored group-major
+    (w_1..w_n, x_1..x_n), then its ``tail`` (``dot``'s bias); its ``forward`` gets one list per
+    param and then the tail, and its rules get one group's (or the tail's) operands and ``n``.
+    ``formula`` and ``derivative_formulas`` are the explainer's notation (see `autograd.ops`).
+
+    The rules use arithmetic, comparisons and `math` only, so the same rule evaluated with Values
+    for its operands (and `math` bound to the engine's functions) would build the derivative's own
+    graph: what gradients of gradients need.
+    """
+
+    name: str
+    params: tuple[str, ...]
+    forward: Callable[..., float]
+    derivatives: tuple[Callable[..., float], ...]
+    formula: str
+    derivative_formulas: tuple[str, ...]
+    tail: tuple[str, ...] = ()
+    variadic: bool = False
+
+    def __call__(self, *operands: Operand) -> Value:
+        """The node for this operation on ``operands`` (numbers are constants: no edge)."""
+        return apply(self, operands)
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r})"
 
 
-def _node(data: float, children: tuple[Value, ...], local_grads: tuple[float, ...], op: str) -> Value:
-    """Make an operation's result (the fast path of `Value.__init__`: operands already checked)."""
-    v: Value = _new(Value)
-    v.data = data
-    v.grad = 0.0
-    v.children = children
-    v.local_grads = local_grads
-    v.op = op
-    v.label = ""
-    return v
+def apply(op: Op, operands: Sequence[Operand]) -> Value:
+    """Compute ``op`` on ``operands``: the result, and the local derivative along each edge."""
+    xs = [a.data if isinstance(a, Value) else _number(a, op.name, _first_value(operands)) for a in operands]
+    args: list[Any] = xs
+    if op.variadic:
+        groups, n = _groups(op, xs)
+        args = [*groups, *xs[len(xs) - len(op.tail) :]]
+    else:
+        _check_arity(op, operands)
+        n = 0
+    numbers = tuple(a if isinstance(a, Value) else x for a, x in zip(operands, xs, strict=True))
+    try:
+        out = op.forward(*args)
+    except (ValueError, ZeroDivisionError) as error:  # a domain error: say which operands
+        raise type(error)(_domain_error(op, error, numbers)) from None
+    node = Value.__new__(Value)  # operands are checked: skip Value()'s checks of a user's leaf
+    node._data, node.grad, node.op, node.label = out, 0.0, op.name, ""
+    node.op_def, node.operands = op, numbers
+    children, local_grads = [], []
+    for k, operand in enumerate(operands):
+        if isinstance(operand, Value):
+            children.append(operand)
+            local_grads.append(_local_grad(op, k, out, xs, n) if op.variadic else op.derivatives[k](out, *xs))
+    node.children, node.local_grads = tuple(children), tuple(local_grads)
+    return node
 
 
-def _describe(v: Value | float) -> str:
+def _domain_error(op: Op, error: Exception, operands: Sequence[Operand]) -> str:
+    """``/: division by zero: Value 'x' (data=1.0) / 0.0``; ``log: undefined for Value 'x' (...); <why>``."""
+    if len(operands) == 2 and not op.name.isidentifier():
+        return f"{op.name}: {error}: {_describe(operands[0])} {op.name} {_describe(operands[1])}"
+    return f"{op.name}: undefined for {', '.join(_describe(a) for a in operands)}; {error}"
+
+
+def _groups(op: Op, xs: list[float]) -> tuple[list[list[float]], int]:
+    """A variadic op's operands, one list per param (and the count n of groups)."""
+    n, extra = divmod(len(xs) - len(op.tail), len(op.params))
+    if extra or n < 0:
+        raise TypeError(
+            f"{op.name}: {len(xs)} operands do not make groups of {len(op.params)} and {len(op.tail)} more"
+        )
+    return [xs[j * n : (j + 1) * n] for j in range(len(op.params))], n
+
+
+def _local_grad(op: Op, k: int, out: float, xs: list[float], n: int) -> float:
+    """A variadic op's d(out)/d(operand k): its group's rule (or the tail's) on its group."""
+    group, i = divmod(k, n) if n else (len(op.params), 0)
+    if group < len(op.params):
+        return op.derivatives[group](out, *xs[i : len(op.params) * n : n], n)
+    tail = xs[len(op.params) * n :]
+    return op.derivatives[len(op.params) + k - len(op.params) * n](out, *tail, n)
+
+
+def _check_arity(op: Op, operands: Sequence[Operand]) -> None:
+    if not op.variadic and len(operands) != len(op.params):
+        params = ", ".join(op.params)
+        raise TypeError(f"{op.name}: takes {len(op.params)} operands ({params}); got {len(operands)}")
+
+
+def _first_value(operands: Sequence[object]) -> Value | None:
+    return next((a for a in operands if isinstance(a, Value)), None)
+
+
+def _data(other: object, op: str) -> float:
+    """The number a comparison compares with."""
+    return other.data if isinstance(other, Value) else _number(other, op, None)
+
+
+def _describe(v: object) -> str:
     """How an error message names an operand: its label, op and data."""
-    if type(v) is not Value:
+    if not isinstance(v, Value):
         return repr(v)
     name = f"Value {v.label!r}" if v.label else "unlabelled Value"
-    fields = f"op={v.op!r}, data={v.data!r}" if v.op else f"data={v.data!r}"
+    fields = f"op={ops.display(v)!r}, data={v.data!r}" if v.op else f"data={v.data!r}"
     return f"{name} ({fields})"
 
 
+def _iterable(items: object, op: str, label: str, name: str, expected: str) -> Iterable[Any]:
+    """``items`` if it can be iterated; else a `TypeError` naming the op and label (``(x)`` for ``(x,)``)."""
+    try:
+        return iter(items)  # type: ignore[call-overload,no-any-return]
+    except TypeError:
+        single = isinstance(items, (Value, int, float))  # (x) meant as (x,)
+        comma = " (one item in parentheses needs a comma to be a tuple)" if single else ""
+        raise TypeError(
+            f"Value(op={op!r}, label={label!r}): {name} must be an iterable of {expected};"
+            f" got {items!r} (type {type(items).__name__}){comma}"
+        ) from None
+
+
 def _require_iterable(items: object, op: str, label: str | None, name: str, expected: str) -> None:
-    """A `TypeError` naming the op (and, for a `Value(...)` call, its label) if `items` is not
-    iterable at all, as ``(x)`` for ``(x,)``.  Returns if it is: the caller re-raises its own error."""
+    """A `TypeError` naming ``op`` if ``items`` is not iterable at all; returns if it is."""
     try:
         iter(items)  # type: ignore[call-overload]
     except TypeError:
-        where = op if label is None else f"Value(op={op!r}, label={label!r})"
-        single = label is not None and isinstance(items, (Value, int, float))  # (x) meant as (x,)
-        comma = " (one item in parentheses needs a comma to be a tuple)" if single else ""
-        raise TypeError(
-            f"{where}: {name} must be an iterable of {expected}; got {items!r}"
-            f" (type {type(items).__name__}){comma}"
-        ) from None
+        raise TypeError(f"{op}: {name} must be an iterable of {expected}; got {items!r}"
+                        f" (type {type(items).__name__})") from None  # fmt: skip
 
 
 def _number(other: object, op: str, node: Value | None, expected: str = "a Value, int or float") -> float:
-    """Coerce a plain-number operand to float; anything else is a `TypeError` naming its type."""
+    """A plain-number operand as a float; anything else is a `TypeError` naming op and operand."""
     if type(other) is float:
         return other
-    if type(other) is int:
-        return float(other)
-    if isinstance(other, Real) and not isinstance(other, bool):
-        return float(other)
     side = f" with {_describe(node)}" if node is not None else ""
+    if isinstance(other, Real) and not isinstance(other, bool):
+        try:
+            return float(other)
+        except OverflowError:
+            raise OverflowError(
+                f"{op}: {_short_repr(other)} is too large for a float (at most about 1.8e308){side}"
+            ) from None
     raise TypeError(f"{op}: cannot use {other!r} (type {type(other).__name__}){side}; expected {expected}")
 
 
-def _power(x: float, c: float, base: Value | float, exponent: Value | float) -> float:
-    """x ** c for floats, with the domain errors named and overflow giving inf."""
-    if x == 0.0 and c < 0.0:
-        raise ZeroDivisionError(
-            f"**: 0 cannot be raised to a negative power: {_describe(base)} ** {_describe(exponent)}"
-        )
-    if x < 0.0 and math.isfinite(c) and not c.is_integer():
-        raise ValueError(
-            f"**: a negative base needs an integer exponent: {_describe(base)} ** {_describe(exponent)}"
-        )
-    return _float_pow(x, c)
+def _short_repr(number: object) -> str:
+    text = repr(number)
+    return text if len(text) <= 24 else f"{text[:10]}...{text[-6:]} ({len(text)} digits)"
 
 
-def _float_pow(x: float, c: float) -> float:
-    """x ** c as IEEE 754 (and PyTorch) define it: 0 ** negative and overflow give inf."""
-    try:
-        result: float = x**c
-        return result
-    except ZeroDivisionError:  # 0 ** negative
-        return _INF
-    except OverflowError:  # |x ** c| too large: negative only for a negative base and an odd power
-        odd = c.is_integer() and c % 2.0 == 1.0
-        return -_INF if x < 0.0 and odd else _INF
-
-
-def _power_slope(x: float, c: float) -> float:
-    """d/dx x^c = c x^(c-1); 0 when c == 0 (so d/dx x^0 = 0 even at x = 0, as in PyTorch)."""
-    if c == 0.0:
-        return 0.0
-    return c * _float_pow(x, c - 1.0)
-
-
-def _exponent_slope(x: float, y: float, out: float) -> float:
-    """d/dy x^y = x^y ln x; 0 for x == 0 and y >= 0 (PyTorch's convention), else NaN (undefined)."""
-    if x > 0.0:
-        return out * math.log(x)
-    if x == 0.0 and y >= 0.0:  # not for y = NaN: 0 ** NaN is NaN, and so is its slope in PyTorch
-        return 0.0
-    return _NAN
-
-
-# ---- n-ary nodes and functions --------------------------------------------------------------------
-
-
-_TERMS = "Values and numbers, e.g. [x, y, 1.0]"
-
-
-def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:  # noqa: A001 (mirrors torch.sum)
-    """One node for ``start + v_1 + ... + v_n``: d/dv_i = 1.  Numbers fold into the data."""
-    try:
-        terms = [start, *values]
-    except TypeError:
-        _require_iterable(values, "sum", None, "values", _TERMS)
-        raise  # raised while iterating, e.g. by an operator in a generator: its own message
-    total, children = _terms(terms, "sum")
-    return _node(total, children, (1.0,) * len(children), "sum")
-
-
-def mean(values: Iterable[Operand]) -> Value:
-    """One node for ``(v_1 + ... + v_n) / n``: d/dv_i = 1/n.  `values`: a list, or any iterable."""
-    if type(values) is not list and type(values) is not tuple:
-        try:
-            values = list(values)  # a generator, say: counted once listed
-        except TypeError:
-            _require_iterable(values, "mean", None, "values", _TERMS)
-            raise
-    n = len(values)
-    if n == 0:
-        raise ValueError("mean: needs at least one value; got an empty sequence")
-    total, children = _terms(values, "mean")
-    return _node(total / n, children, (1.0 / n,) * len(children), "mean")
-
-
-def _terms(values: Iterable[Operand], op: str) -> tuple[float, tuple[Value, ...]]:
-    """The sum of ``values`` (its numbers first, then its Values, in order) and its Values."""
-    total = 0.0
-    children: list[Value] = []
-    for v in values:
-        if type(v) is Value:
-            children.append(v)
-        else:
-            total += _number(v, op, None)
-    for v in children:
-        total += v.data
-    return total, tuple(children)
-
-
-def dot(weights: Sequence[Value], inputs: Sequence[Operand], bias: Operand = 0.0) -> Value:
-    """One node for a neuron's weighted sum, ``b + sum_i w_i x_i``.
-
-    d/dw_i = x_i, d/dx_i = w_i, d/db = 1.  Children, in order: the weights, then the inputs that
-    are Values, then the bias if it is a Value; a plain-number input or bias has no edge.
-    """
-    if len(weights) != len(inputs):
-        raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs; they must match")
-    b = bias.data if type(bias) is Value else _number(bias, "dot", None)
-    children: list[Value] = list(weights)  # then the inputs that are Values, then the bias
-    local_grads: list[float] = []  # d/dw_i = x_i
-    input_grads: list[float] = []  # d/dx_i = w_i, for each input that is a Value
-    total = 0.0
-    try:
-        for w, x in zip(weights, inputs):  # noqa: B905 (lengths checked above; strict= costs ~150 ns)
-            if type(x) is Value:
-                xd = x.data
-                children.append(x)
-                input_grads.append(w.data)
-            else:
-                xd = x if type(x) is float else _number(x, "dot", w)
-            total += w.data * xd
-            local_grads.append(xd)
-    except AttributeError:  # a weight without .data (the check costs nothing until it fails)
-        bad = next((k, w) for k, w in enumerate(weights) if not isinstance(w, Value))
-        raise TypeError(
-            f"dot: weight #{bad[0]} is {bad[1]!r} (type {type(bad[1]).__name__}); weights must be"
-            " Values (the parameters being learned)"
-        ) from None
-    if type(bias) is Value:
-        children.append(bias)
-        input_grads.append(1.0)  # d/db = 1
-    return _node(total + b, tuple(children), (*local_grads, *input_grads), "dot")
-
-
-def _lift(x: Operand, op: str) -> Value:
-    return x if type(x) is Value else Value(_number(x, op, None))
-
-
-def exp(x: Operand) -> Value:
-    """e^x as a node (a number is lifted to a leaf first)."""
-    return _lift(x, "exp").exp()
-
-
-def log(x: Operand) -> Value:
-    """ln x as a node."""
-    return _lift(x, "log").log()
-
-
-def tanh(x: Operand) -> Value:
-    """tanh x as a node."""
-    return _lift(x, "tanh").tanh()
-
-
-def sigmoid(x: Operand) -> Value:
-    """1 / (1 + e^-x) as a node."""
-    return _lift(x, "sigmoid").sigmoid()
-
-
-def relu(x: Operand) -> Value:
-    """max(0, x) as a node."""
-    return _lift(x, "relu").relu()
+from autograd import ops  # noqa: E402 (the table reads Value and Op above)
+from autograd.ops import dot, exp, log, mean, relu, sigmoid, sum, tanh  # noqa: E402, F401, A004 (where they used to be)

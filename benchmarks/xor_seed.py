@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from autograd.value import Value, _node  # _node: the constructor every operation of the engine calls
+from autograd.value import Value
 
 EPOCHS = 1000
 LR = 0.4
@@ -92,16 +92,16 @@ def floor_run(epochs: int = EPOCHS) -> list[float]:
 
 def _sigmoid(z: Value) -> Value:
     s = 1.0 / (1.0 + math.exp(-z.data))
-    return _node(s, (z,), (s * (1.0 - s),), "sigmoid")
+    return Value(s, (z,), (s * (1.0 - s),), "sigmoid")
 
 
 def _hidden_dot(w: list[Value], b: Value, x0: float, x1: float) -> Value:
-    return _node(w[0].data * x0 + w[1].data * x1 + b.data, (w[0], w[1], b), (x0, x1, 1.0), "dot")
+    return Value(w[0].data * x0 + w[1].data * x1 + b.data, (w[0], w[1], b), (x0, x1, 1.0), "dot")
 
 
 def _output_dot(w: list[Value], b: Value, h0: Value, h1: Value) -> Value:
     d0, d1 = h0.data, h1.data
-    return _node(w[0].data * d0 + w[1].data * d1 + b.data, (w[0], w[1], h0, h1, b),
+    return Value(w[0].data * d0 + w[1].data * d1 + b.data, (w[0], w[1], h0, h1, b),
                  (d0, d1, w[0].data, w[1].data, 1.0), "dot")
 
 
@@ -122,7 +122,7 @@ def graph_by_hand(
     z2 = _output_dot(w2, b2, h0, h1)
     o = _sigmoid(z2)
     p = o.data
-    loss = _node(-math.log(p) if y == 1.0 else -math.log(1.0 - p), (o,), ((p - y) / (p * (1.0 - p)),), "bce")
+    loss = Value(-math.log(p) if y == 1.0 else -math.log(1.0 - p), (o,), ((p - y) / (p * (1.0 - p)),), "bce")
     return loss, o, z2, h1, z1, h0, z0
 
 

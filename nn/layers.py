@@ -27,21 +27,20 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from autograd.value import Operand, Value, dot
+from autograd import ops
+from autograd.ops import dot
+from autograd.value import Op, Operand, Value
 from nn.module import Module, _check_inputs, _length
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "LayerWeights", "Neuron"]
 
-ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
-    "sigmoid": Value.sigmoid,
-    "tanh": Value.tanh,
-    "relu": Value.relu,
-    "linear": None,
-}
-"""Activation name -> the `Value` method that applies it (``None``: no activation node)."""
+ACTIVATIONS: dict[str, Op | None] = {
+    "sigmoid": ops.SIGMOID, "tanh": ops.TANH, "relu": ops.RELU, "linear": None
+}  # fmt: skip
+"""Activation name -> the operation of `autograd.ops` that applies it (``None``: no activation node)."""
 
 LayerWeights = tuple[Sequence[Sequence[float]], Sequence[float]]
 """One layer's explicit weights in PyTorch's layout: (rows of weights, one row per neuron; biases)."""
@@ -102,10 +101,9 @@ class Neuron(Module):
         _check_inputs(x, self.nin, f"Neuron {self.out_label!r}")
         z = dot(self.w, x, self.b)
         z.label = self.pre_label
-        activate = self._activate
-        if activate is None:
+        if self._activate is None:
             return z
-        a = activate(z)
+        a = self._activate(z)
         a.label = self.out_label
         return a
 
@@ -268,21 +266,9 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[Operand]) -> Value | list[Value]:
         """The model's output: a `Value` for a single output, else a list of them."""
-        kind = type(x)  # the common case, a list or tuple of the right length, skips the call
-        if (kind is not list and kind is not tuple) or len(x) != self.nin:
-            _check_inputs(x, self.nin, repr(self))
-        # Neuron.__call__ inlined (this is the training loop's hot path): the sizes already match.
+        _check_inputs(x, self.nin, repr(self))
         for layer in self.layers:
-            out: list[Value] = []
-            for neuron in layer.neurons:
-                z = dot(neuron.w, x, neuron.b)
-                z.label = neuron.pre_label
-                activate = neuron._activate
-                if activate is not None:
-                    z = activate(z)
-                    z.label = neuron.out_label
-                out.append(z)
-            x = out
+            x = layer(x)
         return x[0] if self._single else x  # type: ignore[return-value]
 
     def parameters(self) -> list[Value]:

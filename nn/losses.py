@@ -23,7 +23,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from autograd.value import Value, _describe, _node, mean
+from autograd.ops import mean, register
+from autograd.value import Op, Operand, Value
 from nn.module import _length
 
 __all__ = [
@@ -40,74 +41,96 @@ BCE_EPSILON = 9.999999960041972e-13
 """PyTorch's ``EPSILON`` in ``binary_cross_entropy``'s backward: ``float(numpy.float32(1e-12))``."""
 
 
-def mse_loss(pred: Value, target: float) -> Value:
+def _mse(pred: float, target: float) -> float:
+    return (pred - target) * (pred - target)
+
+
+def _bce(pred: float, target: float) -> float:
+    """``(y - 1) max(log1p(-p), -100) - y max(log p, -100)``, as PyTorch computes it."""
+    if not 0.0 <= pred <= 1.0:
+        raise ValueError("the prediction must be in [0, 1] (a probability, e.g. a sigmoid output)")
+    if not 0.0 <= target <= 1.0:
+        raise ValueError(f"the target must be in [0, 1]; got {target!r}")
+    return (target - 1.0) * _log1m(pred) - target * _log(pred)
+
+
+def _log(p: float) -> float:
+    """ln p clamped at -100, as PyTorch's binary_cross_entropy clamps it."""
+    return max(math.log(p), -100.0) if p > 0.0 else -100.0
+
+
+def _log1m(p: float) -> float:
+    """ln(1 - p) clamped at -100."""
+    return max(math.log1p(-p), -100.0) if p < 1.0 else -100.0
+
+
+def _hinge(pred: float, target: float) -> float:
+    if target != 1.0 and target != -1.0:
+        raise ValueError(f"the target must be -1 or +1; got {target!r}")
+    margin = 1.0 - target * pred
+    return 0.0 if margin <= 0.0 else margin  # NaN passes on, as relu passes NaN on
+
+
+# Each loss is one operation of the engine's table: operands (prediction p, target y).
+MSE = register(Op("mse", ("pred", "target"), _mse,
+    (lambda out, p, y: 2.0 * (p - y),
+     lambda out, p, y: -2.0 * (p - y)),
+    "({pred} − y)²", ("2({pred} − y)", "−2({pred} − y)")))  # fmt: skip
+BCE = register(Op("bce", ("pred", "target"), _bce,
+    (lambda out, p, y: (p - y) / max((1.0 - p) * p, BCE_EPSILON),
+     lambda out, p, y: _log1m(p) - _log(p)),
+    "−(y·log {pred} + (1 − y)·log(1 − {pred}))",
+    ("({pred} − y)/({pred}(1 − {pred}))", "log(1 − {pred}) − log {pred}")))  # fmt: skip
+HINGE = register(Op("hinge", ("pred", "target"), _hinge,
+    (lambda out, p, y: 0.0 if 1.0 - y * p <= 0.0 else -y,  # 0 at the kink, as relu'(0) = 0
+     lambda out, p, y: 0.0 if 1.0 - y * p <= 0.0 else -p),
+    "max(0, 1 − y·{pred})", ("{grad}", "{grad}")))  # fmt: skip
+
+
+def mse_loss(pred: Value, target: Operand) -> Value:
     """``(p - y)^2``; d/dp = 2 (p - y)."""
-    y = _target(pred, target, "mse_loss")
-    d = pred.data - y
-    out = _node(d * d, (pred,), (2.0 * d,), "mse")
-    out.label = "loss"
-    return out
+    return _loss(MSE, pred, target, "mse_loss")
 
 
-def bce_loss(pred: Value, target: float) -> Value:
+def bce_loss(pred: Value, target: Operand) -> Value:
     """Binary cross-entropy ``-(y log p + (1 - y) log(1 - p))``, as PyTorch computes it.
 
     Forward: ``(y - 1) max(log1p(-p), -100) - y max(log p, -100)``.  Backward:
     ``(p - y) / max((1 - p) p, BCE_EPSILON)``.  Raises `ValueError` when p or y is outside [0, 1]
     (or NaN), naming the value and the prediction's label.
     """
-    y = _target(pred, target, "bce_loss")
-    p = pred.data
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(
-            f"bce_loss: the prediction must be in [0, 1] (a probability, e.g. a sigmoid output);"
-            f" got {_describe(pred)}"
-        )
-    if not 0.0 <= y <= 1.0:
-        raise ValueError(
-            f"bce_loss: the target must be in [0, 1]; got {y!r} for the prediction {_describe(pred)}"
-        )
-    log_p = max(math.log(p), -100.0) if p > 0.0 else -100.0
-    log_1mp = max(math.log1p(-p), -100.0) if p < 1.0 else -100.0
-    loss = (y - 1.0) * log_1mp - y * log_p
-    out = _node(loss, (pred,), ((p - y) / max((1.0 - p) * p, BCE_EPSILON),), "bce")
-    out.label = "loss"
-    return out
+    return _loss(BCE, pred, target, "bce_loss")
 
 
-def hinge_loss(pred: Value, target: float) -> Value:
+def hinge_loss(pred: Value, target: Operand) -> Value:
     """``max(0, 1 - y p)`` for y = -1 or +1; d/dp = -y where the margin is violated, else 0."""
-    y = _target(pred, target, "hinge_loss")
-    if y != 1.0 and y != -1.0:
-        raise ValueError(
-            f"hinge_loss: the target must be -1 or +1; got {y!r} for the prediction {_describe(pred)}"
-        )
-    margin = 1.0 - y * pred.data
-    # Beyond the margin, and at the kink (margin 0, as relu'(0) = 0): 0 with slope 0.  Inside it
-    # (and NaN, passed on as relu passes NaN on): the margin, with slope -y.
-    beyond = margin <= 0.0
-    out = _node(0.0 if beyond else margin, (pred,), (0.0 if beyond else -y,), "hinge")
+    return _loss(HINGE, pred, target, "hinge_loss")
+
+
+def _loss(op: Op, pred: Value, target: Operand, name: str) -> Value:
+    """The loss node, labelled ``loss``; a number target is a constant, a Value target an operand."""
+    out = op(_prediction(pred, name), target if isinstance(target, Value) else _target(pred, target, name))
     out.label = "loss"
     return out
 
 
-def mean_mse_loss(preds: Sequence[Value], targets: Sequence[float]) -> Value:
+def mean_mse_loss(preds: Sequence[Value], targets: Sequence[Operand]) -> Value:
     """The mean of `mse_loss` over a batch."""
     return _mean(mse_loss, preds, targets, "mean_mse_loss")
 
 
-def mean_bce_loss(preds: Sequence[Value], targets: Sequence[float]) -> Value:
+def mean_bce_loss(preds: Sequence[Value], targets: Sequence[Operand]) -> Value:
     """The mean of `bce_loss` over a batch (PyTorch's default ``reduction="mean"``)."""
     return _mean(bce_loss, preds, targets, "mean_bce_loss")
 
 
-def mean_hinge_loss(preds: Sequence[Value], targets: Sequence[float]) -> Value:
+def mean_hinge_loss(preds: Sequence[Value], targets: Sequence[Operand]) -> Value:
     """The mean of `hinge_loss` over a batch."""
     return _mean(hinge_loss, preds, targets, "mean_hinge_loss")
 
 
 def _mean(
-    loss: Callable[[Value, float], Value], preds: Sequence[Value], targets: Sequence[float], name: str
+    loss: Callable[[Value, Operand], Value], preds: Sequence[Value], targets: Sequence[Operand], name: str
 ) -> Value:
     n_preds = _length(preds)
     if n_preds is None:
@@ -134,15 +157,17 @@ def _mean(
     return out
 
 
-def _target(pred: object, target: object, name: str) -> float:
-    """Check the operands of a loss: a Value prediction and a plain-number target, as a float."""
-    if type(pred) is not Value:
+def _prediction(pred: object, name: str) -> Value:
+    if not isinstance(pred, Value):
         raise TypeError(f"{name}: the prediction must be a Value; got {pred!r} ({type(pred).__name__})")
+    return pred
+
+
+def _target(pred: object, target: object, name: str) -> float:
+    """A plain-number target as a float (a Value target is an operand of its own)."""
     if type(target) is float:
         return target
     if isinstance(target, bool) or not isinstance(target, (int, float)):
-        raise TypeError(
-            f"{name}: the target must be an int or float; got {target!r} ({type(target).__name__})"
-            + (" (use target.data for a Value)" if isinstance(target, Value) else "")
-        )
+        given = f"{target!r} ({type(target).__name__})"
+        raise TypeError(f"{name}: the target must be an int or float (or a Value); got {given}")
     return float(target)

@@ -84,7 +84,7 @@ def test_every_engine_function_can_be_called() -> None:
 def test_numbers_stay_plain_numbers_as_in_the_engine() -> None:
     x = Value(2.0, label="x")
     y = evaluate("x * 2 + 1", {"x": x})
-    assert (y.op, y.children[0].op, y.children[0].children) == ("+1", "*2", (x,))
+    assert (y.op, y.operands[1], y.children[0].op, y.children[0].operands) == ("+", 1.0, "*", (x, 2.0))
 
 
 def test_a_constant_expression_is_one_node() -> None:
@@ -278,8 +278,8 @@ def test_calling_a_deeply_nested_expression_is_refused_in_one_line(
     status, _, err = run(capsys, "(" + "-" * 900 + "x)(1)", "x=1", "-o", str(tmp_path / "g.svg"))
     assert status == 2
     assert err == (
-        "error: refused at column 1: calling a UnaryOp expression (allowed: numbers, NAME=VALUE names,"
-        " + - * / **, unary -, and exp log tanh sigmoid relu abs)\n"
+        "error: refused at column 1: calling a UnaryOp expression (allowed: numbers, pi, NAME=VALUE names,"
+        " + - * / **, unary -, and exp log tanh sigmoid relu abs sin cos sqrt)\n"
     )
 
 

@@ -12,6 +12,7 @@ import pytest
 import autograd.graph
 from autograd import Value, backward_steps, draw, topological_order, zero_grad
 from autograd.graph import record_field
+from autograd.ops import display
 
 EDGE = re.compile(r'^\t(n\d+) -> (n\d+) \[label="×(\S+)(?: → (\S+))?"(.*)\];$', re.M)
 
@@ -148,7 +149,7 @@ def test_pen_width_grows_with_the_gradient_and_is_bounded() -> None:
     z.backward()
     order = topological_order(z, leaves=True)
     width = {
-        order[int(child[1:])].label or order[int(child[1:])].op: float(rest.split("penwidth=")[1])
+        order[int(child[1:])].label or display(order[int(child[1:])]): float(rest.split("penwidth=")[1])
         for child, _, _, _, rest in edges(draw(z).source)
     }
     assert width["a"] == 4.0  # flow 1000, the largest

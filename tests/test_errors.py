@@ -199,19 +199,6 @@ def test_errors_leave_the_operands_unchanged() -> None:
     assert (x.data, x.grad, x.children, x.op) == (0.0, 0.0, (), "")
 
 
-def test_subclassing_value_is_refused_saying_why_and_what_to_do_instead() -> None:
-    message = (
-        "class Param(Value): Value cannot be subclassed: the engine's fast paths check `type(x) is Value`,"
-        " so a subclass would be refused as an operand. For a new operation, write a function that builds"
-        " a node, Value(data, children, local_grads, op), e.g. `def sin(x): return Value(math.sin(x.data),"
-        " (x,), (math.cos(x.data),), 'sin')`; to mark parameters, give them a label or keep them in a list"
-    )
-    with pytest.raises(TypeError, match=re.escape(message)):
-
-        class Param(Value):  # type: ignore[misc]  # Value is @final
-            pass
-
-
 def test_custom_node_with_a_missing_comma_on_children_names_the_op() -> None:
     """``(x)`` is x itself, not a tuple: the README's `sin` with both commas left out."""
     x = Value(0.5, label="x")

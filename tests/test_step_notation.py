@@ -128,7 +128,7 @@ def test_unlabelled_nodes_are_named_by_their_expression() -> None:
         (lambda x, y: x.tanh(), ["1 − tanh(x)²"]),
         (lambda x, y: x.exp(), ["exp(x)"]),
         (lambda x, y: x * 3.0, ["3"]),
-        (lambda x, y: x**2, ["2x"]),
+        (lambda x, y: x**2, ["2·x^(2 − 1)"]),  # the power rule y·x^(y − 1), y = 2
         (lambda x, y: 2.0 - x, ["−1"]),
     ],
 )
