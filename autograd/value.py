@@ -137,70 +137,70 @@ class Value:
     # ---- the operators and methods: each is an entry of autograd.ops ---------------------------
 
     def __add__(self, other: Operand) -> Value:
-        return ops.ADD(self, other)
+        return apply(ops.ADD, (self, other))
 
     def __radd__(self, other: Operand) -> Value:  # other + self, as self + other (the same float)
-        return ops.ADD(self, other)
+        return apply(ops.ADD, (self, other))
 
     def __sub__(self, other: Operand) -> Value:
-        return ops.SUB(self, other)
+        return apply(ops.SUB, (self, other))
 
     def __rsub__(self, other: Operand) -> Value:  # other - self
-        return ops.SUB(other, self)
+        return apply(ops.SUB, (other, self))
 
     def __mul__(self, other: Operand) -> Value:
-        return ops.MUL(self, other)
+        return apply(ops.MUL, (self, other))
 
     def __rmul__(self, other: Operand) -> Value:  # other * self, as self * other (the same float)
-        return ops.MUL(self, other)
+        return apply(ops.MUL, (self, other))
 
     def __truediv__(self, other: Operand) -> Value:
-        return ops.DIV(self, other)
+        return apply(ops.DIV, (self, other))
 
     def __rtruediv__(self, other: Operand) -> Value:  # other / self
-        return ops.DIV(other, self)
+        return apply(ops.DIV, (other, self))
 
     def __pow__(self, other: Operand) -> Value:
-        return ops.POW(self, other)
+        return apply(ops.POW, (self, other))
 
     def __rpow__(self, other: Operand) -> Value:  # other ** self
-        return ops.POW(other, self)
+        return apply(ops.POW, (other, self))
 
     def __neg__(self) -> Value:
-        return ops.NEG(self)
+        return apply(ops.NEG, (self,))
 
     def __pos__(self) -> Value:
         return self
 
     def __abs__(self) -> Value:
-        return ops.ABS(self)
+        return apply(ops.ABS, (self,))
 
     def abs(self) -> Value:
-        return ops.ABS(self)
+        return apply(ops.ABS, (self,))
 
     def exp(self) -> Value:
-        return ops.EXP(self)
+        return apply(ops.EXP, (self,))
 
     def log(self) -> Value:
-        return ops.LOG(self)
+        return apply(ops.LOG, (self,))
 
     def tanh(self) -> Value:
-        return ops.TANH(self)
+        return apply(ops.TANH, (self,))
 
     def sigmoid(self) -> Value:
-        return ops.SIGMOID(self)
+        return apply(ops.SIGMOID, (self,))
 
     def relu(self) -> Value:
-        return ops.RELU(self)
+        return apply(ops.RELU, (self,))
 
     def sin(self) -> Value:
-        return ops.SIN(self)
+        return apply(ops.SIN, (self,))
 
     def cos(self) -> Value:
-        return ops.COS(self)
+        return apply(ops.COS, (self,))
 
     def sqrt(self) -> Value:
-        return ops.SQRT(self)
+        return apply(ops.SQRT, (self,))
 
 
 Operand = Value | int | float
@@ -241,61 +241,70 @@ class Op:
 
 def apply(op: Op, operands: Sequence[Operand]) -> Value:
     """Compute ``op`` on ``operands``: the result, and the local derivative along each edge."""
-    xs = [a.data if isinstance(a, Value) else _number(a, op.name, _first_value(operands)) for a in operands]
-    args: list[Any] = xs
-    if op.variadic:
-        groups, n = _groups(op, xs)
-        args = [*groups, *xs[len(xs) - len(op.tail) :]]
-    else:
-        _check_arity(op, operands)
-        n = 0
-    numbers = tuple(a if isinstance(a, Value) else x for a, x in zip(operands, xs, strict=True))
+    xs: list[float] = []  # every operand as a float
+    children: list[Value] = []
+    for a in operands:
+        if isinstance(a, Value):
+            xs.append(a.data)
+            children.append(a)
+        else:  # a number is a constant: no edge
+            xs.append(_number(a, op.name, _first_value(operands)))
     try:
-        out = op.forward(*args)
+        out, local_grads = _variadic(op, xs, operands) if op.variadic else _fixed(op, xs, operands)
     except (ValueError, ZeroDivisionError) as error:  # a domain error: say which operands
-        raise type(error)(_domain_error(op, error, numbers)) from None
+        raise type(error)(_domain_error(op, error, _kept(operands, xs))) from None
     node = Value.__new__(Value)  # operands are checked: skip Value()'s checks of a user's leaf
     node._data, node.grad, node.op, node.label = out, 0.0, op.name, ""
-    node.op_def, node.operands = op, numbers
-    children, local_grads = [], []
-    for k, operand in enumerate(operands):
-        if isinstance(operand, Value):
-            children.append(operand)
-            local_grads.append(_local_grad(op, k, out, xs, n) if op.variadic else op.derivatives[k](out, *xs))
-    node.children, node.local_grads = tuple(children), tuple(local_grads)
+    node.children, node.local_grads, node.op_def = tuple(children), tuple(local_grads), op
+    node.operands = tuple(operands) if len(children) == len(xs) else _kept(operands, xs)
     return node
 
 
-def _domain_error(op: Op, error: Exception, operands: Sequence[Operand]) -> str:
+def _fixed(op: Op, xs: list[float], operands: Sequence[Operand]) -> tuple[float, list[float]]:
+    """The result of an op of fixed arity, and the local derivative along each edge (each Value operand)."""
+    if len(xs) != len(op.params):
+        params = ", ".join(op.params)
+        raise TypeError(f"{op.name}: takes {len(op.params)} operands ({params}); got {len(xs)}")
+    out = op.forward(*xs)
+    local_grads = []
+    for rule, operand in zip(op.derivatives, operands):  # noqa: B905 (lengths checked above)
+        if isinstance(operand, Value):
+            local_grads.append(rule(out, *xs))
+    return out, local_grads
+
+
+def _variadic(op: Op, xs: list[float], operands: Sequence[Operand]) -> tuple[float, list[float]]:
+    """A variadic op's result and the local derivative along each edge.
+
+    The operands are n groups of ``op.params``, stored group-major (``dot``: w_1..w_n, x_1..x_n),
+    then ``op.tail``: each param's rule is applied to each group, each tail rule to the tail.
+    """
+    width = len(op.params)
+    n, extra = divmod(len(xs) - len(op.tail), width)
+    if extra or n < 0:
+        raise TypeError(f"{op.name}: {len(xs)} operands are not groups of {width} and {len(op.tail)} more")
+    columns = [xs[j * n : (j + 1) * n] for j in range(width)]
+    tail = xs[width * n :]
+    out = op.forward(*columns, *tail)
+    groups = list(zip(*columns, strict=True))
+    local_grads = []
+    for k, operand in enumerate(operands):
+        if isinstance(operand, Value):
+            j, i = divmod(k, n) if k < width * n else (width + k - width * n, 0)
+            local_grads.append(op.derivatives[j](out, *(groups[i] if j < width else tail), n))
+    return out, local_grads
+
+
+def _kept(operands: Sequence[Operand], xs: list[float]) -> tuple[Value | float, ...]:
+    """The operands as a node keeps them: its Values, and its numbers as floats."""
+    return tuple(a if isinstance(a, Value) else x for a, x in zip(operands, xs, strict=True))
+
+
+def _domain_error(op: Op, error: Exception, operands: Sequence[Value | float]) -> str:
     """``/: division by zero: Value 'x' (data=1.0) / 0.0``; ``log: undefined for Value 'x' (...); <why>``."""
     if len(operands) == 2 and not op.name.isidentifier():
         return f"{op.name}: {error}: {_describe(operands[0])} {op.name} {_describe(operands[1])}"
     return f"{op.name}: undefined for {', '.join(_describe(a) for a in operands)}; {error}"
-
-
-def _groups(op: Op, xs: list[float]) -> tuple[list[list[float]], int]:
-    """A variadic op's operands, one list per param (and the count n of groups)."""
-    n, extra = divmod(len(xs) - len(op.tail), len(op.params))
-    if extra or n < 0:
-        raise TypeError(
-            f"{op.name}: {len(xs)} operands do not make groups of {len(op.params)} and {len(op.tail)} more"
-        )
-    return [xs[j * n : (j + 1) * n] for j in range(len(op.params))], n
-
-
-def _local_grad(op: Op, k: int, out: float, xs: list[float], n: int) -> float:
-    """A variadic op's d(out)/d(operand k): its group's rule (or the tail's) on its group."""
-    group, i = divmod(k, n) if n else (len(op.params), 0)
-    if group < len(op.params):
-        return op.derivatives[group](out, *xs[i : len(op.params) * n : n], n)
-    tail = xs[len(op.params) * n :]
-    return op.derivatives[len(op.params) + k - len(op.params) * n](out, *tail, n)
-
-
-def _check_arity(op: Op, operands: Sequence[Operand]) -> None:
-    if not op.variadic and len(operands) != len(op.params):
-        params = ", ".join(op.params)
-        raise TypeError(f"{op.name}: takes {len(op.params)} operands ({params}); got {len(operands)}")
 
 
 def _first_value(operands: Sequence[object]) -> Value | None:
@@ -342,7 +351,9 @@ def _number(other: object, op: str, node: Value | None, expected: str = "a Value
     """A plain-number operand as a float; anything else is a `TypeError` naming op and operand."""
     if type(other) is float:
         return other
-    side = f" with {_describe(node)}" if node is not None else ""
+    if type(other) is int and -_LARGEST_FLOAT_INT < other < _LARGEST_FLOAT_INT:
+        return float(other)
+    side = f" with {_describe(node)}" if node is not None else ""  # for the errors below
     if isinstance(other, Real) and not isinstance(other, bool):
         try:
             return float(other)
@@ -351,6 +362,9 @@ def _number(other: object, op: str, node: Value | None, expected: str = "a Value
                 f"{op}: {_short_repr(other)} is too large for a float (at most about 1.8e308){side}"
             ) from None
     raise TypeError(f"{op}: cannot use {other!r} (type {type(other).__name__}){side}; expected {expected}")
+
+
+_LARGEST_FLOAT_INT = 2**1024  # float() of an int this large (or larger) overflows
 
 
 def _short_repr(number: object) -> str:
