@@ -179,7 +179,7 @@ def _sum(xs: Sequence[float]) -> float:
 
 def _dot(ws: Sequence[float], xs: Sequence[float], b: float) -> float:
     total = 0.0
-    for w, x in zip(ws, xs, strict=True):
+    for w, x in zip(ws, xs):  # noqa: B905 (apply gives columns of one length)
         total += w * x
     return total + b
 
