@@ -24,6 +24,7 @@ as it is; only ``strict`` and ``surrogateescape``, the two that can raise, are s
 from __future__ import annotations
 
 import codecs
+import contextlib
 import functools
 import io
 import sys
@@ -64,10 +65,8 @@ def escape_unencodable_output() -> None:
     """Switch `sys.stdout` and `sys.stderr` to the `ERRORS` handler (when theirs can raise)."""
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper) and stream.errors in ("strict", "surrogateescape"):
-            try:
+            with contextlib.suppress(ValueError):  # closed or detached: nothing will be printed to it
                 stream.reconfigure(errors=ERRORS)
-            except ValueError:  # closed or detached: nothing will be printed through it anyway
-                pass
 
 
 def escapes_unencodable(main: Callable[_P, _R]) -> Callable[_P, _R]:

@@ -40,7 +40,8 @@ class NotARegularFileError(OSError):
     """
 
     def __init__(self, path: str, what: str, action: str = "write") -> None:
-        super().__init__(errno.EISDIR if what == _DIRECTORY else None, f"it is {what}, not a regular file", path)
+        code = errno.EISDIR if what == _DIRECTORY else None
+        super().__init__(code, f"it is {what}, not a regular file", path)
         self.action = action
 
     def __str__(self) -> str:

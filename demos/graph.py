@@ -21,7 +21,7 @@ from pathlib import Path
 from autograd import draw
 from autograd.cli import exits_quietly_on_broken_pipe
 from autograd.console import escapes_unencodable
-from autograd.files import check_writable
+from autograd.files import NotARegularFileError, check_writable
 from autograd.graph import Graph
 from autograd.render import BackendUnavailableError, choose_backend
 from demos.seed import first_sample_graph
@@ -53,9 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in ("xor_graph.svg", "xor_graph.png", "xor_graph.dot"):  # the files it may write
         try:
             check_writable(args.out / name)
-        except OSError as exc:
-            if not isinstance(exc, FileNotFoundError):  # --out is made if missing
-                parser.error(f"--out {str(args.out)!r}: {exc}")
+        except NotARegularFileError as exc:
+            parser.error(f"--out {str(args.out)!r}: {exc}")
+        except OSError:
+            pass  # --out is made if missing; one that cannot be made is reported then (exit status 1)
     graph = xor_graph(args.backend)
     try:
         args.out.mkdir(parents=True, exist_ok=True)
