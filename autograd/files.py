@@ -67,6 +67,8 @@ def _kind(mode: int) -> str:
         return "a named pipe"
     if stat.S_ISSOCK(mode):
         return "a socket"
+    if stat.S_ISLNK(mode):  # only from the check just before the rename: a link put there meanwhile
+        return "a symbolic link"
     return "a special file"  # a door, an event port, ... (no such thing on Linux)
 
 

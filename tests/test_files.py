@@ -400,3 +400,26 @@ def test_reading_a_regular_file_through_a_symlink_reads_at_most_the_limit(tmp_pa
     (tmp_path / "link.json").symlink_to("a.json")
     assert files.read_regular_file(tmp_path / "link.json", 4) == b"0123"
     assert files.read_regular_file(tmp_path / "a.json", 100) == b"0123456789"
+
+
+def test_a_symlink_put_in_place_of_the_target_while_writing_is_not_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "a.json"
+    target.write_bytes(b"old")
+    (tmp_path / "elsewhere.json").write_bytes(b"elsewhere")
+    real_fsync = os.fsync
+
+    def swap_then_fsync(fd: int) -> None:
+        if not target.is_symlink():
+            target.unlink()
+            target.symlink_to("elsewhere.json")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", swap_then_fsync)
+    with pytest.raises(files.NotARegularFileError, match="it is a symbolic link, not a regular file"):
+        write_atomically(target, b"new")
+    monkeypatch.undo()
+    assert target.is_symlink()
+    assert (tmp_path / "elsewhere.json").read_bytes() == b"elsewhere"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "elsewhere.json"]
