@@ -19,10 +19,10 @@ unknown option, unsupported output suffix); 1 when the maths or the drawing fail
 such as ``log(-1)`` or ``1/0``, a graph over ``--max-nodes``, no Graphviz for the format, a file
 that cannot be written).  A directory, device, named pipe or socket at the output path is a
 refused argument (exit status 2), never written to.  Every error is one line on stderr, never a
-traceback, and text stdout or stderr cannot encode (``PYTHONIOENCODING=ascii``, non-UTF-8 file
-names) is printed escaped (see `autograd.console`).  When stdout is
-closed before everything is printed (``... | head -1``) it stops quietly, with exit status 1 (see
-`exits_quietly_on_broken_pipe`, which the demos' command lines use too).
+traceback; text stdout or stderr cannot encode (``PYTHONIOENCODING=ascii``, non-UTF-8 file names)
+is printed escaped (see `autograd.console`).  When stdout is closed before everything is printed
+(``... | head -1``) it stops quietly, with exit status 1 (see `exits_quietly_on_broken_pipe`,
+which the demos' command lines use too).
 """
 
 from __future__ import annotations

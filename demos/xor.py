@@ -11,10 +11,10 @@ output within 0.5 of its target; if not, the first sample whose output is not).
 
 ``--save PATH`` is checked before training: a PATH whose directory does not exist (or is not a
 directory), or that is itself a directory, a device, a named pipe or a socket (or a symlink to
-one), is refused at once like any other bad argument (exit status 2).  A symlink to a regular file
-is written through.  The weights are written atomically at the end; if that still fails, exit status 1.
-When stdout is closed early (``python -m demos.xor | head -1``) the run stops quietly with exit
-status 1.
+one), is refused at once like any other bad argument (exit status 2).  A symlink to a regular
+file is written through.  The weights are written atomically at the end; if that still fails,
+exit status 1.  When stdout is closed early (``python -m demos.xor | head -1``) the run stops
+quietly with exit status 1.
 """
 
 from __future__ import annotations
