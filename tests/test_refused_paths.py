@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -171,3 +173,15 @@ def test_the_graph_demo_refuses_a_pipe_where_it_would_write(
     assert info.value.code == 2
     assert f"cannot write '{pipe}': it is a named pipe, not a regular file" in capsys.readouterr().err
     assert [p.name for p in tmp_path.iterdir()] == ["xor_graph.png"]
+
+
+def test_the_benchmark_refuses_a_pipe_as_its_json_before_running(tmp_path: Path) -> None:
+    pipe = _fifo(tmp_path / "results.json")
+    run_py = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
+    command = [sys.executable, str(run_py), "--only", "xor", "--json", str(pipe)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
+    assert result.returncode == 2
+    assert result.stdout == ""  # nothing run
+    assert result.stderr.splitlines()[-1] == (
+        f"run.py: error: --json: cannot write '{pipe}': it is a named pipe, not a regular file"
+    )
