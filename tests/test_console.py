@@ -76,6 +76,12 @@ def test_xor_prints_a_non_ascii_save_path_escaped(tmp_path: Path) -> None:
     assert (tmp_path / "wé.json").exists()
 
 
+def test_xor_help_prints_its_non_ascii_formula_escaped(tmp_path: Path) -> None:
+    result = python_m("demos.xor", "--help", cwd=tmp_path, encoding="ascii")
+    assert (result.returncode, result.stderr) == (0, b"")
+    assert b"(\\xf4 - y)^2" in result.stdout
+
+
 @pytest.mark.renderer
 def test_the_graph_demo_prints_a_non_ascii_directory_escaped(tmp_path: Path) -> None:
     result = python_m("demos.graph", "--out", "é", cwd=tmp_path, encoding="ascii")
