@@ -17,9 +17,12 @@ is ever evaluated as Python.
 Exit status: 0 on success; 2 when the command line is wrong (refused expression, bad NAME=VALUE,
 unknown option, unsupported output suffix); 1 when the maths or the drawing fails (an engine error
 such as ``log(-1)`` or ``1/0``, a graph over ``--max-nodes``, no Graphviz for the format, a file
-that cannot be written).  Every error is one line on stderr, never a traceback.  When stdout is
-closed before everything is printed (``... | head -1``) it stops quietly, with exit status 1 (see
-`exits_quietly_on_broken_pipe`, which the demos' command lines use too).
+that cannot be written).  A directory, device, named pipe or socket at the output path is a
+refused argument (exit status 2), never written to.  Every error is one line on stderr, never a
+traceback; text stdout or stderr cannot encode (``PYTHONIOENCODING=ascii``, non-UTF-8 file names)
+is printed escaped (see `autograd.console`).  When stdout is closed before everything is printed
+(``... | head -1``) it stops quietly, with exit status 1 (see `exits_quietly_on_broken_pipe`,
+which the demos' command lines use too).
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from collections.abc import Callable, Sequence
 from pathlib import PurePath
 from typing import ParamSpec
 
+from autograd.console import escapes_unencodable
+from autograd.files import NotARegularFileError, check_writable
 from autograd.graph import DEFAULT_MAX_NODES, SUFFIXES, draw
 from autograd.ops import OPS
 from autograd.render import BackendUnavailableError, RenderError
@@ -99,8 +104,6 @@ def _silence_stdout() -> None:
     finally:
         os.close(devnull)
 
-
-_LARGEST_INT = 2**1024  # the smallest int a float cannot hold (float() raises OverflowError)
 
 #: The functions an expression may call, by plain name: every one-operand operation of the table.
 FUNCTIONS: dict[str, Op] = {
@@ -194,7 +197,7 @@ def _check(tree: ast.Expression, names: Sequence[str]) -> None:
         if isinstance(node, ast.Constant):
             if type(node.value) not in (int, float):
                 raise _refuse(node, f"the constant {node.value!r} is not a number")
-            if type(node.value) is int and abs(node.value) > _LARGEST_INT:
+            if type(node.value) is int and not _fits_a_float(node.value):
                 raise _refuse(node, f"the integer {reprlib.repr(node.value)}: too large for a float")
         elif isinstance(node, ast.Name):
             if node.id in FUNCTIONS:
@@ -220,6 +223,15 @@ def _check(tree: ast.Expression, names: Sequence[str]) -> None:
             stack.append(node.args[0])
         else:
             raise _refuse(node, _WHAT.get(type(node), f"{type(node).__name__} expressions"))
+
+
+def _fits_a_float(n: int) -> bool:
+    """Whether ``float(n)`` is finite: from 2**1024 - 2**970 up, ints round to 2**1024 and overflow."""
+    try:
+        float(n)
+    except OverflowError:
+        return False
+    return True
 
 
 def evaluate(expression: str, variables: dict[str, Value]) -> Value:
@@ -344,6 +356,12 @@ def _parse_args(argv: Sequence[str]) -> tuple[str, dict[str, Value], str, str, i
     suffix = PurePath(output).suffix.lower()
     if suffix not in SUFFIXES:
         raise UsageError(f"-o {output}: the suffix must be one of {', '.join(SUFFIXES)}, not {suffix!r}")
+    try:
+        check_writable(output)
+    except NotARegularFileError as exc:  # a directory, device, pipe or socket: never written to
+        raise UsageError(f"-o {output}: {exc.strerror}") from None
+    except OSError:
+        pass  # a missing directory, say: reported when the file is written (exit status 1)
     if not positional:
         raise UsageError("no expression given; try: python -m autograd.draw \"x*y + exp(x)\" x=2 y=3")
     expression, *bindings = positional
@@ -354,6 +372,7 @@ def _parse_args(argv: Sequence[str]) -> tuple[str, dict[str, Value], str, str, i
     return expression, variables, output, backend, max_nodes
 
 
+@escapes_unencodable
 @exits_quietly_on_broken_pipe
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line (`argv` without the program name); return the exit status."""

@@ -31,9 +31,10 @@ from pathlib import Path
 from autograd.backprop import backward_steps, topological_order
 from autograd.chain_rule import ChainRule, StepExplanation, as_printed, equals_or_approx, number
 from autograd.cli import exits_quietly_on_broken_pipe
+from autograd.console import escapes_unencodable
 from autograd.render import BackendUnavailableError, choose_backend
 from autograd.value import Value
-from demos.frames import FrameWriter
+from demos.frames import FrameWriter, check_directory
 from demos.seed import DEFAULT_LR, XOR_DATA, first_sample_graph, format_layout, seed_layout
 from nn import MLP, SGD
 
@@ -286,13 +287,23 @@ def _can_draw_svg() -> bool:
     return True
 
 
+def _frames_directory(text: str) -> str:
+    """A --frames DIR that `frames.check_directory` accepts (not empty, nothing special in the way)."""
+    try:
+        check_directory(text)
+    except (ValueError, OSError) as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+@escapes_unencodable
 @exits_quietly_on_broken_pipe
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line (see the module doc)."""
     parser = argparse.ArgumentParser(prog="python -m demos.step_through", description=__doc__.splitlines()[0])
     parser.add_argument("--loss", choices=("bce", "mse"), default="bce", help="the cost (default: bce)")
     parser.add_argument("--pause", action="store_true", help="wait for Enter after each step")
-    parser.add_argument("--frames", metavar="DIR",
+    parser.add_argument("--frames", metavar="DIR", type=_frames_directory,
                         help="write one SVG per step and DIR/index.html (removes older step-NN.svg there)")
     args = parser.parse_args(argv)
     if args.frames is not None and not _can_draw_svg():

@@ -109,18 +109,19 @@ def test_only_files_named_exactly_like_a_frame_are_removed(tmp_path: Path) -> No
 
 
 @pytest.mark.renderer
-def test_the_page_replaces_a_symlink_named_index_html_instead_of_writing_through_it(tmp_path: Path) -> None:
-    victim = tmp_path / "victim.txt"
-    victim.write_text("keep me", encoding="utf-8")
+def test_the_page_is_written_through_a_symlink_named_index_html(tmp_path: Path) -> None:
+    # the one policy of autograd.files for every file the project writes: the link's target is
+    # replaced, atomically, and the link stays a link
+    page = tmp_path / "page.html"
+    page.write_text("an older page", encoding="utf-8")
     frames = tmp_path / "frames"
     frames.mkdir()
-    (frames / "index.html").symlink_to(victim)
+    (frames / "index.html").symlink_to(page)
     x = Value(2.0, label="x")
     y = x * 3.0
     writer = FrameWriter(y, frames)
     for step in backward_steps(y):
         writer.add(step, "caption", "text")
     writer.finish("title")
-    assert victim.read_text(encoding="utf-8") == "keep me"
-    assert not (frames / "index.html").is_symlink()
-    assert "<html" in (frames / "index.html").read_text(encoding="utf-8")
+    assert (frames / "index.html").is_symlink()
+    assert "<html" in page.read_text(encoding="utf-8")
