@@ -158,7 +158,7 @@ def _check_node(
     names = _operand_names(op_def, len(operands))
     call = _forward(op_def, len(operands))
     shown = tuple(
-        f"{n}={x.label}={x.data:.6g}" if isinstance(x, Value) and x.label else f"{n}={f:.6g}"
+        f"{n}={x.label}={f:.6g}" if isinstance(x, Value) and x.label not in ("", n) else f"{n}={f:.6g}"
         for n, x, f in zip(names, operands, floats, strict=True)
     )
     checks = []
@@ -169,10 +169,10 @@ def _check_node(
         found = node.local_grads[child]
         child += 1
         made = (position, node.op, node.label, names[k], shown, found)
-        h = eps * max(1.0, abs(floats[k]))
         try:
-            left, right = _slopes(call, floats, k, h)
+            h, (left, right) = _step_and_slopes(call, floats, k, eps)
         except (ArithmeticError, ValueError) as e:
+            h = eps * abs(floats[k])
             note = f"its forward fails within the step h = {h:.2g} of {names[k]} ({type(e).__name__}: {e})"
             checks.append(LocalCheck(*made, math.nan, "fails", note))
             continue
@@ -195,6 +195,21 @@ def _within(found: float, expected: float, atol: float, rtol: float) -> bool:
     if found == expected:
         return True
     return abs(found - expected) <= atol + rtol * abs(expected)  # False for NaN
+
+
+def _step_and_slopes(
+    call: Callable[[list[float]], float], floats: list[float], k: int, eps: float
+) -> tuple[float, tuple[float, float]]:
+    """The step h = eps * max(1, |x_k|) and the slopes with it; where that step leaves the op's
+    domain (log at 1e-7), the relative step eps * |x_k| instead."""
+    h = eps * max(1.0, abs(floats[k]))
+    try:
+        return h, _slopes(call, floats, k, h)
+    except (ArithmeticError, ValueError):
+        small = eps * abs(floats[k])
+        if not 0.0 < small < h:
+            raise
+        return small, _slopes(call, floats, k, small)
 
 
 def _slopes(

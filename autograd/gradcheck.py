@@ -483,6 +483,11 @@ def _report(result: GradcheckResult) -> list[str]:
     if result.blame is not None:
         where = f" (at point #{result.blame_point})" if many else ""
         lines += [line.replace("blame:", f"blame{where}:", 1) for line in result.blame.lines()]
+        if not result.blame.wrong and not result.blame.unchecked:
+            lines.append(
+                "gradcheck: every node's local derivatives agree with its op, so the gradient is lost"
+                " between nodes: does f compute with .data (a float the graph does not see)?"
+            )
     return lines
 
 
