@@ -77,7 +77,7 @@ class InputCheck:
 
 @dataclass(frozen=True)
 class GradcheckResult:
-    """What `gradcheck` found: truthy when every input passed; ``str()`` is the table."""
+    """What `gradcheck` found: truthy when every input passed; ``str()`` is the report and table."""
 
     checks: tuple[InputCheck, ...]
     eps: float
@@ -103,10 +103,11 @@ class GradcheckResult:
         return _table(self)
 
     def __str__(self) -> str:
-        return self.table()
+        """What failed and the blamed node (nothing when all passed), then the table."""
+        return "\n".join([*_report(self), self.table()])
 
-    def _repr_pretty_(self, printer: object, cycle: bool) -> None:  # IPython shows the table
-        printer.text(self.table())  # type: ignore[attr-defined]
+    def _repr_pretty_(self, printer: object, cycle: bool) -> None:  # IPython shows the report
+        printer.text(str(self))  # type: ignore[attr-defined]
 
     def _repr_html_(self) -> str:
         """The table as HTML for Jupyter: the same rows, worst first, failing ones in red; then the
@@ -129,7 +130,7 @@ class GradcheckError(AssertionError):
 
     def __init__(self, result: GradcheckResult) -> None:
         self.result = result
-        super().__init__("\n".join([*_report(result), _table(result)]))
+        super().__init__(str(result))
 
     def _repr_pretty_(self, printer: object, cycle: bool) -> None:  # IPython: the message's lines
         printer.text(f"GradcheckError: {self}")  # type: ignore[attr-defined]
@@ -233,6 +234,7 @@ def _check_point(
     rtol: float,
 ) -> tuple[Value, list[InputCheck]]:
     """f's graph at one point, and the check of every input there (the central difference)."""
+    __tracebackhide__ = True  # so are the helpers between the test and f: an error in f shows f
     leaves = [Value(x, label=name) for x, name in zip(points, labels, strict=True)]
     out = _call_at(f, leaves, names, p, labels, points)
     graph = topological_order(out, leaves=True)  # ordered once, for both uses below
@@ -319,8 +321,10 @@ def _one_sided_slopes(
     f0: float,
 ) -> tuple[float, float]:
     """(f(x) - f(x - h)) / h and (f(x + h) - f(x)) / h, moving input i alone."""
+    __tracebackhide__ = True
 
     def at(delta: float) -> float:
+        __tracebackhide__ = True
         moved = [
             Value(p + delta if j == i else p, label=n)
             for j, (p, n) in enumerate(zip(points, labels, strict=True))
@@ -358,6 +362,7 @@ def _close(a: float, b: float, atol: float, rtol: float) -> bool:
 
 def _call(f: Callable[..., Value], args: list[Value], names: list[str] | None) -> Value:
     """``f(*args)``, or with ``names``, ``f(name_0=args[0], ...)``; the result must be a Value."""
+    __tracebackhide__ = True
     out = f(*args) if names is None else f(**dict(zip(names, args, strict=True)))
     if not isinstance(out, Value):
         raise TypeError(f"gradcheck: f must return a Value; it returned {type(out).__name__}")
