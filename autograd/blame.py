@@ -94,11 +94,11 @@ class Blame:
         if unknown:
             nodes = ", ".join(f"n{c.node} {c.op!r}" for c in unknown[:8])
             etc = ", ..." if len(unknown) > 8 else ""
-            out.append(f"blame: {len(unknown)} nodes not checked ({nodes}{etc}): {_UNKNOWN}")
+            out.append(f"blame: {_count(len(unknown), 'node')} not checked ({nodes}{etc}): {_UNKNOWN}")
         out += [f"blame: {c.where}: not checked: {c.note}" for c in self.checks if c.status == "fails"]
         checked = sum(c.status not in ("unknown", "fails") for c in self.checks)
         wrong = f", {len(self.wrong)} wrong" if self.wrong else ""
-        out.append(f"blame: {checked} local derivatives checked against their ops{wrong}")
+        out.append(f"blame: {_count(checked, 'local derivative')} checked, each against its node's op{wrong}")
         return out
 
     def __str__(self) -> str:
@@ -118,7 +118,11 @@ def _more(group: list[LocalCheck]) -> str:
     if not nodes:
         return ""
     etc = ", ..." if len(nodes) > 5 else ""
-    return f" (and {len(nodes)} more such nodes: {', '.join(f'n{n}' for n in nodes[:5])}{etc})"
+    return f" (and {_count(len(nodes), 'more such node')}: {', '.join(f'n{n}' for n in nodes[:5])}{etc})"
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
 
 
 _UNKNOWN = (

@@ -34,7 +34,7 @@ import random
 import reprlib
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from numbers import Real
 
 from autograd.backprop import topological_order
@@ -87,7 +87,7 @@ class GradcheckResult:
     labels: tuple[str, ...] = ()
     seed: int | None = None  # set when random points were drawn (in `within`)
     within: tuple[float, float] | None = None
-    blame: Blame | None = None  # on a mismatch: each node of f's graph against its op, at `blame_point`
+    blame: Blame | None = None  # on a mismatch: each node of f's graph against its op, at the worst point
     blame_point: int = 0
 
     @property
@@ -205,18 +205,17 @@ def gradcheck(
     originals = [x for x in given if isinstance(x, Value)]
 
     checks: list[InputCheck] = []
-    blamed: Blame | None = None
-    blame_point = 0
     for p, point in enumerate([points, *drawn]):
-        out, found = _check_point(f, point, labels, names, p, originals, eps, atol, rtol)
-        checks += found
-        if blamed is None and any(c.status == "mismatch" for c in found):
-            blamed, blame_point = blame(out, eps=eps, atol=atol, rtol=rtol), p
-
+        checks += _check_point(f, point, labels, names, p, originals, eps, atol, rtol)
     result = GradcheckResult(
         tuple(checks), eps, atol, rtol, tuple(map(tuple, [points, *drawn])), tuple(labels),
-        seed if drawn else None, (float(within[0]), float(within[1])) if drawn else None, blamed, blame_point,
-    )
+        seed if drawn else None, (float(within[0]), float(within[1])) if drawn else None,
+    )  # fmt: skip
+    worst = next((c for c in _worst_first(result) if c.status == "mismatch"), None)
+    if worst is not None:  # which op is wrong: each node of f's graph at that point against its op
+        at = result.points[worst.point]
+        out = _call(f, [Value(x, label=n) for x, n in zip(at, labels, strict=True)], names)
+        result = replace(result, blame=blame(out, eps=eps, atol=atol, rtol=rtol), blame_point=worst.point)
     if raise_exception and not result.ok:
         raise GradcheckError(result)
     return result
@@ -232,7 +231,7 @@ def _check_point(
     eps: float,
     atol: float,
     rtol: float,
-) -> tuple[Value, list[InputCheck]]:
+) -> list[InputCheck]:
     """f's graph at one point, and the check of every input there (the central difference)."""
     __tracebackhide__ = True  # so are the helpers between the test and f: an error in f shows f
     leaves = [Value(x, label=name) for x, name in zip(points, labels, strict=True)]
@@ -267,7 +266,7 @@ def _check_point(
         else:
             status = "noisy" if _close(analytic, numeric, atol + noise, rtol) else "mismatch"
         checks.append(InputCheck(i, name, x, analytic, numeric, left, right, status, noise, p, largest))
-    return out, checks
+    return checks
 
 
 def _random_points(count: int, within: tuple[float, float], seed: int, n: int) -> list[list[float]]:
