@@ -190,3 +190,24 @@ def test_a_failure_under_pytest_shows_the_table_not_gradchecks_source(tmp_path: 
     assert "E       autograd.gradcheck.GradcheckError: gradcheck: analytic gradient disagrees" in out
     assert "MISMATCH" in out
     assert len(out.splitlines()) < 40  # 119 lines before gradcheck hid its frames
+
+
+class _Printer:
+    """Stands in for IPython's pretty printer."""
+
+    def __init__(self) -> None:
+        self.written = ""
+
+    def text(self, s: str) -> None:
+        self.written += s
+
+
+def test_a_failed_result_prints_its_report_above_the_table() -> None:
+    result = gradcheck(wrong_sin, [1.0], raise_exception=False)
+    printer = _Printer()
+    result._repr_pretty_(printer, cycle=False)
+    assert printer.written == str(result)
+    lines = str(result).splitlines()
+    assert lines[0] == "gradcheck: analytic gradient disagrees with finite differences for #0 'x0'"
+    assert lines[-3].startswith("input  value")
+    assert lines[-2].endswith("MISMATCH")
