@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -192,21 +193,11 @@ def test_a_failure_under_pytest_shows_the_table_not_gradchecks_source(tmp_path: 
     assert len(out.splitlines()) < 40  # 119 lines before gradcheck hid its frames
 
 
-class _Printer:
-    """Stands in for IPython's pretty printer."""
-
-    def __init__(self) -> None:
-        self.written = ""
-
-    def text(self, s: str) -> None:
-        self.written += s
-
-
 def test_a_failed_result_prints_its_report_above_the_table() -> None:
     result = gradcheck(wrong_sin, [1.0], raise_exception=False)
-    printer = _Printer()
-    result._repr_pretty_(printer, cycle=False)
-    assert printer.written == str(result)
+    written: list[str] = []
+    result._repr_pretty_(SimpleNamespace(text=written.append), cycle=False)  # as IPython calls it
+    assert written == [str(result)]
     lines = str(result).splitlines()
     assert lines[0] == "gradcheck: analytic gradient disagrees with finite differences for #0 'x0'"
     assert lines[-3].startswith("input  value")
