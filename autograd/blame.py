@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from autograd.backprop import topological_order
-from autograd.value import Value
+from autograd.value import Op, Value
 
 __all__ = ["Blame", "LocalCheck", "blame"]
 
@@ -139,19 +139,17 @@ def blame(root: Value, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     for position, node in enumerate(topological_order(root, leaves=True)):
         if not node.children:
             continue  # a leaf: nothing to check
-        op_def = getattr(node, "op_def", None)
-        operands: Sequence[Value | float] = getattr(node, "operands", ())
-        if op_def is None or not operands:
+        if node.op_def is None:  # a one-off Value(data, children, local_grads, op): no forward to move
             checks.append(LocalCheck(position, node.op, node.label, "", (), math.nan, math.nan, "unknown"))
             continue
-        checks += _check_node(position, node, op_def, operands, eps, atol, rtol)
+        checks += _check_node(position, node, node.op_def, node.operands, eps, atol, rtol)
     return Blame(tuple(checks))
 
 
 def _check_node(
     position: int,
     node: Value,
-    op_def: object,
+    op_def: Op,
     operands: Sequence[Value | float],
     eps: float,
     atol: float,
@@ -230,12 +228,12 @@ def _slopes(
     return (out - at(-h)) / h, (at(h) - out) / h
 
 
-def _forward(op_def: object, count: int) -> Callable[[list[float]], float]:
+def _forward(op_def: Op, count: int) -> Callable[[list[float]], float]:
     """The op's forward as a function of the flat operand list (regrouped for a variadic op)."""
-    forward: Callable[..., float] = op_def.forward  # type: ignore[attr-defined]
-    if not getattr(op_def, "variadic", False):
+    forward = op_def.forward
+    if not op_def.variadic:
         return lambda floats: float(forward(*floats))
-    groups, n, _ = _layout(op_def, count)
+    groups, n = _layout(op_def, count)
 
     def grouped(floats: list[float]) -> float:  # forward(group_1, ..., group_k, *tail)
         return float(forward(*(floats[g * n : (g + 1) * n] for g in range(groups)), *floats[groups * n :]))
@@ -243,18 +241,16 @@ def _forward(op_def: object, count: int) -> Callable[[list[float]], float]:
     return grouped
 
 
-def _layout(op_def: object, count: int) -> tuple[int, int, int]:
-    """A variadic op's (number of groups, elements per group, tail operands)."""
-    groups = len(op_def.params)  # type: ignore[attr-defined]
-    tail = len(getattr(op_def, "tail", ()))
-    return groups, (count - tail) // max(groups, 1), tail
+def _layout(op_def: Op, count: int) -> tuple[int, int]:
+    """A variadic op's number of groups and elements per group (the tail follows them)."""
+    groups = len(op_def.params)
+    return groups, (count - len(op_def.tail)) // max(groups, 1)
 
 
-def _operand_names(op_def: object, count: int) -> list[str]:
+def _operand_names(op_def: Op, count: int) -> list[str]:
     """The operands' names from the op's params: x, y; or x1..xn per group then the tail (dot: w1, x1, b)."""
-    params: tuple[str, ...] = op_def.params  # type: ignore[attr-defined]
-    if not getattr(op_def, "variadic", False):
+    params = op_def.params
+    if not op_def.variadic:
         return [params[k] if k < len(params) else f"#{k}" for k in range(count)]
-    groups, n, _ = _layout(op_def, count)
-    tail: tuple[str, ...] = getattr(op_def, "tail", ())
-    return [f"{params[g]}{i + 1}" for g in range(groups) for i in range(n)] + list(tail)
+    groups, n = _layout(op_def, count)
+    return [f"{params[g]}{i + 1}" for g in range(groups) for i in range(n)] + list(op_def.tail)
