@@ -5,20 +5,44 @@ and says which nodes it could not check (one-off Values, whose forward is unknow
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from typing import NamedTuple
 
 import pytest
 
 from autograd import GradcheckError, Value, gradcheck
 from autograd.blame import blame
-from autograd.ops import OPS, define_op, dot, mean
+from autograd.ops import OPS, Op, define_op, dot, mean
 from autograd.testing import check_op
 
-# A student's ops: a right one, and ones with a wrong rule (each name registered once per process).
-right_mul = define_op("blame_right_mul", lambda x, y: x * y, lambda out, x, y: y, lambda out, x, y: x)
-wrong_mul = define_op("blame_wrong_mul", lambda x, y: x * y, lambda out, x, y: y, lambda out, x, y: 1.1 * x)
-wrong_cube = define_op("blame_wrong_cube", lambda x: x**3, lambda out, x: 3.03 * x**2)
-wrong_sq_dist = define_op("blame_wrong_sq_dist", lambda x, y: (x - y) ** 2, lambda out, x, y: 2 * (x - y),
-                      lambda out, x, y: 2 * (x - y))  # fmt: skip  # d/dy has the wrong sign
+
+class StudentOps(NamedTuple):
+    """A student's ops: a right one, and ones with a wrong rule."""
+
+    right_mul: Op
+    wrong_mul: Op
+    wrong_cube: Op
+    wrong_sq_dist: Op
+
+
+@pytest.fixture(scope="module")
+def ops() -> Iterator[StudentOps]:
+    """The ops, registered as `define_op` does while this module's tests run, then removed from the
+    registry (which the command line and other tests read)."""
+    made = StudentOps(
+        define_op("blame_right_mul", lambda x, y: x * y, lambda out, x, y: y, lambda out, x, y: x),
+        define_op("blame_wrong_mul", lambda x, y: x * y, lambda out, x, y: y, lambda out, x, y: 1.1 * x),
+        define_op("blame_wrong_cube", lambda x: x**3, lambda out, x: 3.03 * x**2),
+        define_op(  # d/dy has the wrong sign: it is -2 (x - y)
+            "blame_wrong_sq_dist",
+            lambda x, y: (x - y) ** 2,
+            lambda out, x, y: 2 * (x - y),
+            lambda out, x, y: 2 * (x - y),
+        ),
+    )
+    yield made
+    for op in made:
+        del OPS[op.name]
 
 
 def one_off_sin(x: Value) -> Value:
@@ -35,10 +59,10 @@ def test_a_graph_of_built_ins_is_not_blamed() -> None:
     assert str(found) == "blame: 13 local derivatives checked, each against its node's op"
 
 
-def test_gradcheck_names_the_wrong_op_inside_a_larger_expression() -> None:
+def test_gradcheck_names_the_wrong_op_inside_a_larger_expression(ops: StudentOps) -> None:
     a, b = Value(0.4, label="a"), Value(0.9, label="b")
     with pytest.raises(GradcheckError) as info:
-        gradcheck(lambda a, b: wrong_mul(a, b).tanh() + a, [a, b])
+        gradcheck(lambda a, b: ops.wrong_mul(a, b).tanh() + a, [a, b])
     lines = str(info.value).splitlines()
     assert lines[0] == "gradcheck: analytic gradient disagrees with finite differences for #1 'b'"
     assert lines[1] == (
@@ -51,23 +75,23 @@ def test_gradcheck_names_the_wrong_op_inside_a_larger_expression() -> None:
     assert check.expected == pytest.approx(0.4, abs=1e-9)
 
 
-def test_a_wrong_rule_used_by_several_nodes_is_one_line_naming_them() -> None:
+def test_a_wrong_rule_used_by_several_nodes_is_one_line_naming_them(ops: StudentOps) -> None:
     x = Value(0.7, label="x")
-    found = blame(wrong_mul(wrong_mul(x, 2.0), wrong_mul(x, x)))
+    found = blame(ops.wrong_mul(ops.wrong_mul(x, 2.0), ops.wrong_mul(x, x)))
     assert [c.node for c in found.wrong] == [0, 1]  # d/dy of n0 and of n1 = x * x; in x * 2.0, y is constant
     assert "(and 1 more such node: n1)" in str(found)
 
 
-def test_the_label_of_the_wrong_node_is_shown() -> None:
+def test_the_label_of_the_wrong_node_is_shown(ops: StudentOps) -> None:
     x = Value(1.5, label="x")
-    y = wrong_cube(x)
+    y = ops.wrong_cube(x)
     y.label = "volume"
     assert "node n0 'blame_wrong_cube' 'volume': d/dx is 6.8175" in str(blame(y))
 
 
-def test_a_constant_operand_is_not_checked_and_is_shown() -> None:
+def test_a_constant_operand_is_not_checked_and_is_shown(ops: StudentOps) -> None:
     t = Value(0.5, label="t")
-    found = blame(wrong_mul(3.0, t))  # the constant 3.0 is operand x: only d/dy exists
+    found = blame(ops.wrong_mul(3.0, t))  # the constant 3.0 is operand x: only d/dy exists
     assert [c.operand for c in found.checks] == ["y"]
     assert "d/dy is 3.3 in local_grads, but the central difference of 'blame_wrong_mul'" in str(found)
     assert "at (x=3, y=t=0.5) is 3\n" in str(found)
@@ -113,9 +137,9 @@ def test_a_gradient_lost_through_data_is_said_to_be_between_nodes() -> None:
     )
 
 
-def test_blame_at_a_random_point_says_which_point() -> None:
+def test_blame_at_a_random_point_says_which_point(ops: StudentOps) -> None:
     with pytest.raises(GradcheckError) as info:  # blamed where the error is largest (x0 = 1.37769)
-        gradcheck(wrong_cube, [1.0], random_points=3)
+        gradcheck(ops.wrong_cube, [1.0], random_points=3)
     first, second = str(info.value).splitlines()[:2]
     assert first.endswith("for #0 'x0' at point #1 (x0=1.37769) (and at 3 more points)")
     assert second.startswith("blame (at point #1): node n0 'blame_wrong_cube' (unlabelled): d/dx is 5.75103")
@@ -136,9 +160,9 @@ def test_every_built_in_op_passes_check_op(name: str) -> None:
     assert check_op(OPS[name], within=within)
 
 
-def test_check_op_names_the_student_op_and_the_seed() -> None:
+def test_check_op_names_the_student_op_and_the_seed(ops: StudentOps) -> None:
     with pytest.raises(GradcheckError) as info:
-        check_op(wrong_sq_dist, seed=3, random_points=5)
+        check_op(ops.wrong_sq_dist, seed=3, random_points=5)
     message = str(info.value)
     assert message.startswith(
         "gradcheck: analytic gradient disagrees with finite differences for #1 'y' at point #"
@@ -147,8 +171,8 @@ def test_check_op_names_the_student_op_and_the_seed() -> None:
     assert message.endswith("#1-#5 random in [-2, 2], seed=3)")
 
 
-def test_check_op_passes_a_right_student_op() -> None:
-    result = check_op(right_mul)
+def test_check_op_passes_a_right_student_op(ops: StudentOps) -> None:
+    result = check_op(ops.right_mul)
     assert result
     assert len(result.points) == 21
     assert result.labels == ("x", "y")
