@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import NamedTuple
 
 import pytest
@@ -153,11 +154,27 @@ BUILT_INS = ["+", "-", "*", "/", "**", "neg", "exp", "log", "tanh", "sigmoid", "
              "sqrt", "sum", "mean", "dot"]  # fmt: skip
 
 
+def _within(name: str) -> tuple[float, float]:
+    """Inside the domain of log, sqrt, x ** y and 1 / y; away from the kink of relu and abs at 0."""
+    return (0.2, 3.0) if name in {"/", "**", "log", "sqrt", "relu", "abs"} else (-2.0, 2.0)
+
+
 @pytest.mark.parametrize("name", BUILT_INS)
 def test_every_built_in_op_passes_check_op(name: str) -> None:
-    # inside the domain of log, sqrt, x ** y and 1 / y; away from the kink of relu and abs at 0
-    within = (0.2, 3.0) if name in {"/", "**", "log", "sqrt", "relu", "abs"} else (-2.0, 2.0)
-    assert check_op(OPS[name], within=within)
+    assert check_op(OPS[name], within=_within(name))
+
+
+@pytest.mark.parametrize(
+    ("name", "k"), [(name, k) for name in BUILT_INS for k in range(len(OPS[name].derivatives))]
+)
+def test_any_built_in_rule_made_10_percent_wrong_is_caught_and_blamed(name: str, k: int) -> None:
+    rules = list(OPS[name].derivatives)
+    rules[k] = (lambda rule: lambda *xs: 1.1 * rule(*xs))(rules[k])
+    mutant = replace(OPS[name], derivatives=tuple(rules))  # not registered: the table is unchanged
+    result = check_op(mutant, within=_within(name), raise_exception=False)
+    assert not result
+    assert result.blame is not None
+    assert {c.op for c in result.blame.wrong} == {name}
 
 
 def test_check_op_names_the_student_op_and_the_seed(ops: StudentOps) -> None:
