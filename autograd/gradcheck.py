@@ -156,9 +156,10 @@ def gradcheck(
     ``{"b": 2.0, "a": 1.0}`` gives ``f(a=1.0, b=2.0)``, and a name f does not take is a
     `TypeError`).  Every input must be finite.  Returns a truthy `GradcheckResult`; raises
     `GradcheckError` (an `AssertionError`) whose message says what failed and ends with a table,
-    worst input first, when any input fails; with ``raise_exception=False`` (PyTorch's name) returns the result instead, falsy
-    then (in Jupyter it shows as a table, failing rows in red).  On a mismatch the report names the
-    node of f's graph whose local derivative is wrong (see `autograd.blame`).
+    worst input first, when any input fails; with ``raise_exception=False`` (PyTorch's name)
+    returns the result instead, falsy then (in Jupyter it shows as a table, failing rows in red).
+    On a mismatch the report names the node of f's graph whose local derivative is wrong (see
+    `autograd.blame`).
 
     ``random_points=N`` also checks f at N points drawn uniformly in ``within`` (every input, 6
     significant digits, from ``random.Random(seed)``), as an instructor checks a student's op; the
