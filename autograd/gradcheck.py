@@ -68,7 +68,7 @@ class InputCheck:
     @property
     def rel_error(self) -> float:
         """|analytic - numeric| / max(|numeric|, noise): numeric is only known to within its rounding
-        noise, so a slope rounded to 0 gives a finite error (inf only when both are exactly 0)."""
+        noise, so a slope rounded to 0 gives a finite error (inf only when numeric and noise are 0)."""
         if self.abs_error == 0.0:
             return 0.0
         scale = max(abs(self.numeric), self.noise)
