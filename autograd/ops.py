@@ -429,8 +429,9 @@ def dot(weights: Sequence[Value], inputs: Sequence[Operand], bias: Operand = 0.0
     """
     if len(weights) != len(inputs):
         raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs; they must match")
-    for k, w in enumerate(weights):
+    for w in weights:
         if not isinstance(w, Value):
+            k = list(weights).index(w)
             raise TypeError(
                 f"dot: weight #{k} is {w!r} (type {type(w).__name__}); weights must be"
                 " Values (the parameters being learned)"
