@@ -50,10 +50,30 @@ from autograd.ops import display
 from autograd.render import BackendUnavailableError, RenderError, render
 from autograd.value import Value
 
-__all__ = ["DEFAULT_MAX_NODES", "SUFFIXES", "Graph", "draw", "record_field"]
+__all__ = [
+    "DEFAULT_MAX_NODES",
+    "NO_BACKWARD_CAPTION",
+    "SPLIT_LEAVES_OVER",
+    "SUFFIXES",
+    "Graph",
+    "draw",
+    "record_field",
+]
 
 #: `draw` refuses graphs with more nodes than this unless ``max_nodes`` says otherwise.
 DEFAULT_MAX_NODES = 2000
+
+#: Past this many nodes `draw` draws each leaf used more than once as one copy per use (see the module
+#: doc): Graphviz lays out a leaf shared across the whole graph slowly (its long edges cross every rank).
+SPLIT_LEAVES_OVER = 100
+
+#: The caption of a graph whose every grad is 0: drawn before any ``backward()``.
+NO_BACKWARD_CAPTION = "no backward() yet: every grad is 0"
+
+_SPLIT_CAPTION = (
+    "dashed leaf: one leaf used n times, drawn beside each use as x (k of n); "
+    "each copy shows the leaf's one grad, the sum of the flows from all n copies"
+)
 
 #: File suffixes `Graph.save` understands, and the format each one means.
 SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot"}
@@ -190,6 +210,7 @@ def draw(
     current: Value | None = None,
     params: Iterable[Value] | None = None,
     digits: int = 4,
+    split_leaves: bool | None = None,
 ) -> Graph:
     """The computation graph of `root` as a `Graph` (DOT text; ``.save("g.svg")`` renders it).
 
@@ -205,6 +226,10 @@ def draw(
     - ``params``: the leaves to draw as parameters (e.g. ``model.parameters()``); by default
       every labelled leaf is one.
     - ``digits``: significant digits of every number shown.
+    - ``split_leaves``: draw each leaf used more than once as one dashed copy beside each use,
+      ``x (k of n)``, every copy showing the leaf's one grad (the sum of the flows from all its
+      copies).  ``None`` (the default): only in graphs of more than `SPLIT_LEAVES_OVER` nodes,
+      which Graphviz then lays out in about a second instead of minutes.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw: root must be a Value, got {type(root).__name__}")
@@ -225,25 +250,57 @@ def draw(
         raise ValueError(f"draw: current={_name(current)} is not a node of the graph of {_name(root)}")
     done = None if traversed is None else set(traversed)
     param_set = None if params is None else set(params)
+    if split_leaves is None:
+        split_leaves = len(order) > SPLIT_LEAVES_OVER
+    elif not isinstance(split_leaves, bool):
+        raise TypeError(f"draw: split_leaves must be True, False or None, got {split_leaves!r}")
+    uses = _shared_leaves(order) if split_leaves else {}
     lines = [
         "digraph autograd {",
         '\tgraph [rankdir=LR, nodesep=0.25, ranksep=0.5, fontname="Helvetica"];',
         '\tnode [shape=Mrecord, style=filled, fontname="Helvetica", fontsize=11];',
         '\tedge [fontname="Helvetica", fontsize=10, arrowsize=0.7];',
     ]
+    captions = [NO_BACKWARD_CAPTION] if all(node.grad == 0.0 for node in order) else []
+    if uses:
+        captions.append(_SPLIT_CAPTION)
+    if captions:
+        caption = "".join(f"{text}\\l" for text in captions)  # \l: a left-aligned line
+        lines.append(f'\tgraph [label="{caption}", labelloc=t, labeljust=l, fontsize=12];')
     # Nodes are listed leaves first: Graphviz then stacks the leaves in the order the model made
     # them (w1[0][0] above w1[1][0], h1 above h2).  Their ids still count from the root.
     for node in reversed(order):
-        lines.append(_node_line(node, ids[node], node is root, node is current, param_set, digits))
+        kind = _kind(node, node is root, param_set)
+        if node in uses:
+            n = uses[node]
+            lines += [_node_line(node, f"{ids[node]}_{k}", kind, False, digits, (k, n))
+                      for k in range(1, n + 1)]
+        else:
+            lines.append(_node_line(node, ids[node], kind, node is current, digits))
     gmax = _largest_flow(order) if done is None else 0.0
     edges = 0
+    copies_drawn = dict.fromkeys(uses, 0)
     for parent in order:
         for child, local in zip(parent.children, parent.local_grads, strict=True):
-            edge = f"\t{ids[child]} -> {ids[parent]}"
+            source = ids[child]
+            if child in copies_drawn:
+                copies_drawn[child] += 1
+                source += f"_{copies_drawn[child]}"
+            edge = f"\t{source} -> {ids[parent]}"
             lines.append(edge + _edge_attrs(parent, local, done, parent is current, gmax, digits))
             edges += 1
     lines.append("}")
     return Graph("\n".join(lines) + "\n", backend, nodes=len(order), edges=edges)
+
+
+def _shared_leaves(order: list[Value]) -> dict[Value, int]:
+    """Every leaf used more than once (as an operand, counting repeats), with its number of uses."""
+    uses: dict[Value, int] = {}
+    for parent in order:
+        for child in parent.children:
+            if not child.children:
+                uses[child] = uses.get(child, 0) + 1
+    return {leaf: n for leaf, n in uses.items() if n > 1}
 
 
 def _name(node: Value) -> str:
@@ -261,18 +318,26 @@ def _kind(node: Value, is_root: bool, params: Collection[Value] | None) -> str:
 
 
 def _node_line(
-    node: Value, nid: str, is_root: bool, is_current: bool, params: Collection[Value] | None, digits: int
+    node: Value, nid: str, kind: str, is_current: bool, digits: int, copy: tuple[int, int] | None = None
 ) -> str:
+    """The node statement; ``copy=(k, n)``: the k-th of the n dashed copies of a shared leaf."""
     op = display(node)
     title = f"{node.label} ({op})" if node.label and op else node.label or op
-    fields = [f"data {_num(node.data, digits)}", f"grad {_num(node.grad, digits)}"]
+    grad = f"grad {_num(node.grad, digits)}"
+    if copy is not None:
+        k, n = copy
+        title = f"{title} ({k} of {n})" if title else f"{k} of {n}"
+        grad += f" (all {n} uses)"
+    fields = [f"data {_num(node.data, digits)}", grad]
     if title:
         fields.insert(0, title)
     label = "|".join(record_field(f) for f in fields)
-    attrs = f'label="{label}", fillcolor="{_FILL[_kind(node, is_root, params)]}"'
+    attrs = f'label="{label}", fillcolor="{_FILL[kind]}"'
+    if copy is not None:
+        attrs += ', style="filled,dashed"'
     if is_current:
         attrs += f', color="{_CURRENT}", penwidth=3'
-    elif is_root:
+    elif kind == "root":
         attrs += ", penwidth=2"
     return f"\t{nid} [{attrs}];"
 
