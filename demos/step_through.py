@@ -28,12 +28,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograd.backprop import backward_steps, topological_order
-from autograd.chain_rule import ChainRule, StepExplanation, as_printed, equals_or_approx, number
+from autograd.backprop import topological_order
+from autograd.chain_rule import StepExplanation, as_printed, equals_or_approx, number
 from autograd.cli import exits_quietly_on_broken_pipe
+from autograd.frames import FrameWriter
 from autograd.render import BackendUnavailableError, choose_backend
+from autograd.stepping import walk_steps
 from autograd.value import Value
-from demos.frames import FrameWriter
 from demos.seed import DEFAULT_LR, XOR_DATA, first_sample_graph, format_layout, seed_layout
 from nn import MLP, SGD
 
@@ -170,28 +171,12 @@ def walk(
     """
     model, root = first_sample_graph(loss)
     nodes = {n.label: n for n in topological_order(root, leaves=True) if n.label}
-    explainer = ChainRule(root, root_name="Cost")
     writer = None if frames is None else FrameWriter(root, frames, params=model.parameters())
     total = len(topological_order(root))  # one step per node that has children
     for line in _intro(loss, total):
         write(line)
-    explanations: list[StepExplanation] = []
-    completed = True
-    stepper = backward_steps(root)
-    for step in stepper:
-        explanation = explainer.explain(step)
-        explanations.append(explanation)
-        caption = _caption(explanation)
-        text = "\n".join(explanation.lines())
-        write(f"\n── step {step.index + 1} of {total}: {caption} ──")
-        write(text)
-        if writer is not None:
-            writer.add(step, caption, text)
-        if pause is not None and step.index + 1 < total and not pause():
-            stepper.close()  # stop here: the steps not taken are never propagated
-            write("(stopped)")
-            completed = False
-            break
+    walked = walk_steps(root, root_name="Cost", write=write, pause=pause, writer=writer)
+    completed = walked.completed
     page = None
     removed: list[Path] = []
     if writer is not None:
@@ -202,12 +187,7 @@ def walk(
         )
         page = writer.finish(title, PAGE_INTRO.format(x=XOR_DATA[0][0], y=XOR_DATA[0][1], steps=steps))
         removed = writer.removed
-    return Walk(model, root, explanations, nodes, completed, page, removed)
-
-
-def _caption(explanation: StepExplanation) -> str:
-    grad = number(explanation.step.grad)
-    return f"{explanation.title} passes ∂Cost/∂{explanation.name} = {grad} to its children"
+    return Walk(model, root, walked.explanations, nodes, completed, page, removed)
 
 
 def _intro(loss: str, steps: int) -> list[str]:
