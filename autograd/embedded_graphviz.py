@@ -206,11 +206,12 @@ _lock = threading.Lock()
 
 
 def render(
-    source: str, fmt: str, timeout: float, notice: Callable[[], None], notice_after: float
+    source: str, fmt: str, timeout: float, notice: Callable[[bool], None], notice_after: float
 ) -> tuple[int, bytes]:
     """Render in the child (started if needed): ``(status, payload)``, `TIMED_OUT` after `timeout` s.
 
-    `notice` is called once if no answer has come after `notice_after` seconds.  Ctrl-C (or any
+    ``notice(loading)`` is called once if no answer has come after `notice_after` seconds
+    (``loading``: the child is still starting).  Ctrl-C (or any
     other exception) while waiting kills the child and propagates.  The time the child takes to
     start and load the module does not count against `timeout` (up to `STARTUP_TIMEOUT` more).
     """
@@ -223,7 +224,7 @@ def render(
                 _child = _Child()
             child = _child
             if not child.ready:
-                status, payload = child.answer(start + STARTUP_TIMEOUT, notice, notice_at)
+                status, payload = child.answer(start + STARTUP_TIMEOUT, lambda: notice(True), notice_at)
                 if status != OK:
                     _discard()
                     reason = payload.decode("utf-8", "replace") or "it did not start in time"
@@ -232,7 +233,7 @@ def render(
                 if time.monotonic() >= notice_at:
                     notice_at = float("inf")  # already said
             child.send(source, fmt)
-            status, payload = child.answer(time.monotonic() + timeout, notice, notice_at)
+            status, payload = child.answer(time.monotonic() + timeout, lambda: notice(False), notice_at)
         except BaseException:
             _discard()  # Ctrl-C, a broken pipe, ...: nothing may keep running
             raise

@@ -43,12 +43,16 @@ import math
 import os
 from collections.abc import Collection, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from autograd.backprop import topological_order
 from autograd.files import write_atomically
 from autograd.ops import display
 from autograd.render import BackendUnavailableError, RenderError, render
 from autograd.value import Value
+
+if TYPE_CHECKING:
+    import graphviz
 
 __all__ = [
     "DEFAULT_MAX_NODES",
@@ -163,6 +167,17 @@ class Graph:
         data = self.source.encode("utf-8") if fmt == "dot" else self.render(fmt)
         write_atomically(target, data)
         return target
+
+    def to_graphviz(self) -> graphviz.Source:
+        """This graph as a ``graphviz.Source`` of the same DOT text (the `graphviz` package).
+
+        For what that package does well: ``.render("g", format="png")``, ``.view()``, ``.pipe()``,
+        display in Jupyter.  Those run the ``dot`` executable without a time limit; `save` and
+        `render` keep ours (`autograd.render.RENDER_TIMEOUT`) and work without ``dot`` too.
+        """
+        import graphviz  # imported here: `import autograd` stays quick and needs no graphviz
+
+        return graphviz.Source(self.source)
 
     def _repr_svg_(self) -> str | None:
         """The SVG text, or None (nothing to show as SVG) when no renderer can draw it: Jupyter

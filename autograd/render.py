@@ -143,12 +143,20 @@ class _Progress:
         self.start = _now()
         self.said = False
 
-    def notice(self) -> None:
-        renderer = "dot" if self.backend == "dot" else "the embedded Graphviz"
-        _say(
-            f"rendering {_this_graph(self.source)} with {renderer}: still working after "
-            f"{_now() - self.start:.0f} s (stops after {self.limit:g} s; Ctrl-C stops it now)"
-        )
+    def notice(self, loading: bool = False) -> None:
+        """Say the render is slow; ``loading``: the embedded Graphviz is still being loaded."""
+        if loading:
+            _say(
+                f"starting the embedded Graphviz for {_this_graph(self.source)}: compiling it takes a "
+                f"few seconds, once per process (the render then stops after {self.limit:g} s; "
+                "Ctrl-C stops it now)"
+            )
+        else:
+            renderer = "dot" if self.backend == "dot" else "the embedded Graphviz"
+            _say(
+                f"rendering {_this_graph(self.source)} with {renderer}: still working after "
+                f"{_now() - self.start:.0f} s (stops after {self.limit:g} s; Ctrl-C stops it now)"
+            )
         self.said = True
 
     def done(self) -> None:
