@@ -141,8 +141,8 @@ _SCRIPT = """
     play.setAttribute("aria-pressed", "false");
   }
   function tick() {
-    if (current >= frames.length - 1) { stop(); return; }
     show(current + 1);
+    if (current >= frames.length - 1) { stop(); return; }  // the last step: done
     timer = setTimeout(tick, parseFloat(speed.value) * 1000);
   }
   function start() {
