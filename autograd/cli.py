@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import ParamSpec
 
-from autograd.graph import DEFAULT_MAX_NODES, SPLIT_LEAVES_OVER, SUFFIXES, draw
+from autograd.graph import DEFAULT_MAX_NODES, SPLIT_SHARED_OVER, SUFFIXES, draw
 from autograd.ops import OPS
 from autograd.render import BackendUnavailableError, RenderError, choose_backend
 from autograd.value import Op, Value
@@ -165,7 +165,7 @@ _WHAT = {
 ALLOWED = f"numbers, pi, NAME=VALUE names, + - * / **, unary -, and {' '.join(FUNCTIONS)}"
 
 USAGE = f"""usage: python -m autograd.draw EXPR [NAME=VALUE ...] [-o FILE] [--backend auto|dot|wasm]
-                               [--max-nodes N] [--steps] [--frames DIR] [--no-split-leaves]
+                               [--max-nodes N] [--steps] [--frames DIR] [--no-split]
 
 Compute EXPR with the autograd engine, run backward, print d/dNAME for every NAME, and draw the
 computation graph with the gradient on every edge.
@@ -178,7 +178,7 @@ computation graph with the gradient on every edge.
   --steps           print the backward pass step by step, in the chain rule's words
   --frames DIR      draw the graph after each step into DIR (step-NN.svg) and write
                     DIR/index.html to flip through them or play them (removes older step-NN.svg)
-  --no-split-leaves draw a shared leaf once even in a graph of over {SPLIT_LEAVES_OVER} nodes (slow to lay
+  --no-split draw a shared leaf once even in a graph of over {SPLIT_SHARED_OVER} nodes (slow to lay
                     out; by default it is drawn beside each use, dashed)
   -h, --help        show this help
 
@@ -188,7 +188,7 @@ stdout closed early, as by | head); 130 stopped by Ctrl-C
 
 
 _OPTIONS = ("-o", "--output", "--backend", "--max-nodes", "--frames")
-_FLAGS = ("--steps", "--no-split-leaves")
+_FLAGS = ("--steps", "--no-split")
 #: The exit status after Ctrl-C, as a shell reports a command killed by SIGINT (128 + 2).
 INTERRUPTED_STATUS = 130
 
@@ -204,7 +204,7 @@ class Options:
     max_nodes: int | None = DEFAULT_MAX_NODES
     steps: bool = False
     frames: str | None = None
-    split_leaves: bool | None = None
+    split_shared: bool | None = None
 
 
 class UsageError(ValueError):
@@ -391,7 +391,7 @@ def _parse_args(argv: Sequence[str]) -> Options | None:
     for text in bindings:
         name, number = parse_binding(text, variables)
         variables[name] = Value(number, label=name)
-    split = False if "--no-split-leaves" in flags else None
+    split = False if "--no-split" in flags else None
     return Options(expression, variables, output, backend, max_nodes, "--steps" in flags, frames, split)
 
 
@@ -437,7 +437,7 @@ def _run(args: Sequence[str]) -> int:
         print(f"d/d{name} = {leaf.grad:.10g}")
     try:
         picture = draw(
-            root, max_nodes=parsed.max_nodes, backend=parsed.backend, split_leaves=parsed.split_leaves
+            root, max_nodes=parsed.max_nodes, backend=parsed.backend, split_shared=parsed.split_shared
         )
         path = picture.save(parsed.output)
     except (ValueError, BackendUnavailableError, RenderError, OSError) as exc:
@@ -458,7 +458,7 @@ def _walk(root: Value, parsed: Options) -> int:
         if parsed.frames is not None:
             writer = FrameWriter(
                 root, parsed.frames, backend=parsed.backend, max_nodes=parsed.max_nodes,
-                split_leaves=parsed.split_leaves,
+                split_shared=parsed.split_shared,
             )
         walked = walk_steps(root, root_name="f", write=write, writer=writer)
         if writer is not None:

@@ -45,7 +45,7 @@ class FrameWriter:
 
     Call `add` right after each step (the picture shows the gradients as they are at that moment),
     then `finish`.  ``params``: the leaves to colour as parameters; ``backend``, ``max_nodes`` and
-    ``split_leaves`` as in `draw`.  After `finish`, ``removed`` lists the stale ``step-NN.svg``
+    ``split_shared`` as in `draw`.  After `finish`, ``removed`` lists the stale ``step-NN.svg``
     files it deleted.
     """
 
@@ -57,12 +57,12 @@ class FrameWriter:
         params: Iterable[Value] | None = None,
         backend: str = "auto",
         max_nodes: int | None = DEFAULT_MAX_NODES,
-        split_leaves: bool | None = None,
+        split_shared: bool | None = None,
     ) -> None:
         self.root = root
         self.max_nodes = max_nodes
         self.backend = backend
-        self.split_leaves = split_leaves
+        self.split_shared = split_shared
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.params = None if params is None else list(params)
@@ -81,7 +81,7 @@ class FrameWriter:
             params=self.params,
             backend=self.backend,
             max_nodes=self.max_nodes,
-            split_leaves=self.split_leaves,
+            split_shared=self.split_shared,
         )
         path = graph.save(self.directory / name)
         self.frames.append(Frame(name, caption, text))

@@ -22,6 +22,10 @@ its flows.  An operand used twice (``x * x``) gives two edges.
 
 Legend: orange = parameter (a leaf in ``params``, or, without ``params``, any labelled leaf),
 grey = input or constant (any other leaf), blue = operation, green = the root (bold border).
+In a graph of more than `SPLIT_SHARED_OVER` nodes, a value used n times is drawn again beside each
+use as a dashed box ``x (k of n)`` (a leaf only there; a result also once, solid, where it is
+computed), each showing the value's one grad, the sum of the flows along the edges of all n copies
+(the picture's caption says so): Graphviz lays such a graph out in seconds instead of minutes.
 A dashed edge carries zero gradient; pen width grows with |flow| (from 1 to 4, relative to the
 largest flow); a red edge with a NaN/inf label means a non-finite gradient.  ``current=`` marks a
 node being processed: a red border, and its edges (to its children) red, with their flow.
@@ -57,7 +61,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MAX_NODES",
     "NO_BACKWARD_CAPTION",
-    "SPLIT_LEAVES_OVER",
+    "SPLIT_SHARED_OVER",
     "SUFFIXES",
     "Graph",
     "draw",
@@ -67,16 +71,17 @@ __all__ = [
 #: `draw` refuses graphs with more nodes than this unless ``max_nodes`` says otherwise.
 DEFAULT_MAX_NODES = 2000
 
-#: Past this many nodes `draw` draws each leaf used more than once as one copy per use (see the module
-#: doc): Graphviz lays out a leaf shared across the whole graph slowly (its long edges cross every rank).
-SPLIT_LEAVES_OVER = 100
+#: Past this many nodes `draw` draws each value used more than once beside each use, as dashed
+#: copies (see `draw`): Graphviz lays out a value shared across the whole graph slowly (its long
+#: edges cross every rank), minutes for a few hundred nodes.
+SPLIT_SHARED_OVER = 100
 
 #: The caption of a graph whose every grad is 0: drawn before any ``backward()``.
 NO_BACKWARD_CAPTION = "no backward() yet: every grad is 0"
 
 _SPLIT_CAPTION = (
-    "dashed leaf: one leaf used n times, drawn beside each use as x (k of n); "
-    "each copy shows the leaf's one grad, the sum of the flows from all n copies"
+    "dashed: a value used n times, drawn beside each use as x (k of n) (a result also once, solid, "
+    "where it is computed); its grad, on each, is the sum of the flows from all n copies"
 )
 
 #: File suffixes `Graph.save` understands, and the format each one means.
@@ -225,7 +230,7 @@ def draw(
     current: Value | None = None,
     params: Iterable[Value] | None = None,
     digits: int = 4,
-    split_leaves: bool | None = None,
+    split_shared: bool | None = None,
 ) -> Graph:
     """The computation graph of `root` as a `Graph` (DOT text; ``.save("g.svg")`` renders it).
 
@@ -241,10 +246,11 @@ def draw(
     - ``params``: the leaves to draw as parameters (e.g. ``model.parameters()``); by default
       every labelled leaf is one.
     - ``digits``: significant digits of every number shown.
-    - ``split_leaves``: draw each leaf used more than once as one dashed copy beside each use,
-      ``x (k of n)``, every copy showing the leaf's one grad (the sum of the flows from all its
-      copies).  ``None`` (the default): only in graphs of more than `SPLIT_LEAVES_OVER` nodes,
-      which Graphviz then lays out in about a second instead of minutes.
+    - ``split_shared``: draw each value used more than once again beside each use, as a dashed
+      copy ``x (k of n)`` (a leaf only there; a result also once where it is computed, solid, with
+      its inputs), every copy showing the value's one grad, the sum of the flows from all its
+      copies.  ``None`` (the default): only in graphs of more than `SPLIT_SHARED_OVER` nodes,
+      which Graphviz then lays out in a second or two instead of minutes.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw: root must be a Value, got {type(root).__name__}")
@@ -265,11 +271,11 @@ def draw(
         raise ValueError(f"draw: current={_name(current)} is not a node of the graph of {_name(root)}")
     done = None if traversed is None else set(traversed)
     param_set = None if params is None else set(params)
-    if split_leaves is None:
-        split_leaves = len(order) > SPLIT_LEAVES_OVER
-    elif not isinstance(split_leaves, bool):
-        raise TypeError(f"draw: split_leaves must be True, False or None, got {split_leaves!r}")
-    uses = _shared_leaves(order) if split_leaves else {}
+    if split_shared is None:
+        split_shared = len(order) > SPLIT_SHARED_OVER
+    elif not isinstance(split_shared, bool):
+        raise TypeError(f"draw: split_shared must be True, False or None, got {split_shared!r}")
+    uses = _shared(order) if split_shared else {}
     lines = [
         "digraph autograd {",
         '\tgraph [rankdir=LR, nodesep=0.25, ranksep=0.5, fontname="Helvetica"];',
@@ -288,6 +294,8 @@ def draw(
         kind = _kind(node, node is root, param_set)
         if node in uses:
             n = uses[node]
+            if node.children:  # where it is computed, from its inputs
+                lines.append(_node_line(node, ids[node], kind, node is current, digits, (0, n)))
             lines += [_node_line(node, f"{ids[node]}_{k}", kind, False, digits, (k, n))
                       for k in range(1, n + 1)]
         else:
@@ -308,14 +316,13 @@ def draw(
     return Graph("\n".join(lines) + "\n", backend, nodes=len(order), edges=edges)
 
 
-def _shared_leaves(order: list[Value]) -> dict[Value, int]:
-    """Every leaf used more than once (as an operand, counting repeats), with its number of uses."""
+def _shared(order: list[Value]) -> dict[Value, int]:
+    """Every node used more than once (as an operand, counting repeats), with its number of uses."""
     uses: dict[Value, int] = {}
     for parent in order:
         for child in parent.children:
-            if not child.children:
-                uses[child] = uses.get(child, 0) + 1
-    return {leaf: n for leaf, n in uses.items() if n > 1}
+            uses[child] = uses.get(child, 0) + 1
+    return {node: n for node, n in uses.items() if n > 1}
 
 
 def _name(node: Value) -> str:
@@ -335,20 +342,22 @@ def _kind(node: Value, is_root: bool, params: Collection[Value] | None) -> str:
 def _node_line(
     node: Value, nid: str, kind: str, is_current: bool, digits: int, copy: tuple[int, int] | None = None
 ) -> str:
-    """The node statement; ``copy=(k, n)``: the k-th of the n dashed copies of a shared leaf."""
+    """The node statement.  ``copy=(k, n)`` for a node used n times: the k-th of its dashed copies,
+    or (k = 0) the node itself where it is computed."""
     op = display(node)
     title = f"{node.label} ({op})" if node.label and op else node.label or op
     grad = f"grad {_num(node.grad, digits)}"
     if copy is not None:
         k, n = copy
-        title = f"{title} ({k} of {n})" if title else f"{k} of {n}"
+        if k:
+            title = f"{title} ({k} of {n})" if title else f"{k} of {n}"
         grad += f" (all {n} uses)"
     fields = [f"data {_num(node.data, digits)}", grad]
     if title:
         fields.insert(0, title)
     label = "|".join(record_field(f) for f in fields)
     attrs = f'label="{label}", fillcolor="{_FILL[kind]}"'
-    if copy is not None:
+    if copy is not None and copy[0]:
         attrs += ', style="filled,dashed"'
     if is_current:
         attrs += f', color="{_CURRENT}", penwidth=3'

@@ -275,6 +275,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--frames", metavar="DIR",
                         help="write one SVG per step and DIR/index.html (removes older step-NN.svg there)")
     args = parser.parse_args(argv)
+    if args.frames is not None and not args.frames.strip():  # "" would mean the current directory
+        parser.error("--frames needs a directory name, not an empty one")
     if args.frames is not None and not _can_draw_svg():
         print(NO_SVG, file=sys.stderr)
         return 2

@@ -372,11 +372,11 @@ def test_frames_without_any_graphviz_stops_before_the_walk(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_no_split_leaves_draws_a_shared_leaf_once_in_a_big_graph(
+def test_no_split_shared_draws_a_shared_leaf_once_in_a_big_graph(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     expression = " + ".join(["x*y"] * 60)  # 121 nodes
     run(capsys, expression, "x=2", "y=3", "-o", str(tmp_path / "split.dot"))
-    run(capsys, expression, "x=2", "y=3", "--no-split-leaves", "-o", str(tmp_path / "once.dot"))
+    run(capsys, expression, "x=2", "y=3", "--no-split", "-o", str(tmp_path / "once.dot"))
     assert "x (60 of 60)" in (tmp_path / "split.dot").read_text(encoding="utf-8")
     assert " of 60)" not in (tmp_path / "once.dot").read_text(encoding="utf-8")

@@ -416,47 +416,66 @@ def test_every_copy_of_a_shared_leaf_has_one_edge_and_their_flows_sum_to_its_gra
     assert math.fsum(flows) == x.grad
 
 
-def test_the_split_picture_says_what_a_dashed_leaf_is() -> None:
+def test_the_split_picture_says_what_a_dashed_box_is() -> None:
     z, _, _ = shared_sum(100)
     lines = draw(z).source.splitlines()
     assert lines[4] == (
-        '\tgraph [label="dashed leaf: one leaf used n times, drawn beside each use as x (k of n); each copy '
-        "shows the leaf's one grad, the sum of the flows from all n copies\\l\", labelloc=t, labeljust=l, "
-        "fontsize=12];"
+        '\tgraph [label="dashed: a value used n times, drawn beside each use as x (k of n) (a result also '
+        "once, solid, where it is computed); its grad, on each, is the sum of the flows from all n copies"
+        '\\l", labelloc=t, labeljust=l, fontsize=12];'
     )
 
 
+def test_a_shared_result_is_drawn_once_with_its_inputs_and_beside_each_use() -> None:
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    h = (x * y).tanh()
+    h.label = "h"
+    z = sum(h * float(k) for k in range(120))
+    assert isinstance(z, Value)
+    z.backward()
+    source = draw(z).source
+    hid = re.search(r'^\t(n\d+) \[label="h \(tanh\)\|data 1\|grad ([^"]+) \(all 120 uses\)"', source, re.M)
+    assert hid is not None
+    assert hid[2] == f"{h.grad:.4g}"
+    copies = [m for m in EDGE.finditer(source) if m[1].startswith(f"{hid[1]}_")]
+    assert len(copies) == 120
+    assert math.fsum(float(m[4]) for m in copies) == h.grad
+    assert [m[1] for m in EDGE.finditer(source) if m[2] == hid[1]] != []  # its input edge, from x*y
+    assert not [m for m in EDGE.finditer(source) if m[1] == hid[1]]  # its uses: all from the copies
+    assert len(re.findall(rf'^\t{hid[1]}_\d+ \[label="h \(tanh\) \(\d+ of 120\)', source, re.M)) == 120
+
+
 def test_graphs_up_to_the_threshold_draw_each_leaf_once() -> None:
-    terms = (autograd.graph.SPLIT_LEAVES_OVER - 2) // 2  # 2 leaves + 2 nodes a term: at the limit
+    terms = (autograd.graph.SPLIT_SHARED_OVER - 2) // 2  # 2 leaves + 2 nodes a term: at the limit
     z, _, _ = shared_sum(terms)
     graph = draw(z)
-    assert graph.nodes == autograd.graph.SPLIT_LEAVES_OVER
+    assert graph.nodes == autograd.graph.SPLIT_SHARED_OVER
     assert "dashed" not in graph.source
     assert " of " not in graph.source
     bigger, _, _ = shared_sum(terms + 1)
     assert "(1 of" in draw(bigger).source
 
 
-def test_split_leaves_can_be_forced_either_way() -> None:
+def test_split_shared_can_be_forced_either_way() -> None:
     small = abc()
-    assert draw(small, split_leaves=True).source == draw(small).source  # no leaf is used twice
+    assert draw(small, split_shared=True).source == draw(small).source  # no leaf is used twice
     x = Value(3.0, label="x")
     y = x * x
     y.backward()
-    forced = draw(y, split_leaves=True).source
+    forced = draw(y, split_shared=True).source
     assert '"x (1 of 2)|data 3|grad 6 (all 2 uses)"' in forced
     assert '"x (2 of 2)|data 3|grad 6 (all 2 uses)"' in forced
     z, _, _ = shared_sum(150)
-    assert "dashed" not in draw(z, split_leaves=False).source
-    with pytest.raises(TypeError, match="split_leaves must be True, False or None"):
-        draw(y, split_leaves="yes")  # type: ignore[arg-type]
+    assert "dashed" not in draw(z, split_shared=False).source
+    with pytest.raises(TypeError, match="split_shared must be True, False or None"):
+        draw(y, split_shared="yes")  # type: ignore[arg-type]
 
 
 def test_an_unlabelled_shared_leaf_is_numbered() -> None:
     c = Value(2.0)
     y = c * c
     y.backward()
-    assert '"1 of 2|data 2|grad 4 (all 2 uses)"' in draw(y, split_leaves=True).source
+    assert '"1 of 2|data 2|grad 4 (all 2 uses)"' in draw(y, split_shared=True).source
 
 
 def test_a_graph_drawn_before_backward_says_every_grad_is_0() -> None:

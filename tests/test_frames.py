@@ -176,3 +176,15 @@ def test_play_animates_the_frames_one_a_second_and_stops_at_the_last(tmp_path: P
     ]
     still = _dom_after(page, "", 2500)  # without ?play nothing moves
     assert counter.findall(still) == ["Step 1 of 3"]
+
+
+def test_frames_with_an_empty_name_is_refused_before_anything_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "step-01.svg").write_text("mine", encoding="utf-8")
+    with pytest.raises(SystemExit) as stopped:
+        step_through.main(["--frames", ""])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.endswith("error: --frames needs a directory name, not an empty one\n")
+    assert _names(tmp_path) == ["step-01.svg"]

@@ -27,7 +27,7 @@ def slow_graph() -> Graph:
     x, y = Value(2.0, label="x"), Value(3.0, label="y")
     z = sum((x * y for _ in range(TERMS)), Value(0.0))
     z.backward()
-    return draw(z, split_leaves=False)
+    return draw(z, split_shared=False)
 
 
 @pytest.mark.wasm
@@ -111,7 +111,7 @@ def _interrupt_a_render(tmp_path: Path, backend: str) -> tuple[int, float, str]:
     only = wasm_only if backend == "wasm" else ""
     code = (
         f"import sys; {only}from autograd.cli import main; "
-        f"sys.exit(main([{SLOW_EXPRESSION!r}, 'x=2', 'y=3', '--no-split-leaves', '--backend', {backend!r}, "
+        f"sys.exit(main([{SLOW_EXPRESSION!r}, 'x=2', 'y=3', '--no-split', '--backend', {backend!r}, "
         "'-o', 'out.svg']))"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
