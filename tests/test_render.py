@@ -444,3 +444,17 @@ def test_the_embedded_graphviz_writing_nothing_is_a_render_error(monkeypatch: py
     embedded_in_this_process(monkeypatch, lambda *args, **kwargs: b"")
     with pytest.raises(RenderError, match=r"^embedded Graphviz wrote nothing for SVG$"):
         render("digraph {}", "svg", backend="wasm")
+
+
+@pytest.mark.renderer
+def test_a_500_node_graph_renders_with_each_shared_leaf_beside_each_use() -> None:
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    z = sum(x * y for _ in range(250))  # x and y feed all 250 products
+    assert isinstance(z, Value)
+    z.backward()
+    graph = draw(z)
+    assert graph.nodes == 502
+    texts = svg_texts(graph.render("svg"))
+    assert "x (1 of 250)" in texts
+    assert "y (250 of 250)" in texts
+    assert texts.count("grad 750 (all 250 uses)") == 250  # x's one grad, on every copy
