@@ -14,8 +14,9 @@ closed-form derivation with the numbers filled in (with the places where its tex
 
 ``--frames`` needs a Graphviz to draw SVG (the ``dot`` executable, or the embedded one on Python
 3.11+): without one it stops before the first step, creating nothing, with exit status 2.  A
-frames directory that cannot be written is exit status 1.  When stdout is closed early
-(``python -m demos.step_through | head -1``) the walk stops quietly with exit status 1.
+frames directory that cannot be written is exit status 1; Ctrl-C is exit status 130.  When stdout
+is closed early (``python -m demos.step_through | head -1``) the walk stops quietly with exit
+status 1.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pathlib import Path
 
 from autograd.backprop import topological_order
 from autograd.chain_rule import StepExplanation, as_printed, equals_or_approx, number
-from autograd.cli import exits_quietly_on_broken_pipe
+from autograd.cli import INTERRUPTED_STATUS, exits_quietly_on_broken_pipe
 from autograd.frames import FrameWriter
 from autograd.render import BackendUnavailableError, choose_backend
 from autograd.stepping import walk_steps
@@ -287,6 +288,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # only --frames writes files
         print(f"step_through: cannot write the frames to {args.frames!r}: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C, at a pause or while a frame renders: no half-written file
+        print("\ninterrupted", file=sys.stderr)
+        return INTERRUPTED_STATUS
     if result.completed:
         for line in summary(result, args.loss):
             print(line)

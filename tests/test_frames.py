@@ -188,3 +188,14 @@ def test_frames_with_an_empty_name_is_refused_before_anything_is_written(
     assert stopped.value.code == 2
     assert capsys.readouterr().err.endswith("error: --frames needs a directory name, not an empty one\n")
     assert _names(tmp_path) == ["step-01.svg"]
+
+
+def test_ctrl_c_during_the_walk_exits_130_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted() -> bool:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(step_through, "_wait_for_enter", interrupted)
+    assert step_through.main(["--pause"]) == 130
+    assert capsys.readouterr().err == "\ninterrupted\n"

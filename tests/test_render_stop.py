@@ -140,23 +140,15 @@ def _interrupt_a_render(tmp_path: Path, backend: str) -> tuple[int, float, str]:
 
 
 @pytest.mark.skipif(os.name != "posix", reason="process groups and SIGINT")
-@pytest.mark.wasm
-def test_ctrl_c_stops_an_embedded_render_at_once_with_130_and_no_file(tmp_path: Path) -> None:
-    status, took, err = _interrupt_a_render(tmp_path, "wasm")
+@pytest.mark.parametrize(
+    "backend", [pytest.param("wasm", marks=pytest.mark.wasm), pytest.param("dot", marks=pytest.mark.dot)]
+)
+def test_ctrl_c_stops_a_render_at_once_with_130_and_no_file(tmp_path: Path, backend: str) -> None:
+    status, took, err = _interrupt_a_render(tmp_path, backend)
     assert status == 130
     assert took < 2.0
     assert err.endswith("interrupted\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no out.svg, no temporary file
-
-
-@pytest.mark.skipif(os.name != "posix", reason="process groups and SIGINT")
-@pytest.mark.dot
-def test_ctrl_c_stops_a_dot_render_at_once_with_130_and_no_file(tmp_path: Path) -> None:
-    status, took, err = _interrupt_a_render(tmp_path, "dot")
-    assert status == 130
-    assert took < 2.0
-    assert err.endswith("interrupted\n")
-    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 @pytest.mark.wasm
