@@ -59,8 +59,9 @@ def topological_order(root: Value, *, leaves: bool = False) -> list[Value]:
 
 def propagate(node: Value) -> None:
     """One node's share of the backward pass: pass node.grad to each child along its edge."""
-    for child, local_grad in zip(node.children, node.local_grads, strict=True):
-        child.grad += local_grad * node.grad
+    grad = node.grad
+    for child, local_grad in zip(node.children, node.local_grads):  # noqa: B905 (one per child, by construction)
+        child.grad += local_grad * grad
 
 
 def _prepare(
@@ -82,8 +83,9 @@ def _prepare(
         node.grad = 0.0
         for child in node.children:
             if not child.children:
-                earlier = _gradient(child.grad, child) if child.grad is not None else 0.0
-                child.grad = earlier
+                earlier = child.grad
+                if type(earlier) is not float:  # None (no gradient yet), an int, or an error
+                    child.grad = earlier = _gradient(earlier, child) if earlier is not None else 0.0
                 if hold_leaves and earlier:  # held once: it is 0 the next time it is seen
                     held.append((child, earlier))
                     child.grad = 0.0

@@ -23,9 +23,12 @@ Exit status: 0 on success; 2 when the command line is wrong (refused expression,
 unknown option, unsupported output suffix); 1 when the maths or the drawing fails (an engine error
 such as ``log(-1)`` or ``1/0``, a graph over ``--max-nodes``, no Graphviz for the format, a file
 that cannot be written); 130 when stopped by Ctrl-C (SIGINT), which stops a render at once and
-leaves no partial file.  Every error is one line on stderr, never a traceback.  When stdout is
-closed before everything is printed (``... | head -1``) it stops quietly, with exit status 1 (see
-`exits_quietly_on_broken_pipe`, which the demos' command lines use too).
+leaves no partial file.  A directory, device, named pipe or socket at the output path is a
+refused argument (exit status 2), never written to.  Every error is one line on stderr, never a
+traceback; text stdout or stderr cannot encode (``PYTHONIOENCODING=ascii``, non-UTF-8 file names)
+is printed escaped (see `autograd.console`).  When stdout is closed before everything is printed
+(``... | head -1``) it stops quietly, with exit status 1 (see `exits_quietly_on_broken_pipe`,
+which the demos' command lines use too).
 """
 
 from __future__ import annotations
@@ -43,9 +46,13 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import ParamSpec
 
+from autograd.console import escapes_unencodable
+from autograd.files import NotARegularFileError, check_writable
+from autograd.frames import FrameWriter, check_directory
 from autograd.graph import DEFAULT_MAX_NODES, SPLIT_SHARED_OVER, SUFFIXES, draw
 from autograd.ops import OPS
 from autograd.render import BackendUnavailableError, RenderError, choose_backend
+from autograd.stepping import walk_steps
 from autograd.value import Op, Value
 
 __all__ = [
@@ -108,8 +115,6 @@ def _silence_stdout() -> None:
     finally:
         os.close(devnull)
 
-
-_LARGEST_INT = 2**1024  # the smallest int a float cannot hold (float() raises OverflowError)
 
 #: The functions an expression may call, by plain name: every one-operand operation of the table.
 FUNCTIONS: dict[str, Op] = {
@@ -225,7 +230,7 @@ def _check(tree: ast.Expression, names: Sequence[str]) -> None:
         if isinstance(node, ast.Constant):
             if type(node.value) not in (int, float):
                 raise _refuse(node, f"the constant {node.value!r} is not a number")
-            if type(node.value) is int and abs(node.value) > _LARGEST_INT:
+            if type(node.value) is int and not _fits_a_float(node.value):
                 raise _refuse(node, f"the integer {reprlib.repr(node.value)}: too large for a float")
         elif isinstance(node, ast.Name):
             if node.id in FUNCTIONS:
@@ -251,6 +256,15 @@ def _check(tree: ast.Expression, names: Sequence[str]) -> None:
             stack.append(node.args[0])
         else:
             raise _refuse(node, _WHAT.get(type(node), f"{type(node).__name__} expressions"))
+
+
+def _fits_a_float(n: int) -> bool:
+    """Whether ``float(n)`` is finite: from 2**1024 - 2**970 up, ints round to 2**1024 and overflow."""
+    try:
+        float(n)
+    except OverflowError:
+        return False
+    return True
 
 
 def evaluate(expression: str, variables: dict[str, Value]) -> Value:
@@ -371,8 +385,14 @@ def _parse_args(argv: Sequence[str]) -> Options | None:
                 raise UsageError(f"--backend must be auto, dot or wasm, not {value!r}")
             backend = value
         elif flag == "--frames":
-            if not value.strip():
-                raise UsageError("--frames needs a directory name, not an empty one")
+            try:
+                check_directory(value)
+            except NotARegularFileError as exc:  # a device or pipe named like a frame or the page
+                raise UsageError(f"--frames {value}: {exc}") from None
+            except ValueError as exc:  # an empty name
+                raise UsageError(f"--frames: {exc}") from None
+            except OSError:
+                pass  # reported when the frames are written (exit status 1)
             frames = value
         else:
             try:
@@ -384,6 +404,12 @@ def _parse_args(argv: Sequence[str]) -> Options | None:
     suffix = PurePath(output).suffix.lower()
     if suffix not in SUFFIXES:
         raise UsageError(f"-o {output}: the suffix must be one of {', '.join(SUFFIXES)}, not {suffix!r}")
+    try:
+        check_writable(output)
+    except NotARegularFileError as exc:  # a directory, device, pipe or socket: never written to
+        raise UsageError(f"-o {output}: {exc.strerror}") from None
+    except OSError:
+        pass  # a missing directory, say: reported when the file is written (exit status 1)
     if not positional:
         raise UsageError("no expression given; try: python -m autograd.draw \"x*y + exp(x)\" x=2 y=3")
     expression, *bindings = positional
@@ -395,6 +421,7 @@ def _parse_args(argv: Sequence[str]) -> Options | None:
     return Options(expression, variables, output, backend, max_nodes, "--steps" in flags, frames, split)
 
 
+@escapes_unencodable
 @exits_quietly_on_broken_pipe
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line (`argv` without the program name); return the exit status."""
@@ -449,9 +476,6 @@ def _run(args: Sequence[str]) -> int:
 
 def _walk(root: Value, parsed: Options) -> int:
     """--steps and --frames: the backward pass one step at a time; an exit status (0: done)."""
-    from autograd.frames import FrameWriter
-    from autograd.stepping import walk_steps
-
     write = print if parsed.steps else _ignore
     try:
         writer = None

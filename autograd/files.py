@@ -1,22 +1,124 @@
-"""Writing a file atomically: a crash or a failed write leaves the old file (or none), never a part.
+"""Every file the project writes or reads back goes through here: only a regular file, or a new one.
 
-Used by `Graph.save` (pictures) and by `nn`'s weight files.
+Writing (`write_atomically`, used by `Graph.save`, the step-through's frames and page, and `nn`'s
+weight files): whatever is at the path is checked first (`check_writable`).  A directory, a device,
+a named pipe or a socket there is refused with a `NotARegularFileError` naming the path, and the
+thing is left as it was.  Otherwise the data goes to a temporary file beside the target, is
+fsync'ed, and is renamed over it: a crash or a failed write leaves the old file (or none), never a
+part, and no temporary file.
+
+- A symlink is written through: the link is resolved (every link on the way, as ``open()`` would
+  follow them) and its target is the file replaced, atomically; the link stays a link.  The target
+  must itself be a regular file or a new path in an existing directory, like any other path.
+- A new file gets the mode any new file gets: 0666 less the umask.  An existing regular file keeps
+  its permission bits (``rwx`` for user, group and others; setuid, setgid and sticky bits are not
+  carried over).  The new file is a new inode, owned by whoever writes it.
+- The check is made once up front (so a command line can refuse a path before working for
+  minutes) and again just before the rename, so that what the rename replaces is still a regular
+  file (or nothing).
+
+Reading (`read_regular_file`, used by `nn`'s ``load``): a path that is not a regular file is
+refused at once, before it is opened: a named pipe never blocks, a device is never opened.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 
-__all__ = ["write_atomically"]
+__all__ = ["NotARegularFileError", "check_writable", "read_regular_file", "write_atomically"]
+
+
+class NotARegularFileError(OSError):
+    """Something other than a regular file is at a path the project would write or read.
+
+    ``str(error)`` is one line: ``cannot write '/dev/full': it is a character device, not a
+    regular file``.  ``filename`` is the path as given, ``strerror`` the part after the colon.  A
+    directory raises the subclass that is also an `IsADirectoryError` (errno ``EISDIR``).
+    """
+
+    def __init__(self, path: str, what: str, action: str = "write") -> None:
+        code = errno.EISDIR if what == _DIRECTORY else None
+        super().__init__(code, f"it is {what}, not a regular file", path)
+        self.action = action
+
+    def __str__(self) -> str:
+        return f"cannot {self.action} {self.filename!r}: {self.strerror}"
+
+
+class _DirectoryInTheWayError(NotARegularFileError, IsADirectoryError):
+    """A directory at the path: both a `NotARegularFileError` and an `IsADirectoryError`."""
+
+
+_DIRECTORY = "a directory"
+
+
+def _kind(mode: int) -> str:
+    """What a file of this ``st_mode`` is, in words, for an error message."""
+    if stat.S_ISDIR(mode):
+        return _DIRECTORY
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISLNK(mode):  # only from the check just before the rename: a link put there meanwhile
+        return "a symbolic link"
+    return "a special file"  # a door, an event port, ... (no such thing on Linux)
+
+
+def _refuse(path: str, mode: int, action: str) -> NotARegularFileError:
+    what = _kind(mode)
+    if what == _DIRECTORY:
+        return _DirectoryInTheWayError(path, what, action)
+    return NotARegularFileError(path, what, action)
+
+
+def check_writable(path: str | os.PathLike[str]) -> str:
+    """Refuse now what `write_atomically` would refuse; return the file a write would replace.
+
+    That is ``path`` itself with every symlink resolved (absolute).  Raises `NotARegularFileError`
+    (an `OSError`; for a directory also an `IsADirectoryError`) when a directory, device, named
+    pipe or socket is there, and the `OSError` that writing would meet when the path cannot be
+    reached (``FileNotFoundError`` for a missing directory, ``NotADirectoryError``, a symlink
+    loop...), each naming ``path`` as given.  Nothing is created or changed.
+    """
+    return _writable(os.fspath(path))[0]
+
+
+def _writable(path: str) -> tuple[str, int | None]:
+    """(the resolved target, the permission bits to give it): see `check_writable`."""
+    target = os.path.realpath(path)
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        try:
+            os.stat(os.path.dirname(target))
+        except OSError as exc:
+            raise _naming(exc, path) from exc
+        return target, None
+    except OSError as exc:
+        raise _naming(exc, path) from exc
+    if not stat.S_ISREG(st.st_mode):
+        raise _refuse(path, st.st_mode, "write")
+    return target, stat.S_IMODE(st.st_mode) & 0o777
 
 
 def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` so that a crash leaves either the old file or the new one.
 
-    Temporary file in the same directory (so ``os.replace`` is a rename on one file system),
-    write everything, fsync, then replace; on any failure the temporary file is removed.  The
-    new file keeps the old one's permissions, or gets the usual ones (0666 less the umask).
+    ``path`` must be a regular file, a new path in an existing directory, or a symlink to one of
+    those (written through: the target is replaced, the link kept); anything else is refused
+    before anything is written (see `check_writable` and the module doc).  Temporary file in the
+    target's directory (so ``os.replace`` is a rename on one file system), write everything,
+    fsync, check the target again, then replace; on any failure the temporary file is removed and
+    the old file is untouched.  The file keeps the old one's permission bits, or gets the usual
+    ones (0666 less the umask).
 
     An `OSError` names ``path``, never the temporary file (same type and errno, raised from the
     original): ``FileNotFoundError: [Errno 2] No such file or directory: 'missing/a.svg'``.
@@ -24,14 +126,15 @@ def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
     import tempfile  # here, not at the top: it would add a sixth to the time `import autograd` takes
 
     path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
+    target, mode = _writable(path)
+    directory = os.path.dirname(target)
     try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(target)}.", suffix=".tmp")
     except OSError as exc:
         raise _naming(exc, path) from exc
     try:
         try:
-            os.fchmod(fd, _mode_for(path))
+            os.fchmod(fd, 0o666 & ~_umask() if mode is None else mode)
             view = memoryview(data)
             while view:
                 written = os.write(fd, view)
@@ -39,14 +142,45 @@ def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, path)
+        _still_replaceable(path, target)
+        os.replace(tmp, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        if isinstance(exc, OSError):
+        if isinstance(exc, OSError) and not isinstance(exc, NotARegularFileError):
             raise _naming(exc, path) from exc
         raise
     _fsync_directory(directory)
+
+
+def _still_replaceable(path: str, target: str) -> None:
+    """Just before the rename: ``target`` is (still) a regular file or nothing, not a link either."""
+    try:
+        st = os.lstat(target)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(st.st_mode):
+        raise _refuse(path, st.st_mode, "write")
+
+
+def read_regular_file(path: str | os.PathLike[str], limit: int) -> bytes:
+    """At most ``limit`` bytes from the start of the regular file at ``path`` (symlinks followed).
+
+    Anything else is refused at once with a `NotARegularFileError` (``cannot read 'p': it is a
+    named pipe, not a regular file``), before it is opened: a named pipe cannot block the read, a
+    device is never opened.  Other problems raise the usual `OSError` naming ``path``.
+    """
+    name = os.fspath(path)
+    st = os.stat(name)
+    if not stat.S_ISREG(st.st_mode):
+        raise _refuse(name, st.st_mode, "read")
+    # O_NONBLOCK: should a pipe have been put there since the check, opening it does not wait
+    fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    with open(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise _refuse(name, st.st_mode, "read")
+        return f.read(limit)
 
 
 def _naming(exc: OSError, path: str) -> OSError:
@@ -57,14 +191,6 @@ def _naming(exc: OSError, path: str) -> OSError:
         return type(exc)(exc.errno, exc.strerror, path)
     except Exception:  # a subclass with a constructor of its own
         return OSError(exc.errno, exc.strerror, path)
-
-
-def _mode_for(path: str) -> int:
-    """The mode to give the file at ``path``: the existing file's, or 0666 less the umask."""
-    try:
-        return os.stat(path).st_mode & 0o777
-    except FileNotFoundError:
-        return 0o666 & ~_umask()
 
 
 _PROC_STATUS = "/proc/self/status"

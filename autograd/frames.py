@@ -9,7 +9,10 @@ frame at the speed chosen beside it, that works opened straight from disk.
 
 The page shows exactly the frames drawn in this run.  `FrameWriter.finish` also removes the
 ``step-NN.svg`` files in its directory that this run did not draw (the rest of an earlier, longer
-run), so that none is left looking like part of this one; it touches no other file.
+run), so that none is left looking like part of this one; it touches no other file.  Every file
+goes through `autograd.files` (a regular file or a new path only; a symlink is written through),
+and `check_directory` refuses, before anything is drawn, an empty directory name and a directory
+where something other than a regular file or a folder is named like a frame or the page.
 """
 
 from __future__ import annotations
@@ -21,14 +24,33 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograd.backprop import Step
-from autograd.files import write_atomically
+from autograd.files import check_writable, write_atomically
 from autograd.graph import DEFAULT_MAX_NODES, draw
 from autograd.value import Value
 
-__all__ = ["DEFAULT_SPEED", "FRAME_NAME", "SPEEDS", "Frame", "FrameWriter", "write_page"]
+__all__ = ["DEFAULT_SPEED", "FRAME_NAME", "SPEEDS", "Frame", "FrameWriter", "check_directory", "write_page"]
 
 FRAME_NAME = re.compile(r"step-[0-9]{2,}\.svg")
 """The names `FrameWriter` gives its pictures (``step-01.svg``, ...): the only files it removes."""
+
+
+def check_directory(directory: str | Path) -> Path:
+    """``directory`` as a `Path`, once it is known the frames and the page can go there.
+
+    `ValueError` for ``""`` (which would mean the current directory, and the removal of its
+    ``step-NN.svg``: say ``.`` if that is meant); `autograd.files.NotARegularFileError` (an
+    `OSError`) when ``index.html`` there, or an entry named like a frame, is a device, a named
+    pipe or a socket (a folder named like a frame is left alone, as `FrameWriter.finish` does).
+    """
+    if isinstance(directory, str) and not directory:
+        raise ValueError("the frames directory name is empty; give one, e.g. out/steps (or . for here)")
+    path = Path(directory)
+    if path.is_dir():
+        check_writable(path / "index.html")
+        for entry in sorted(path.iterdir()):
+            if FRAME_NAME.fullmatch(entry.name) and not entry.is_dir():
+                check_writable(entry)
+    return path
 
 
 @dataclass(frozen=True)
@@ -63,7 +85,7 @@ class FrameWriter:
         self.max_nodes = max_nodes
         self.backend = backend
         self.split_shared = split_shared
-        self.directory = Path(directory)
+        self.directory = check_directory(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.params = None if params is None else list(params)
         self.frames: list[Frame] = []
@@ -96,10 +118,15 @@ class FrameWriter:
         page = write_page(self.directory, title, self.frames, intro)
         drawn = {frame.picture for frame in self.frames}
         for entry in sorted(self.directory.iterdir()):
-            if FRAME_NAME.fullmatch(entry.name) and entry.name not in drawn and not entry.is_dir():
+            if FRAME_NAME.fullmatch(entry.name) and entry.name not in drawn and _is_file_or_link(entry):
                 entry.unlink()
                 self.removed.append(entry)
         return page
+
+
+def _is_file_or_link(entry: Path) -> bool:
+    """A regular file, or a symlink (removing it removes the link only): what `finish` may remove."""
+    return entry.is_symlink() or entry.is_file()
 
 
 _STYLE = """
@@ -237,5 +264,5 @@ def write_page(directory: str | Path, title: str, frames: Sequence[Frame], intro
         ]
     )
     path = Path(directory) / "index.html"
-    write_atomically(path, page.encode("utf-8"))  # replaces a symlink there rather than writing through it
+    write_atomically(path, page.encode("utf-8"))
     return path

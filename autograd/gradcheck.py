@@ -11,10 +11,18 @@ When the one-sided slopes disagree by more than that tolerance, and by about as 
 ten times smaller (for a smooth f the gap, about f''(x) h, shrinks with h), the function has a
 kink there (relu or abs at 0): that is reported as "not differentiable", never as a wrong gradient.
 
-Rounding: f is computed to about eps_machine |f|, so a difference quotient is off by up to about
-noise = 4 eps_machine |f| / h.  A disagreement within that (f huge next to its change over h, as
-x + 1e8) is reported as "noisy" (cannot check here; use a larger eps), not as a wrong gradient,
-and never mistaken for a kink.
+Rounding: every op node v of f's graph rounds its result by up to eps_machine |v|, which moves f by
+about that times d f / d v (what `backward()` leaves in v.grad).  So f is computed to about
+eps_machine S, with S = |f| + sum over the op nodes of |v| |d f / d v|, and a difference quotient is
+off by up to about noise = 4 eps_machine S / h.  S sees the large intermediate values that cancel
+((x + 1e8) - 1e8 has |f| = 0.3 but S = 1e8).  A disagreement within that noise is reported as
+"noisy" (cannot check here: use a larger eps, or compute f without cancelling large terms), not as
+a wrong gradient, and never mistaken for a kink; the relative error is taken against
+max(|numeric|, noise), so a numeric slope rounded to 0 does not make it inf.
+
+On a mismatch, `autograd.blame.blame` checks each node of f's graph against its own op and the
+report names the node whose local derivative is wrong.  ``random_points=N`` checks N more points
+drawn in ``within`` (seeded; the points are in the result and the report).
 """
 
 from __future__ import annotations
@@ -22,13 +30,15 @@ from __future__ import annotations
 import html
 import inspect
 import math
+import random
 import reprlib
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from numbers import Real
 
 from autograd.backprop import topological_order
+from autograd.blame import Blame, blame
 from autograd.value import Value
 
 __all__ = ["GradcheckError", "GradcheckResult", "InputCheck", "gradcheck"]
@@ -47,6 +57,8 @@ class InputCheck:
     right: float
     status: str  # "ok", "mismatch", "kink", "noisy" or "nonfinite"
     noise: float = 0.0  # the rounding error the numeric slope may have (see the module doc)
+    point: int = 0  # which point: 0 the given inputs, 1.. the random ones
+    largest: float = 0.0  # the largest |value| of f's graph at that point (what rounding scales with)
 
     @property
     def abs_error(self) -> float:
@@ -55,20 +67,28 @@ class InputCheck:
 
     @property
     def rel_error(self) -> float:
-        """|analytic - numeric| / |numeric| (inf when numeric is 0 and they differ)."""
+        """|analytic - numeric| / max(|numeric|, noise): numeric is only known to within its rounding
+        noise, so a slope rounded to 0 gives a finite error (inf only when numeric and noise are 0)."""
         if self.abs_error == 0.0:
             return 0.0
-        return self.abs_error / abs(self.numeric) if self.numeric != 0.0 else math.inf
+        scale = max(abs(self.numeric), self.noise)
+        return self.abs_error / scale if scale != 0.0 else math.inf
 
 
 @dataclass(frozen=True)
 class GradcheckResult:
-    """What `gradcheck` found: truthy when every input passed; ``str()`` is the table."""
+    """What `gradcheck` found: truthy when every input passed; ``str()`` is the report and table."""
 
     checks: tuple[InputCheck, ...]
     eps: float
     atol: float
     rtol: float
+    points: tuple[tuple[float, ...], ...] = ()  # every point checked: the given inputs, then the random ones
+    labels: tuple[str, ...] = ()
+    seed: int | None = None  # set when random points were drawn (in `within`)
+    within: tuple[float, float] | None = None
+    blame: Blame | None = None  # on a mismatch: each node of f's graph against its op, at the worst point
+    blame_point: int = 0
 
     @property
     def ok(self) -> bool:
@@ -83,21 +103,25 @@ class GradcheckResult:
         return _table(self)
 
     def __str__(self) -> str:
-        return self.table()
+        """What failed and the blamed node (nothing when all passed), then the table."""
+        return "\n".join([*_report(self), self.table()])
 
-    def _repr_pretty_(self, printer: object, cycle: bool) -> None:  # IPython shows the table
-        printer.text(self.table())  # type: ignore[attr-defined]
+    def _repr_pretty_(self, printer: object, cycle: bool) -> None:  # IPython shows the report
+        printer.text(str(self))  # type: ignore[attr-defined]
 
     def _repr_html_(self) -> str:
-        """The table as HTML for Jupyter: the same rows, worst first, failing ones in red."""
-        head = "".join(f"<th>{cell}</th>" for cell in _HEADER)
+        """The table as HTML for Jupyter: the same rows, worst first, failing ones in red; then the
+        report's lines (what failed, the blamed node)."""
+        head = "".join(f"<th>{cell}</th>" for cell in _header(self))
         rows = []
         for check in _worst_first(self):
             style = "" if check.status == "ok" else ' style="color:#d62728"'
-            cells = "".join(f"<td>{html.escape(cell)}</td>" for cell in _cells(check))
+            cells = "".join(f"<td>{html.escape(cell)}</td>" for cell in _cells(self, check))
             rows.append(f"<tr{style}>{cells}</tr>")
         note = html.escape(_footer(self))
-        return f"<table><tr>{head}</tr>{''.join(rows)}</table><small>{note}</small>"
+        report = "\n".join(_report(self))
+        lines = f"<pre>{html.escape(report)}</pre>" if report else ""
+        return f"<table><tr>{head}</tr>{''.join(rows)}</table><small>{note}</small>{lines}"
 
 
 class GradcheckError(AssertionError):
@@ -106,34 +130,7 @@ class GradcheckError(AssertionError):
 
     def __init__(self, result: GradcheckResult) -> None:
         self.result = result
-        bad = [c for c in result.checks if c.status != "ok"]
-        kinks = [c for c in bad if c.status == "kink"]
-        mismatches = [c for c in bad if c.status == "mismatch"]
-        noisy = [c for c in bad if c.status == "noisy"]
-        lines = []
-        if mismatches:
-            names = ", ".join(_name(c) for c in mismatches)
-            lines.append(f"gradcheck: analytic gradient disagrees with finite differences for {names}")
-        for c in kinks:
-            h = result.eps * max(1.0, abs(c.value))
-            lines.append(
-                f"gradcheck: f is not differentiable at input {_name(c)} = {c.value!r}, or has a kink"
-                f" within the step h = {h:.2g} of it: left slope {c.left:.6g}, right slope {c.right:.6g}"
-                f" (analytic gives {c.analytic:.6g})"
-            )
-        for c in bad:
-            if c.status == "nonfinite":
-                lines.append(
-                    f"gradcheck: cannot check input {_name(c)} = {c.value!r}: f is not finite within the"
-                    f" step of it (numeric slope {c.numeric:.6g}, analytic {c.analytic:.6g}); overflow?"
-                )
-        for c in noisy:
-            lines.append(
-                f"gradcheck: cannot check input {_name(c)} = {c.value!r}: rounding in f gives the finite"
-                f" difference an error up to {c.noise:.2g} at this step; try a larger eps"
-            )
-        lines.append(_table(result))
-        super().__init__("\n".join(lines))
+        super().__init__(str(result))
 
     def _repr_pretty_(self, printer: object, cycle: bool) -> None:  # IPython: the message's lines
         printer.text(f"GradcheckError: {self}")  # type: ignore[attr-defined]
@@ -146,6 +143,10 @@ def gradcheck(
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-3,
+    raise_exception: bool = True,
+    random_points: int = 0,
+    within: tuple[float, float] = (-2.0, 2.0),
+    seed: int = 0,
 ) -> GradcheckResult:
     """Compare d f / d x_i from `backward()` with central differences, for every input.
 
@@ -154,14 +155,27 @@ def gradcheck(
     ``f`` in order; or a mapping from f's parameter names to floats or Values, passed by name (so
     ``{"b": 2.0, "a": 1.0}`` gives ``f(a=1.0, b=2.0)``, and a name f does not take is a
     `TypeError`).  Every input must be finite.  Returns a truthy `GradcheckResult`; raises
-    `GradcheckError` (an `AssertionError`) whose message is a table, worst input first, when any
-    input fails.
+    `GradcheckError` (an `AssertionError`) whose message says what failed and ends with a table,
+    worst input first, when any input fails; with ``raise_exception=False`` (PyTorch's name)
+    returns the result instead, falsy then (in Jupyter it shows as a table, failing rows in red).
+    On a mismatch the report names the node of f's graph whose local derivative is wrong (see
+    `autograd.blame`).
+
+    ``random_points=N`` also checks f at N points drawn uniformly in ``within`` (every input, 6
+    significant digits, from ``random.Random(seed)``), as an instructor checks a student's op; the
+    given inputs are point #0, and the report gives each failing point and the seed.
 
     ``f`` is called with copies of the inputs, which are the points moved, so it must compute from
     its arguments (an input Value it reaches through a closure is refused with a `ValueError`);
     other Values it uses (a model's weights) keep the gradients they had.  A step that leaves f's
     domain (``log`` of a point moved below 0) is a `ValueError` naming the input and the point.
     """
+    __tracebackhide__ = True  # pytest shows the caller's line and the message, not this source
+    if not callable(f):
+        raise TypeError(
+            f"gradcheck: f must be a function taking one Value per input and returning a Value;"
+            f" got {type(f).__name__} {reprlib.repr(f)}"
+        )
     for option, number in (("eps", eps), ("atol", atol), ("rtol", rtol)):
         if isinstance(number, bool) or not isinstance(number, Real) or not math.isfinite(number):
             raise ValueError(f"gradcheck: {option} must be a finite number; got {number!r}")
@@ -188,25 +202,55 @@ def gradcheck(
     for name, x in zip(labels, points, strict=True):
         if not math.isfinite(x):
             raise ValueError(f"gradcheck: input {name!r} is {x!r}; finite differences need finite inputs")
-
-    leaves = [Value(x, label=name) for x, name in zip(points, labels, strict=True)]
-    out = _call(f, leaves, names)
+    drawn = _random_points(random_points, within, seed, len(points))
     originals = [x for x in given if isinstance(x, Value)]
-    graph = topological_order(out, leaves=True)  # ordered once, for both checks below
+
+    checks: list[InputCheck] = []
+    for p, point in enumerate([points, *drawn]):
+        checks += _check_point(f, point, labels, names, p, originals, eps, atol, rtol)
+    result = GradcheckResult(
+        tuple(checks), eps, atol, rtol, tuple(map(tuple, [points, *drawn])), tuple(labels),
+        seed if drawn else None, (float(within[0]), float(within[1])) if drawn else None,
+    )  # fmt: skip
+    worst = next((c for c in _worst_first(result) if c.status == "mismatch"), None)
+    if worst is not None:  # which op is wrong: each node of f's graph at that point against its op
+        at = result.points[worst.point]
+        out = _call(f, [Value(x, label=n) for x, n in zip(at, labels, strict=True)], names)
+        result = replace(result, blame=blame(out, eps=eps, atol=atol, rtol=rtol), blame_point=worst.point)
+    if raise_exception and not result.ok:
+        raise GradcheckError(result)
+    return result
+
+
+def _check_point(
+    f: Callable[..., Value],
+    points: list[float],
+    labels: list[str],
+    names: list[str] | None,
+    p: int,
+    originals: list[Value],
+    eps: float,
+    atol: float,
+    rtol: float,
+) -> list[InputCheck]:
+    """f's graph at one point, and the check of every input there (the central difference)."""
+    __tracebackhide__ = True  # so are the helpers between the test and f: an error in f shows f
+    leaves = [Value(x, label=name) for x, name in zip(points, labels, strict=True)]
+    out = _call_at(f, leaves, names, p, labels, points)
+    graph = topological_order(out, leaves=True)  # ordered once, for both uses below
     _check_own_inputs(graph, originals)
-    _backward_keeping_other_gradients(out, graph, leaves)
-    f0 = out.data
+    scale, largest = _backward_keeping_other_gradients(out, graph, leaves)
 
     checks = []
     for i, (x, name, leaf) in enumerate(zip(points, labels, leaves, strict=True)):
         h = eps * max(1.0, abs(x))
-        left, right = _one_sided_slopes(f, points, labels, names, i, h, f0)
-        noise = _noise(f0, left, right, h)
+        left, right = _one_sided_slopes(f, points, labels, names, i, h, out.data)
+        noise = _noise(scale, left, right, h)
         kink = False
         if _apart(left, right, atol, rtol, noise):
             # Smooth f: right - left ~ f''(x) h, shrinking with h.  A kink: a jump that stays.
-            left10, right10 = _one_sided_slopes(f, points, labels, names, i, h / 10.0, f0)
-            noise10 = _noise(f0, left10, right10, h / 10.0)
+            left10, right10 = _one_sided_slopes(f, points, labels, names, i, h / 10.0, out.data)
+            noise10 = _noise(scale, left10, right10, h / 10.0)
             jump, jump10 = abs(right - left), abs(right10 - left10)
             if 0.5 * jump < jump10 < 2.0 * jump:  # a gap from rounding would grow about tenfold
                 kink = True
@@ -222,12 +266,49 @@ def gradcheck(
             status = "nonfinite"  # f overflows (or is NaN) near x: nothing to compare with
         else:
             status = "noisy" if _close(analytic, numeric, atol + noise, rtol) else "mismatch"
-        checks.append(InputCheck(i, name, x, analytic, numeric, left, right, status, noise))
+        checks.append(InputCheck(i, name, x, analytic, numeric, left, right, status, noise, p, largest))
+    return checks
 
-    result = GradcheckResult(tuple(checks), eps, atol, rtol)
-    if not result.ok:
-        raise GradcheckError(result)
-    return result
+
+def _random_points(count: int, within: tuple[float, float], seed: int, n: int) -> list[list[float]]:
+    """``count`` points of ``n`` coordinates, uniform in ``within``, rounded to 6 significant digits
+    (so the report prints them exactly), from ``random.Random(seed)``."""
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise ValueError(f"gradcheck: random_points must be an int >= 0; got {count!r}")
+    if count == 0:
+        return []
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"gradcheck: seed must be an int; got {type(seed).__name__} {seed!r}")
+    try:
+        low, high = (float(w) for w in within)
+        ordered = math.isfinite(low) and math.isfinite(high) and low < high
+    except (TypeError, ValueError):
+        ordered = False
+    if not ordered:
+        raise ValueError(f"gradcheck: within must be (low, high), finite with low < high; got {within!r}")
+    rng = random.Random(seed)
+    return [[float(f"{rng.uniform(low, high):.6g}") for _ in range(n)] for _ in range(count)]
+
+
+def _call_at(
+    f: Callable[..., Value],
+    args: list[Value],
+    names: list[str] | None,
+    p: int,
+    labels: list[str],
+    point: list[float],
+) -> Value:
+    """``_call`` at point ``p``; at a random point an error from f says which point it was."""
+    __tracebackhide__ = True
+    if p == 0:
+        return _call(f, args, names)
+    try:
+        return _call(f, args, names)
+    except (ArithmeticError, ValueError) as e:
+        raise ValueError(
+            f"gradcheck: f fails at random point #{p} ({_coordinates(labels, point)}): {type(e).__name__}:"
+            f" {e}; choose `within` inside f's domain"
+        ) from e
 
 
 def _one_sided_slopes(
@@ -240,8 +321,10 @@ def _one_sided_slopes(
     f0: float,
 ) -> tuple[float, float]:
     """(f(x) - f(x - h)) / h and (f(x + h) - f(x)) / h, moving input i alone."""
+    __tracebackhide__ = True
 
     def at(delta: float) -> float:
+        __tracebackhide__ = True
         moved = [
             Value(p + delta if j == i else p, label=n)
             for j, (p, n) in enumerate(zip(points, labels, strict=True))
@@ -258,9 +341,10 @@ def _one_sided_slopes(
     return (f0 - at(-h)) / h, (at(h) - f0) / h
 
 
-def _noise(f0: float, left: float, right: float, h: float) -> float:
-    """How far rounding in f may move a difference quotient with step h: ~4 eps_machine |f| / h."""
-    return 4.0 * sys.float_info.epsilon * (abs(f0) + h * max(abs(left), abs(right))) / h
+def _noise(scale: float, left: float, right: float, h: float) -> float:
+    """How far rounding in f may move a difference quotient with step h: ~4 eps_machine S / h, S
+    the rounding scale of f's graph (see the module doc; the slope term: rounding in x +- h)."""
+    return 4.0 * sys.float_info.epsilon * (scale + h * max(abs(left), abs(right))) / h
 
 
 def _apart(left: float, right: float, atol: float, rtol: float, noise: float) -> bool:
@@ -278,6 +362,7 @@ def _close(a: float, b: float, atol: float, rtol: float) -> bool:
 
 def _call(f: Callable[..., Value], args: list[Value], names: list[str] | None) -> Value:
     """``f(*args)``, or with ``names``, ``f(name_0=args[0], ...)``; the result must be a Value."""
+    __tracebackhide__ = True
     out = f(*args) if names is None else f(**dict(zip(names, args, strict=True)))
     if not isinstance(out, Value):
         raise TypeError(f"gradcheck: f must return a Value; it returned {type(out).__name__}")
@@ -325,21 +410,98 @@ def _check_own_inputs(graph: list[Value], originals: list[Value]) -> None:
             )
 
 
-def _backward_keeping_other_gradients(out: Value, graph: list[Value], leaves: list[Value]) -> None:
+def _backward_keeping_other_gradients(
+    out: Value, graph: list[Value], leaves: list[Value]
+) -> tuple[float, float]:
     """``out.backward()``, leaving the gradient of every node of f's graph (``graph``) that is not
-    one of the inputs' copies as it was (f may use Values from outside, e.g. a model's weights)."""
+    one of the inputs' copies as it was (f may use Values from outside, e.g. a model's weights).
+
+    Returns f's rounding scale S = |f| + sum over the op nodes v below the root of |v| |d f / d v|
+    (read from the gradients before they are put back), and the largest |v| in the graph."""
     own = set(leaves)
     others = [(n, n.grad) for n in graph if n not in own]
     out.backward()
+    terms = [abs(n.data * n.grad) for n in graph[1:] if n.children]
+    scale = math.fsum(t for t in [abs(out.data), *terms] if math.isfinite(t))
+    largest = max((abs(n.data) for n in graph if math.isfinite(n.data)), default=0.0)
     for node, grad in others:
         node.grad = grad
+    return scale, largest
 
 
 def _name(c: InputCheck) -> str:
     return f"#{c.index} {c.label!r}"
 
 
+def _coordinates(labels: Sequence[str], point: Sequence[float]) -> str:
+    return ", ".join(f"{n}={x!r}" for n, x in zip(labels, point, strict=True))
+
+
+def _by_input(checks: list[InputCheck]) -> list[list[InputCheck]]:
+    """The failed checks grouped by (status, input), each group in the order given (worst first):
+    with random points one line per input and kind of failure, not one per point."""
+    groups: dict[tuple[str, int], list[InputCheck]] = {}
+    for c in checks:
+        if c.status != "ok":
+            groups.setdefault((c.status, c.index), []).append(c)
+    return list(groups.values())
+
+
+def _report(result: GradcheckResult) -> list[str]:
+    """The lines above the table: what failed where, and what to try; then the blamed node."""
+    bad = [c for c in result.checks if c.status != "ok"]
+    many = len(result.points) > 1
+    lines = []
+    mismatches = [c for c in bad if c.status == "mismatch"]
+    if mismatches and not many:
+        names = ", ".join(_name(c) for c in mismatches)
+        lines.append(f"gradcheck: analytic gradient disagrees with finite differences for {names}")
+    for group in _by_input(_worst_first(result)):
+        c = group[0]
+        if many:
+            more = f" (and at {len(group) - 1} more points)" if len(group) > 1 else ""
+            where = f" at point #{c.point} ({_coordinates(result.labels, result.points[c.point])}){more}"
+        else:
+            where = ""
+        if c.status == "mismatch" and many:
+            disagree = "gradcheck: analytic gradient disagrees with finite differences"
+            lines.append(f"{disagree} for {_name(c)}{where}")
+        elif c.status == "kink":
+            h = result.eps * max(1.0, abs(c.value))
+            lines.append(
+                f"gradcheck: f is not differentiable at input {_name(c)} = {c.value!r}, or has a kink"
+                f" within the step h = {h:.2g} of it: left slope {c.left:.6g}, right slope {c.right:.6g}"
+                f" (analytic gives {c.analytic:.6g}){where}"
+            )
+        elif c.status == "nonfinite":
+            lines.append(
+                f"gradcheck: cannot check input {_name(c)} = {c.value!r}: f is not finite within the"
+                f" step of it (numeric slope {c.numeric:.6g}, analytic {c.analytic:.6g}); overflow?{where}"
+            )
+        elif c.status == "noisy":
+            lines.append(
+                f"gradcheck: cannot check input {_name(c)} = {c.value!r}{where}: rounding in f (whose values"
+                f" reach {c.largest:.2g}) gives the finite difference an error up to {c.noise:.2g} at this"
+                f" step; try a larger eps (the error shrinks as 1/eps) or compute f without cancelling"
+                f" large terms"
+            )
+    if result.blame is not None:
+        where = f" (at point #{result.blame_point})" if many else ""
+        lines += [line.replace("blame:", f"blame{where}:", 1) for line in result.blame.lines()]
+        if not result.blame.wrong and not result.blame.unchecked:
+            lines.append(
+                "gradcheck: every node's local derivatives agree with its op, so the gradient is lost"
+                " between nodes: does f compute with .data (a float the graph does not see)?"
+            )
+    return lines
+
+
 _HEADER = ("input", "value", "analytic", "numeric", "abs err", "rel err", "")
+_ROWS = 8  # with random points, the text table shows this many rows, worst first
+
+
+def _header(result: GradcheckResult) -> tuple[str, ...]:
+    return ("point", *_HEADER) if len(result.points) > 1 else _HEADER
 
 
 def _worst_first(result: GradcheckResult) -> list[InputCheck]:
@@ -351,11 +513,11 @@ def _worst_first(result: GradcheckResult) -> list[InputCheck]:
             return math.inf
         return c.abs_error / (atol + rtol * abs(c.numeric))
 
-    return sorted(result.checks, key=lambda c: (-badness(c), c.index))
+    return sorted(result.checks, key=lambda c: (-badness(c), c.point, c.index))
 
 
-def _cells(c: InputCheck) -> tuple[str, ...]:
-    return (
+def _cells(result: GradcheckResult, c: InputCheck) -> tuple[str, ...]:
+    cells = (
         f"#{c.index} {c.label}",
         f"{c.value:.6g}",
         f"{c.analytic:.9g}",
@@ -364,16 +526,32 @@ def _cells(c: InputCheck) -> tuple[str, ...]:
         f"{c.rel_error:.2e}",
         _verdict(c),
     )
+    return (f"#{c.point}", *cells) if len(result.points) > 1 else cells
 
 
 def _footer(result: GradcheckResult) -> str:
-    return f"(eps={result.eps:g}, atol={result.atol:g}, rtol={result.rtol:g}; worst first)"
+    tolerances = f"eps={result.eps:g}, atol={result.atol:g}, rtol={result.rtol:g}"
+    if result.seed is None or result.within is None:
+        return f"({tolerances}; worst first)"
+    low, high = result.within
+    drawn = len(result.points) - 1
+    return (
+        f"({tolerances}; worst first; point #0 is the given inputs, #1-#{drawn} random in"
+        f" [{low:g}, {high:g}], seed={result.seed})"
+    )
 
 
 def _table(result: GradcheckResult) -> str:
-    rows = [_HEADER, *(_cells(c) for c in _worst_first(result))]
-    widths = [max(len(r[k]) for r in rows) for k in range(len(_HEADER))]
+    checks = _worst_first(result)
+    shown = checks if len(result.points) == 1 else checks[:_ROWS]
+    header = _header(result)
+    rows = [header, *(_cells(result, c) for c in shown)]
+    widths = [max(len(r[k]) for r in rows) for k in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    if len(shown) < len(checks):
+        failing = sum(c.status != "ok" for c in checks[len(shown) :])
+        rest = len(checks) - len(shown)
+        lines.append(f"... and {rest} more rows, {failing} failing (result.checks has all)")
     lines.append(_footer(result))
     return "\n".join(lines)
 

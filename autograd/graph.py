@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autograd.backprop import topological_order
-from autograd.files import write_atomically
+from autograd.files import check_writable, write_atomically
 from autograd.ops import display
 from autograd.render import BackendUnavailableError, RenderError, render
 from autograd.value import Value
@@ -160,7 +160,10 @@ class Graph:
 
         Writes exactly that one file, atomically (`autograd.files.write_atomically`: a temporary
         file beside it, renamed over it when complete, so a failure leaves no partial or stray
-        file; an existing file keeps its permissions).  Returns the path.
+        file; an existing file keeps its permissions).  Only a regular file or a new path: a
+        directory, device, named pipe or socket at `path` is refused before rendering (an
+        `OSError`, `autograd.files.NotARegularFileError`); a symlink is written through.  Returns
+        the path.
         """
         target = Path(path)
         fmt = SUFFIXES.get(target.suffix.lower())
@@ -169,6 +172,7 @@ class Graph:
                 f"save: cannot tell the format of {str(target)!r} from its suffix "
                 f"{target.suffix!r}; use one of {', '.join(SUFFIXES)}"
             )
+        check_writable(target)  # a device, pipe or directory there is refused before rendering
         data = self.source.encode("utf-8") if fmt == "dot" else self.render(fmt)
         write_atomically(target, data)
         return target

@@ -179,7 +179,7 @@ def _sum(xs: Sequence[float]) -> float:
 
 def _dot(ws: Sequence[float], xs: Sequence[float], b: float) -> float:
     total = 0.0
-    for w, x in zip(ws, xs, strict=True):
+    for w, x in zip(ws, xs):  # noqa: B905 (apply gives columns of one length)
         total += w * x
     return total + b
 
@@ -219,8 +219,8 @@ SIGMOID = Op("sigmoid", ("x",), _sigmoid, (lambda out, x: out * (1.0 - out),),
 RELU = Op("relu", ("x",), lambda x: 0.0 if x <= 0.0 else x,  # NaN passes with slope 1, as in PyTorch
           (lambda out, x: 0.0 if x <= 0.0 else 1.0,), "relu({x})", ("{grad}",))  # fmt: skip
 ABS = Op("abs", ("x",), abs, (lambda out, x: _sign(x),), "|{x}|", ("sign({x})",))
-SIN = Op("sin", ("x",), _sin, (lambda out, x: math.cos(x),), "sin({x})", ("cos({x})",))
-COS = Op("cos", ("x",), _cos, (lambda out, x: -math.sin(x),), "cos({x})", ("−sin({x})",))
+SIN = Op("sin", ("x",), _sin, (lambda out, x: _cos(x),), "sin({x})", ("cos({x})",))
+COS = Op("cos", ("x",), _cos, (lambda out, x: -_sin(x),), "cos({x})", ("−sin({x})",))
 SQRT = Op("sqrt", ("x",), _sqrt, (lambda out, x: 0.5 / out if out else _INF,), "√{x!p}", ("1/(2{out!p})",))
 SUM = Op("sum", ("x",), _sum, (lambda out, x, n: 1.0,), "{x} + …", ("1",), variadic=True)
 MEAN = Op("mean", ("x",), lambda xs: _sum(xs) / len(xs), (lambda out, x, n: 1.0 / n,), "mean({x}, …)",

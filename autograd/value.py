@@ -245,59 +245,57 @@ def apply(op: Op, operands: Sequence[Operand]) -> Value:
     children: list[Value] = []
     for a in operands:
         if isinstance(a, Value):
-            xs.append(a.data)
+            xs.append(a._data)
             children.append(a)
         else:  # a number is a constant: no edge
-            xs.append(_number(a, op.name, _first_value(operands)))
+            xs.append(a if type(a) is float else _number(a, op.name, _first_value(operands)))
+    kept = operands if len(children) == len(xs) else _kept(operands, xs)  # numbers as floats
     try:
-        out, local_grads = _variadic(op, xs, operands) if op.variadic else _fixed(op, xs, operands)
+        if op.variadic:
+            out, derivatives = _variadic(op, xs)
+        else:
+            if len(xs) != len(op.params):
+                params = ", ".join(op.params)
+                raise TypeError(f"{op.name}: takes {len(op.params)} operands ({params}); got {len(xs)}")
+            out = op.forward(*xs)
+            derivatives = [rule(out, *xs) for rule in op.derivatives]
     except (ValueError, ZeroDivisionError) as error:  # a domain error: say which operands
-        raise type(error)(_domain_error(op, error, _kept(operands, xs))) from None
+        raise type(error)(_domain_error(op, error, kept)) from None
+    if len(children) != len(xs):  # a constant has no edge, so no local gradient
+        derivatives = [d for a, d in zip(operands, derivatives, strict=True) if isinstance(a, Value)]
     node = Value.__new__(Value)  # operands are checked: skip Value()'s checks of a user's leaf
     node._data, node.grad, node.op, node.label = out, 0.0, op.name, ""
-    node.children, node.local_grads, node.op_def = tuple(children), tuple(local_grads), op
-    node.operands = tuple(operands) if len(children) == len(xs) else _kept(operands, xs)
+    node.children, node.local_grads = tuple(children), tuple(derivatives)
+    node.op_def, node.operands = op, tuple(kept)
     return node
 
 
-def _fixed(op: Op, xs: list[float], operands: Sequence[Operand]) -> tuple[float, list[float]]:
-    """The result of an op of fixed arity, and the local derivative along each edge (each Value operand)."""
-    if len(xs) != len(op.params):
-        params = ", ".join(op.params)
-        raise TypeError(f"{op.name}: takes {len(op.params)} operands ({params}); got {len(xs)}")
-    out = op.forward(*xs)
-    local_grads = []
-    for rule, operand in zip(op.derivatives, operands):  # noqa: B905 (lengths checked above)
-        if isinstance(operand, Value):
-            local_grads.append(rule(out, *xs))
-    return out, local_grads
-
-
-def _variadic(op: Op, xs: list[float], operands: Sequence[Operand]) -> tuple[float, list[float]]:
-    """A variadic op's result and the local derivative along each edge.
+def _variadic(op: Op, xs: list[float]) -> tuple[float, list[float]]:
+    """A variadic op's result and the derivative for every operand.
 
     The operands are n groups of ``op.params``, stored group-major (``dot``: w_1..w_n, x_1..x_n),
-    then ``op.tail``: each param's rule is applied to each group, each tail rule to the tail.
+    then ``op.tail``.  Each rule gets the columns (``dot``'s d/dw: ``lambda out, w, x, n: x``) and
+    gives one derivative per group (a list), or one number for every group (``sum``'s ``1.0``).
     """
     width = len(op.params)
     n, extra = divmod(len(xs) - len(op.tail), width)
     if extra or n < 0:
         raise TypeError(f"{op.name}: {len(xs)} operands are not groups of {width} and {len(op.tail)} more")
-    columns = [xs[j * n : (j + 1) * n] for j in range(width)]
+    columns = [xs[j * n : j * n + n] for j in range(width)] if width > 1 else [xs[:n]]
     tail = xs[width * n :]
     out = op.forward(*columns, *tail)
-    groups = list(zip(*columns, strict=True))
-    local_grads = []
-    for k, operand in enumerate(operands):
-        if isinstance(operand, Value):
-            j, i = divmod(k, n) if k < width * n else (width + k - width * n, 0)
-            local_grads.append(op.derivatives[j](out, *(groups[i] if j < width else tail), n))
-    return out, local_grads
+    derivatives: list[float] = []
+    for rule in op.derivatives[:width]:
+        d: Any = rule(out, *columns, n)
+        derivatives += d if type(d) is list else [d] * n
+    for rule in op.derivatives[width:]:
+        derivatives.append(rule(out, *tail, n))
+    return out, derivatives
 
 
-def _kept(operands: Sequence[Operand], xs: list[float]) -> tuple[Value | float, ...]:
+def _kept(operands: Sequence[Operand], xs: list[float]) -> list[Value | float]:
     """The operands as a node keeps them: its Values, and its numbers as floats."""
-    return tuple(a if isinstance(a, Value) else x for a, x in zip(operands, xs, strict=True))
+    return [a if isinstance(a, Value) else x for a, x in zip(operands, xs, strict=True)]
 
 
 def _domain_error(op: Op, error: Exception, operands: Sequence[Value | float]) -> str:

@@ -33,6 +33,8 @@ import scaling  # noqa: E402
 import xor_seed  # noqa: E402
 from timing import best_of, best_of_each  # noqa: E402
 
+from autograd.files import check_writable, write_atomically  # noqa: E402
+
 Goal = dict[str, Any]
 
 
@@ -265,6 +267,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="run only this workload (repeatable)")
     parser.add_argument("--json", type=Path, default=HERE / "results.json", help="where to write the results")
     args = parser.parse_args(argv)
+    try:
+        check_writable(args.json)  # before minutes of work: a pipe, device or directory is refused
+    except OSError as exc:
+        parser.error(f"--json: {exc}")
     only = set(args.only or ["xor", "moons", "scaling"])
     if only & {"moons", "scaling"} and importlib.util.find_spec("micrograd") is None:
         parser.error("workloads 2 and 3 compare with micrograd: run `make bench` (it installs it),"
@@ -291,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         results["goals"] += goals
     print()
     print(table(results))
-    args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_atomically(args.json, (json.dumps(results, indent=2) + "\n").encode("utf-8"))
     print(f"\nwritten to {args.json}")
     return 0
 

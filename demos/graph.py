@@ -20,6 +20,8 @@ from pathlib import Path
 
 from autograd import draw
 from autograd.cli import exits_quietly_on_broken_pipe
+from autograd.console import escapes_unencodable
+from autograd.files import NotARegularFileError, check_writable
 from autograd.graph import Graph
 from autograd.render import BackendUnavailableError, choose_backend
 from demos.seed import first_sample_graph
@@ -34,6 +36,7 @@ def xor_graph(backend: str = "auto") -> Graph:
     return draw(loss, params=model.parameters(), backend=backend)
 
 
+@escapes_unencodable
 @exits_quietly_on_broken_pipe
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.graph", description=__doc__.splitlines()[0])
@@ -47,6 +50,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.out.exists() and not args.out.is_dir():
         parser.error(f"--out {str(args.out)!r} is a file; it must be a directory (made if missing)")
+    for name in ("xor_graph.svg", "xor_graph.png", "xor_graph.dot"):  # the files it may write
+        try:
+            check_writable(args.out / name)
+        except NotARegularFileError as exc:
+            parser.error(f"--out {str(args.out)!r}: {exc}")
+        except OSError:
+            pass  # --out is made if missing; one that cannot be made is reported then (exit status 1)
     graph = xor_graph(args.backend)
     try:
         args.out.mkdir(parents=True, exist_ok=True)

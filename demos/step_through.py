@@ -32,7 +32,8 @@ from pathlib import Path
 from autograd.backprop import topological_order
 from autograd.chain_rule import StepExplanation, as_printed, equals_or_approx, number
 from autograd.cli import INTERRUPTED_STATUS, exits_quietly_on_broken_pipe
-from autograd.frames import FrameWriter
+from autograd.console import escapes_unencodable
+from autograd.frames import FrameWriter, check_directory
 from autograd.render import BackendUnavailableError, choose_backend
 from autograd.stepping import walk_steps
 from autograd.value import Value
@@ -267,17 +268,25 @@ def _can_draw_svg() -> bool:
     return True
 
 
+def _frames_directory(text: str) -> str:
+    """A --frames DIR that `frames.check_directory` accepts (not empty, nothing special in the way)."""
+    try:
+        check_directory(text)
+    except (ValueError, OSError) as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+@escapes_unencodable
 @exits_quietly_on_broken_pipe
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line (see the module doc)."""
     parser = argparse.ArgumentParser(prog="python -m demos.step_through", description=__doc__.splitlines()[0])
     parser.add_argument("--loss", choices=("bce", "mse"), default="bce", help="the cost (default: bce)")
     parser.add_argument("--pause", action="store_true", help="wait for Enter after each step")
-    parser.add_argument("--frames", metavar="DIR",
+    parser.add_argument("--frames", metavar="DIR", type=_frames_directory,
                         help="write one SVG per step and DIR/index.html (removes older step-NN.svg there)")
     args = parser.parse_args(argv)
-    if args.frames is not None and not args.frames.strip():  # "" would mean the current directory
-        parser.error("--frames needs a directory name, not an empty one")
     if args.frames is not None and not _can_draw_svg():
         print(NO_SVG, file=sys.stderr)
         return 2

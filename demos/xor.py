@@ -10,10 +10,11 @@ the four predictions of the trained network, its mean loss and whether it solved
 output within 0.5 of its target; if not, the first sample whose output is not).
 
 ``--save PATH`` is checked before training: a PATH whose directory does not exist (or is not a
-directory), or that is itself a directory, is refused at once like any other bad argument (exit
-status 2).  The weights are written atomically at the end; if that still fails, exit status 1.
-When stdout is closed early (``python -m demos.xor | head -1``) the run stops quietly with exit
-status 1.
+directory), or that is itself a directory, a device, a named pipe or a socket (or a symlink to
+one), is refused at once like any other bad argument (exit status 2).  A symlink to a regular
+file is written through.  The weights are written atomically at the end; if that still fails,
+exit status 1.  When stdout is closed early (``python -m demos.xor | head -1``) the run stops
+quietly with exit status 1.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from collections.abc import Callable, Sequence
 
 from autograd import Value
 from autograd.cli import exits_quietly_on_broken_pipe
+from autograd.console import escapes_unencodable
+from autograd.files import check_writable
 from demos.seed import DEFAULT_LR, LOSSES, XOR_DATA, format_layout, seed_layout, seed_model
 from nn import MLP, SGD
 
@@ -111,7 +114,7 @@ def _learning_rate(text: str) -> float:
 
 
 def _save_path(text: str) -> str:
-    """A --save PATH whose file can be created: its directory exists and it is not a directory."""
+    """A --save PATH that can be written: its directory exists, a regular file or nothing is there."""
     if not text:
         raise argparse.ArgumentTypeError("cannot save to '': give a file name, e.g. --save xor.json")
     directory = os.path.dirname(text) or "."
@@ -123,6 +126,10 @@ def _save_path(text: str) -> str:
         )
     if not os.path.isdir(directory):
         raise argparse.ArgumentTypeError(f"cannot save to {text!r}: {directory!r} is not a directory")
+    try:
+        check_writable(text)  # a device, pipe or socket (or a symlink to one) is never written to
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"cannot save to {text!r}: {exc.strerror or exc}") from None
     return text
 
 
@@ -138,6 +145,7 @@ def verdict(results: Sequence[tuple[Sequence[float], float, float]]) -> str:
     return "XOR solved: yes (every output within 0.5 of its target)"
 
 
+@escapes_unencodable
 @exits_quietly_on_broken_pipe
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the demo with command-line arguments ``argv`` (default: ``sys.argv[1:]``)."""

@@ -82,9 +82,13 @@ class Module(ABC):
             p.data = x
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the weights to a JSON file, atomically (see `nn.weights.save`)."""
+        """Write the weights to a JSON file, atomically: a regular file or a new path only, a
+        symlink written through (see `nn.weights.save`)."""
         weights.save(self, path)
 
     def load(self, path: str | os.PathLike[str]) -> None:
-        """Read weights written by `save`, checking all of the file first (see `nn.weights.load`)."""
+        """Read weights written by `save`, checking all of the file first (see `nn.weights.load`).
+
+        Only a regular file is read: a named pipe, a device or a directory is refused at once.
+        """
         weights.load(self, path)

@@ -20,6 +20,8 @@ The file (UTF-8 JSON, one parameter a line, in `parameters()` order)::
   parameter; the file is not touched), and a file holding ``NaN``/``Infinity`` is refused by `load`.
 - Atomic: the text goes to a temporary file in the same directory, is flushed and fsync'ed, and
   then ``os.replace``d over the target; a crash at any point leaves the old file (or none) intact.
+  Only a regular file or a new path is written (a symlink is written through); `load` reads only
+  a regular file.  See `autograd.files`.
 - Checked: `load` reads at most a size bound for the model's parameter count, then checks the
   encoding, the JSON (nesting at most `MAX_NESTING` deep, found in one linear pass), the format
   and version, the architecture (equal values of the same JSON types: ``2.0`` or ``true`` is not
@@ -37,7 +39,7 @@ from collections.abc import Mapping
 from numbers import Real
 from typing import TYPE_CHECKING, Any
 
-from autograd.files import write_atomically
+from autograd.files import read_regular_file, write_atomically
 
 if TYPE_CHECKING:
     from nn.module import Module
@@ -58,13 +60,14 @@ def max_file_bytes(module: Module) -> int:
 
 
 def save(module: Module, path: str | os.PathLike[str]) -> None:
-    """Write ``module``'s weights to ``path`` as JSON, atomically.
+    """Write ``module``'s weights to ``path`` as JSON, atomically (`autograd.files.write_atomically`).
 
     Each parameter is written as ``float(p.data)``: any real number is accepted (a NumPy float or
     int too) and read back by `load` as exactly that float.  Raises `ValueError` naming the
     parameter (and leaves ``path`` untouched) when one is NaN, infinite, or not a real number (a
     bool, a string, ...), and `OSError` when the file cannot be written (the old file, if any, is
-    then still intact).
+    then still intact): a directory, device, named pipe or socket at ``path`` is refused before
+    anything is written (`autograd.files.NotARegularFileError`); a symlink is written through.
     """
     state = module.state_dict()
     if len(state) != len(module.parameters()):
@@ -119,12 +122,12 @@ def load(module: Module, path: str | os.PathLike[str]) -> None:
     """Set ``module``'s weights from a file written by `save`, after checking all of it.
 
     Raises `ValueError` naming the file and the problem (the model is then unchanged), or
-    `OSError` when the file cannot be read.
+    `OSError` when the file cannot be read; a path that is not a regular file (a named pipe, a
+    device, a directory) is refused at once, unopened, with `autograd.files.NotARegularFileError`.
     """
     where = f"load {os.fspath(path)!r}"
     limit = max_file_bytes(module)
-    with open(path, "rb") as f:
-        raw = f.read(limit + 1)
+    raw = read_regular_file(path, limit + 1)
     if len(raw) > limit:
         raise ValueError(
             f"{where}: the file is larger than {limit} bytes, the most a weight file of"
@@ -196,8 +199,9 @@ def check_state(module: Module, state: object, where: str) -> list[float]:
     `ValueError` saying every missing and unexpected name, or the first bad value.
     """
     if not isinstance(state, Mapping):
+        hint = "; to read a weight file, use load(path)" if isinstance(state, (str, os.PathLike)) else ""
         raise ValueError(
-            f"{where}: expected a mapping from parameter name to number; got {type(state).__name__}"
+            f"{where}: expected a mapping from parameter name to number; got {type(state).__name__}{hint}"
         )
     names = [name for name, _ in module.named_parameters()]
     if len(set(names)) != len(names):

@@ -23,7 +23,7 @@ from autograd import Value
 Tree = tuple[Any, ...]
 N_INPUTS = 3
 
-UNARY = ("neg", "exp", "log", "tanh", "sigmoid", "relu", "abs")
+UNARY = ("neg", "exp", "log", "tanh", "sigmoid", "relu", "abs", "sin", "cos", "sqrt")
 BINARY = ("+", "-", "*", "/", "**")
 WITH_CONSTANT = ("+c", "c+", "-c", "c-", "*c", "c*", "/c", "c/", "**c", "c**")
 EXPONENTS = (-2.0, -1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0)  # for tree ** c
@@ -111,6 +111,9 @@ VALUE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "sigmoid": lambda a: a.sigmoid(),
     "relu": lambda a: a.relu(),
     "abs": lambda a: abs(a),
+    "sin": lambda a: a.sin(),
+    "cos": lambda a: a.cos(),
+    "sqrt": lambda a: a.sqrt(),
     "sum": _value_sum,
     "mean": _value_mean,
     "dot": _value_dot,
@@ -141,6 +144,9 @@ def torch_functions() -> dict[str, Callable[..., Any]]:
         "sigmoid": torch.sigmoid,
         "relu": torch.relu,
         "abs": torch.abs,
+        "sin": torch.sin,
+        "cos": torch.cos,
+        "sqrt": torch.sqrt,
         "sum": add_all,
         "mean": lambda items: add_all(items) / len(items),
         "dot": dot,
@@ -169,7 +175,7 @@ def evaluate(
         if op in UNARY:
             a = run(t[1])
             ad = _data(a)
-            check(not (op == "log" and ad < 0.2))
+            check(not (op in ("log", "sqrt") and ad < 0.2))
             check(not (op == "exp" and ad > 15.0))
             check(not (op in ("relu", "abs") and abs(ad) < 1e-2))
             out = functions[op](a)

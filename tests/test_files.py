@@ -1,15 +1,18 @@
-"""`autograd.files.write_atomically`: a failed write names the user's path and leaves no file behind."""
+"""`autograd.files`: a failed write names the user's path and leaves no file behind; only a regular
+file or a new path is written (symlinks written through); only a regular file is read."""
 
 from __future__ import annotations
 
 import errno
 import os
+import socket
 import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from blocking import returns_at_once
 
 import nn
 from autograd import Value, draw, files
@@ -196,3 +199,227 @@ def test_the_umask_line_is_read_as_octal(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(files, "_proc_has_umask", None)
     write_atomically(tmp_path / "a.json", b"{}")
     assert stat.S_IMODE((tmp_path / "a.json").stat().st_mode) == 0o600
+
+
+# ---- only a regular file or a new path is written -------------------------------------------------
+
+
+def _fifo(path: Path) -> Path:
+    os.mkfifo(path)
+    return path
+
+
+@pytest.fixture(params=["named pipe", "socket", "character device", "directory"])
+def special(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """A path in tmp_path holding something that is not a regular file, and what it is, in words."""
+    kind: str = request.param
+    path = tmp_path / "x.dot"
+    if kind == "named pipe":
+        yield _fifo(path), kind
+    elif kind == "socket":
+        with socket.socket(socket.AF_UNIX) as s:
+            s.bind(str(path))
+            yield path, kind
+    elif kind == "character device":
+        path.symlink_to(os.devnull)  # a link to one: the device itself is what a write would replace
+        yield path, kind
+    else:
+        path.mkdir()
+        yield path, kind
+
+
+def _what(path: Path) -> int:
+    return stat.S_IFMT(path.stat().st_mode)
+
+
+def test_something_other_than_a_regular_file_is_refused_and_left_as_it_was(
+    special: tuple[Path, str]
+) -> None:
+    path, kind = special
+    before = _what(path)
+    with pytest.raises(files.NotARegularFileError) as info:
+        write_atomically(path, b"{}")
+    assert str(info.value) == f"cannot write '{path}': it is a {kind}, not a regular file"
+    assert info.value.filename == str(path)
+    assert _what(path) == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["x.dot"]  # no temporary file
+
+
+def test_check_writable_refuses_the_same_without_writing(special: tuple[Path, str]) -> None:
+    path, kind = special
+    with pytest.raises(OSError, match=f"it is a {kind}, not a regular file"):
+        files.check_writable(path)
+
+
+def test_a_directory_in_the_way_is_also_an_is_a_directory_error(tmp_path: Path) -> None:
+    with pytest.raises(IsADirectoryError) as info:
+        files.check_writable(tmp_path)
+    assert info.value.errno == errno.EISDIR
+    assert isinstance(info.value, files.NotARegularFileError)
+
+
+def test_check_writable_gives_the_file_a_write_would_replace(tmp_path: Path) -> None:
+    (tmp_path / "real.json").write_bytes(b"old")
+    (tmp_path / "link.json").symlink_to("real.json")
+    assert files.check_writable(tmp_path / "link.json") == str(tmp_path / "real.json")
+    assert files.check_writable(tmp_path / "new.json") == str(tmp_path / "new.json")
+    assert (tmp_path / "real.json").read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.json", "real.json"]
+
+
+def test_check_writable_names_a_missing_directory_like_the_write_would(tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "a.json"
+    with pytest.raises(FileNotFoundError) as info:
+        files.check_writable(target)
+    assert info.value.filename == str(target)
+
+
+def test_a_symlink_loop_is_one_error_naming_the_path(tmp_path: Path) -> None:
+    (tmp_path / "a.json").symlink_to("b.json")
+    (tmp_path / "b.json").symlink_to("a.json")
+    with pytest.raises(OSError, match="Too many levels of symbolic links") as info:
+        write_atomically(tmp_path / "a.json", b"{}")
+    assert (info.value.errno, info.value.filename) == (errno.ELOOP, str(tmp_path / "a.json"))
+
+
+# ---- symlinks are written through -----------------------------------------------------------------
+
+
+def test_a_symlink_is_written_through_and_stays_a_link(tmp_path: Path, umask_027: None) -> None:
+    target = tmp_path / "runs" / "weights.json"
+    target.parent.mkdir()
+    target.write_bytes(b"old")
+    target.chmod(0o604)
+    link = tmp_path / "latest.json"
+    link.symlink_to(target)
+    write_atomically(link, b"new")
+    assert link.is_symlink()
+    assert target.read_bytes() == b"new"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o604  # the target's mode, kept
+    assert sorted(p.name for p in target.parent.iterdir()) == ["weights.json"]  # no temporary file
+
+
+def test_a_dangling_symlink_creates_its_target_with_the_umasks_mode(tmp_path: Path, umask_027: None) -> None:
+    link = tmp_path / "latest.json"
+    link.symlink_to("weights.json")
+    write_atomically(link, b"new")
+    assert link.is_symlink()
+    assert (tmp_path / "weights.json").read_bytes() == b"new"
+    assert stat.S_IMODE((tmp_path / "weights.json").stat().st_mode) == 0o640
+
+
+def test_a_symlink_to_a_device_is_refused_and_the_link_kept(tmp_path: Path) -> None:
+    link = tmp_path / "out.svg"
+    link.symlink_to(os.devnull)
+    with pytest.raises(files.NotARegularFileError, match="character device"):
+        write_atomically(link, b"<svg/>")
+    assert os.readlink(link) == os.devnull
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+
+
+# ---- the old file survives a refused or failed write ----------------------------------------------
+
+
+@pytest.mark.parametrize("step", ["write", "fsync", "replace"])
+@pytest.mark.parametrize("through_a_link", [False, True])
+def test_a_failed_write_leaves_the_old_file_byte_for_byte(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str, through_a_link: bool
+) -> None:
+    old = bytes(range(256)) * 4
+    (tmp_path / "a.json").write_bytes(old)
+    (tmp_path / "a.json").chmod(0o600)
+    path = tmp_path / "a.json"
+    if through_a_link:
+        path = tmp_path / "link.json"
+        path.symlink_to("a.json")
+
+    def fail(*args: object) -> object:
+        raise OSError(errno.ENOSPC, f"No space left on device ({step})")
+
+    monkeypatch.setattr(os, step, fail)
+    with pytest.raises(OSError, match="No space left") as info:
+        write_atomically(path, b"new contents")
+    monkeypatch.undo()
+    assert info.value.filename == str(path)
+    assert (tmp_path / "a.json").read_bytes() == old
+    assert stat.S_IMODE((tmp_path / "a.json").stat().st_mode) == 0o600
+    expected = ["a.json", "link.json"] if through_a_link else ["a.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == expected
+
+
+def test_a_pipe_put_in_place_while_writing_is_not_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "a.json"
+    target.write_bytes(b"old")
+    real_fsync = os.fsync
+    swapped: list[bool] = []
+
+    def swap_then_fsync(fd: int) -> None:  # after the check up front, before the rename
+        if not swapped:
+            target.unlink()
+            os.mkfifo(target)
+            swapped.append(True)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", swap_then_fsync)
+    with pytest.raises(files.NotARegularFileError, match="named pipe"):
+        write_atomically(target, b"new")
+    monkeypatch.undo()
+    assert stat.S_ISFIFO(target.lstat().st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
+
+
+def test_a_refused_write_leaves_no_trace(tmp_path: Path) -> None:
+    pipe = _fifo(tmp_path / "a.json")
+    with pytest.raises(files.NotARegularFileError):
+        write_atomically(pipe, b"new")
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
+
+
+# ---- reading: a regular file only, refused at once otherwise --------------------------------------
+
+
+def test_reading_a_named_pipe_is_refused_at_once(tmp_path: Path) -> None:
+    pipe = _fifo(tmp_path / "w.json")
+    error = returns_at_once(lambda: files.read_regular_file(pipe, 100), pipe)
+    assert isinstance(error, files.NotARegularFileError)
+    assert str(error) == f"cannot read '{pipe}': it is a named pipe, not a regular file"
+
+
+def test_reading_a_device_or_a_directory_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(files.NotARegularFileError, match="cannot read '/dev/null': it is a character device"):
+        files.read_regular_file(os.devnull, 100)
+    with pytest.raises(IsADirectoryError, match="it is a directory, not a regular file"):
+        files.read_regular_file(tmp_path, 100)
+
+
+def test_reading_a_regular_file_through_a_symlink_reads_at_most_the_limit(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_bytes(b"0123456789")
+    (tmp_path / "link.json").symlink_to("a.json")
+    assert files.read_regular_file(tmp_path / "link.json", 4) == b"0123"
+    assert files.read_regular_file(tmp_path / "a.json", 100) == b"0123456789"
+
+
+def test_a_symlink_put_in_place_of_the_target_while_writing_is_not_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "a.json"
+    target.write_bytes(b"old")
+    (tmp_path / "elsewhere.json").write_bytes(b"elsewhere")
+    real_fsync = os.fsync
+
+    def swap_then_fsync(fd: int) -> None:
+        if not target.is_symlink():
+            target.unlink()
+            target.symlink_to("elsewhere.json")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", swap_then_fsync)
+    with pytest.raises(files.NotARegularFileError, match="it is a symbolic link, not a regular file"):
+        write_atomically(target, b"new")
+    monkeypatch.undo()
+    assert target.is_symlink()
+    assert (tmp_path / "elsewhere.json").read_bytes() == b"elsewhere"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "elsewhere.json"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import Any
 
 import pytest
 
@@ -297,7 +298,7 @@ def test_a_step_that_leaves_fs_domain_names_the_input_and_the_moved_point() -> N
         ({"rtol": math.inf}, "rtol must be a finite number"),
     ],
 )
-def test_bad_options_are_value_errors(options: dict[str, float], message: str) -> None:
+def test_bad_options_are_value_errors(options: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         gradcheck(lambda a: a * a, [1.0], **options)
 
@@ -358,7 +359,7 @@ def test_jupyter_shows_the_result_as_an_html_table_worst_first_failures_in_red()
     assert "MISMATCH" in first
     assert second.startswith("><td>#1 x1</td>")
     footer = "<small>(eps=1e-06, atol=1e-05, rtol=0.001; worst first)</small>"
-    assert second.endswith(f"<td>ok</td></tr></table>{footer}")
+    assert f"<td>ok</td></tr></table>{footer}" in second
 
 
 def test_a_caught_gradcheck_error_shows_its_lines_in_ipython() -> None:

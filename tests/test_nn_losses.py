@@ -251,3 +251,23 @@ def test_mse_matches_pytorch(p: float) -> None:
     expected.backward()  # type: ignore[no-untyped-call]  # torch's Tensor.backward is unannotated
     assert x.grad is not None
     assert _grad(nn.mse_loss, p, 0.5) == (expected.item(), x.grad.item())
+
+
+@pytest.mark.parametrize(
+    ("loss", "points"),
+    [
+        (nn.mse_loss, [(0.3, 0.9), (1.5, -2.0), (0.2, 0.2)]),
+        (nn.bce_loss, [(0.3, 0.9), (0.6, 0.1), (0.5, 0.5)]),
+        (nn.hinge_loss, [(0.3, 1.0), (0.2, -1.0)]),
+    ],
+)
+def test_a_value_target_gets_the_derivative_of_the_loss_by_gradcheck(
+    loss: Callable[[Value, Value], Value], points: list[tuple[float, float]]
+) -> None:
+    for p, y in points:
+        if loss is nn.hinge_loss:  # the target must stay -1 or +1: check d/dp only, and d/dy by hand
+            out = loss(Value(p), target := Value(y))
+            out.backward()
+            assert target.grad == (-p if 1.0 - y * p > 0.0 else 0.0)
+            continue
+        assert gradcheck(loss, [p, y]), (loss, p, y)

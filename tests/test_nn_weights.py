@@ -11,6 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from blocking import returns_at_once
 
 import nn
 from autograd import Value
@@ -494,3 +495,57 @@ def test_true_is_not_an_input_count_of_one(tmp_path: Path) -> None:
 def test_an_architecture_that_is_not_an_object_is_refused(tmp_path: Path) -> None:
     _assert_refused(_edit(tmp_path, lambda d: d.update(architecture=[2, [2, 1]])),
                     r"architecture is \[2, \[2, 1\]\] \(a list\); expected an object")
+
+
+# ---- what is at the path: only a regular file is read or written ----------------------------------
+
+
+def test_save_onto_a_named_pipe_is_refused_and_the_pipe_kept(tmp_path: Path) -> None:
+    pipe = tmp_path / "w.json"
+    os.mkfifo(pipe)
+    with pytest.raises(OSError, match=f"cannot write '{pipe}': it is a named pipe, not a regular file"):
+        _trained().save(pipe)
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["w.json"]
+
+
+def test_save_through_a_symlink_to_a_device_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "w.json").symlink_to(os.devnull)
+    with pytest.raises(OSError, match="it is a character device, not a regular file"):
+        _trained().save(tmp_path / "w.json")
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+
+
+def test_save_through_a_symlink_replaces_its_target(tmp_path: Path) -> None:
+    old = _saved(tmp_path)
+    (tmp_path / "latest.json").symlink_to(old.name)
+    model = seed_model()
+    model.save(tmp_path / "latest.json")
+    assert (tmp_path / "latest.json").is_symlink()
+    loaded = _trained()
+    loaded.load(old)
+    assert loaded.state_dict() == model.state_dict()
+
+
+def test_loading_a_named_pipe_is_refused_at_once(tmp_path: Path) -> None:
+    pipe = tmp_path / "w.json"
+    os.mkfifo(pipe)
+    model = seed_model()
+    before = model.state_dict()
+    error = returns_at_once(lambda: model.load(pipe), pipe)
+    assert isinstance(error, OSError)
+    assert str(error) == f"cannot read '{pipe}': it is a named pipe, not a regular file"
+    assert model.state_dict() == before
+
+
+def test_loading_a_device_or_a_directory_is_refused(tmp_path: Path) -> None:
+    model = seed_model()
+    with pytest.raises(OSError, match="cannot read '/dev/zero': it is a character device"):
+        model.load("/dev/zero")
+    with pytest.raises(IsADirectoryError, match="it is a directory, not a regular file"):
+        model.load(tmp_path)
+
+
+def test_load_state_dict_given_a_path_says_to_use_load(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"got PosixPath; to read a weight file, use load\(path\)"):
+        seed_model().load_state_dict(tmp_path / "w.json")  # type: ignore[arg-type]

@@ -33,6 +33,12 @@ UNARY: dict[str, tuple[Unary, Callable[[float], float], tuple[float, ...]]] = {
     "autograd.tanh": (autograd.tanh, math.tanh, POINTS),
     "autograd.sigmoid": (autograd.sigmoid, lambda x: 1.0 / (1.0 + math.exp(-x)), POINTS),
     "autograd.relu": (autograd.relu, lambda x: max(0.0, x), POINTS),
+    "sin": (lambda x: x.sin(), math.sin, POINTS),
+    "cos": (lambda x: x.cos(), math.cos, POINTS),
+    "sqrt": (lambda x: x.sqrt(), math.sqrt, POSITIVE),
+    "autograd.sin": (autograd.sin, math.sin, POINTS),
+    "autograd.cos": (autograd.cos, math.cos, POINTS),
+    "autograd.sqrt": (autograd.sqrt, math.sqrt, POSITIVE),
 }
 
 BINARY: dict[str, tuple[Binary, Callable[[float, float], float], tuple[float, ...], tuple[float, ...]]] = {
@@ -204,3 +210,25 @@ def test_relu_derivative_is_one_above_zero_and_zero_below() -> None:
 def test_op_with_the_same_value_on_both_sides_passes_gradcheck(name: str, f: Unary) -> None:
     for x in (0.3, 0.7, 1.6, 2.9):
         assert gradcheck(f, [x]), (name, x)
+
+
+def test_sin_cos_sqrt_at_the_edges_of_their_domain_as_pytorch() -> None:
+    assert math.isnan(Value(math.inf).sin().data)
+    assert math.isnan(Value(-math.inf).cos().data)
+    root = Value(0.0).sqrt()
+    assert (root.data, root.local_grads) == (0.0, (math.inf,))
+    with pytest.raises(ValueError, match=r"sqrt: undefined for Value 'x' \(data=-1.0\); sqrt needs a value >= 0"):  # noqa: E501
+        Value(-1.0, label="x").sqrt()
+
+
+def test_a_user_defined_op_is_one_definition_with_method_function_and_formula() -> None:
+    cube = autograd.define_op("cube_for_test", lambda x: x**3, lambda out, x: 3 * x**2)
+    try:
+        x = Value(2.0, label="x")
+        y = cube(x)
+        y.backward()
+        assert (y.data, x.grad, y.op, y.op_def) == (8.0, 12.0, "cube_for_test", cube)
+        assert gradcheck(cube, [0.7])
+        assert cube.derivative_formulas == ("3 * {x} ** 2",)  # read from the rule's source
+    finally:
+        del autograd.ops.OPS["cube_for_test"]

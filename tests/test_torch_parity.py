@@ -95,6 +95,7 @@ EXPRESSIONS: list[tuple[str, Callable[..., Any], list[float]]] = [
     ("mse", lambda a, b: ((a - 1.0) ** 2 + (b + 2.0) ** 2) / 2.0, [0.2, 0.4]),
     ("repeated operand", lambda x: x * x * x - x / x, [0.8]),
     ("reflected ops", lambda x: 1.0 - 2.0 / (3.0 + x) * 4.0, [0.25]),
+    ("sin cos sqrt", lambda x, y: x.sin() * y.sqrt() + (x * y).cos(), [1.0, 4.0]),
 ]
 
 
@@ -121,6 +122,12 @@ HARD: list[tuple[str, Callable[..., Any], list[float]]] = [
     ("tanh(nan)", lambda x: x.tanh(), [NAN]),
     ("sigmoid(nan)", lambda x: x.sigmoid(), [NAN]),
     ("relu(nan)", lambda x: x.relu(), [NAN]),
+    ("sin(inf)", lambda x: x.sin(), [INF]),
+    ("cos(-inf)", lambda x: x.cos(), [-INF]),
+    ("sin(nan)", lambda x: x.sin(), [NAN]),
+    ("sqrt(0)", lambda x: x.sqrt(), [0.0]),
+    ("sqrt(inf)", lambda x: x.sqrt(), [INF]),
+    ("sqrt(1e-300)", lambda x: x.sqrt(), [1e-300]),
     ("inf * 0", lambda x, y: x * y, [INF, 0.0]),
     ("x / inf", lambda x, y: x / y, [1.0, INF]),
     ("inf - inf", lambda x, y: x - y, [INF, INF]),
