@@ -14,10 +14,16 @@ argument.  Anything else (attributes, subscripts, lambdas, comprehensions, other
 arguments, unknown names, ...) is refused with a one-line message; nothing from the command line
 is ever evaluated as Python.
 
+``--steps`` prints the backward pass one node at a time in the chain rule's words (as
+``python -m demos.step_through`` does for the seed's network); ``--frames DIR`` draws the graph
+after each step into ``DIR/step-NN.svg`` and writes ``DIR/index.html`` to flip through them or
+play them as an animation.
+
 Exit status: 0 on success; 2 when the command line is wrong (refused expression, bad NAME=VALUE,
 unknown option, unsupported output suffix); 1 when the maths or the drawing fails (an engine error
 such as ``log(-1)`` or ``1/0``, a graph over ``--max-nodes``, no Graphviz for the format, a file
-that cannot be written).  A directory, device, named pipe or socket at the output path is a
+that cannot be written); 130 when stopped by Ctrl-C (SIGINT), which stops a render at once and
+leaves no partial file.  A directory, device, named pipe or socket at the output path is a
 refused argument (exit status 2), never written to.  Every error is one line on stderr, never a
 traceback; text stdout or stderr cannot encode (``PYTHONIOENCODING=ascii``, non-UTF-8 file names)
 is printed escaped (see `autograd.console`).  When stdout is closed before everything is printed
@@ -36,19 +42,24 @@ import reprlib
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import ParamSpec
 
 from autograd.console import escapes_unencodable
 from autograd.files import NotARegularFileError, check_writable
-from autograd.graph import DEFAULT_MAX_NODES, SUFFIXES, draw
+from autograd.frames import FrameWriter, check_directory
+from autograd.graph import DEFAULT_MAX_NODES, SPLIT_SHARED_OVER, SUFFIXES, draw
 from autograd.ops import OPS
-from autograd.render import BackendUnavailableError, RenderError
+from autograd.render import BackendUnavailableError, RenderError, choose_backend
+from autograd.stepping import walk_steps
 from autograd.value import Op, Value
 
 __all__ = [
     "BROKEN_PIPE_STATUS",
     "FUNCTIONS",
+    "INTERRUPTED_STATUS",
+    "Options",
     "UsageError",
     "evaluate",
     "exits_quietly_on_broken_pipe",
@@ -159,7 +170,7 @@ _WHAT = {
 ALLOWED = f"numbers, pi, NAME=VALUE names, + - * / **, unary -, and {' '.join(FUNCTIONS)}"
 
 USAGE = f"""usage: python -m autograd.draw EXPR [NAME=VALUE ...] [-o FILE] [--backend auto|dot|wasm]
-                               [--max-nodes N]
+                               [--max-nodes N] [--steps] [--frames DIR] [--no-split]
 
 Compute EXPR with the autograd engine, run backward, print d/dNAME for every NAME, and draw the
 computation graph with the gradient on every edge.
@@ -169,14 +180,36 @@ computation graph with the gradient on every edge.
   -o, --output FILE where to draw the graph: .svg, .png, .pdf or .dot (default: graph.svg)
   --backend B       auto (dot if on PATH, else embedded; default), dot, or wasm (SVG only)
   --max-nodes N     refuse bigger graphs (default {DEFAULT_MAX_NODES})
+  --steps           print the backward pass step by step, in the chain rule's words
+  --frames DIR      draw the graph after each step into DIR (step-NN.svg) and write
+                    DIR/index.html to flip through them or play them (removes older step-NN.svg)
+  --no-split draw a shared leaf once even in a graph of over {SPLIT_SHARED_OVER} nodes (slow to lay
+                    out; by default it is drawn beside each use, dashed)
   -h, --help        show this help
 
 exit status: 0 ok; 2 bad command line or refused expression; 1 maths or drawing failed (or
-stdout closed early, as by | head)
+stdout closed early, as by | head); 130 stopped by Ctrl-C
 """
 
 
-_OPTIONS = ("-o", "--output", "--backend", "--max-nodes")
+_OPTIONS = ("-o", "--output", "--backend", "--max-nodes", "--frames")
+_FLAGS = ("--steps", "--no-split")
+#: The exit status after Ctrl-C, as a shell reports a command killed by SIGINT (128 + 2).
+INTERRUPTED_STATUS = 130
+
+
+@dataclass
+class Options:
+    """The command line, parsed."""
+
+    expression: str
+    variables: dict[str, Value]
+    output: str = "graph.svg"
+    backend: str = "auto"
+    max_nodes: int | None = DEFAULT_MAX_NODES
+    steps: bool = False
+    frames: str | None = None
+    split_shared: bool | None = None
 
 
 class UsageError(ValueError):
@@ -317,15 +350,20 @@ def parse_binding(text: str, taken: dict[str, Value]) -> tuple[str, float]:
     return name, number
 
 
-def _parse_args(argv: Sequence[str]) -> tuple[str, dict[str, Value], str, str, int | None] | None:
-    """(expression, variables, output, backend, max_nodes), or None when help was asked for."""
+def _parse_args(argv: Sequence[str]) -> Options | None:
+    """The parsed command line, or None when help was asked for."""
     output, backend, max_nodes = "graph.svg", "auto", DEFAULT_MAX_NODES
+    frames: str | None = None
+    flags: set[str] = set()
     positional: list[str] = []
     args = list(argv)
     options_done = False
     while args:
         arg = args.pop(0)
         flag, eq, inline = arg.partition("=")
+        if not options_done and arg in _FLAGS:
+            flags.add(arg)
+            continue
         if options_done or not arg.startswith("-") or flag not in _OPTIONS:
             if not options_done and arg in ("-h", "--help"):
                 return None
@@ -346,6 +384,16 @@ def _parse_args(argv: Sequence[str]) -> tuple[str, dict[str, Value], str, str, i
             if value not in ("auto", "dot", "wasm"):
                 raise UsageError(f"--backend must be auto, dot or wasm, not {value!r}")
             backend = value
+        elif flag == "--frames":
+            try:
+                check_directory(value)
+            except NotARegularFileError as exc:  # a device or pipe named like a frame or the page
+                raise UsageError(f"--frames {value}: {exc}") from None
+            except ValueError as exc:  # an empty name
+                raise UsageError(f"--frames: {exc}") from None
+            except OSError:
+                pass  # reported when the frames are written (exit status 1)
+            frames = value
         else:
             try:
                 max_nodes = int(value)
@@ -369,7 +417,8 @@ def _parse_args(argv: Sequence[str]) -> tuple[str, dict[str, Value], str, str, i
     for text in bindings:
         name, number = parse_binding(text, variables)
         variables[name] = Value(number, label=name)
-    return expression, variables, output, backend, max_nodes
+    split = False if "--no-split" in flags else None
+    return Options(expression, variables, output, backend, max_nodes, "--steps" in flags, frames, split)
 
 
 @escapes_unencodable
@@ -378,29 +427,88 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line (`argv` without the program name); return the exit status."""
     args = sys.argv[1:] if argv is None else argv
     try:
+        return _run(args)
+    except KeyboardInterrupt:  # Ctrl-C: any render was stopped, nothing half-written was left
+        print("interrupted", file=sys.stderr)
+        return INTERRUPTED_STATUS
+
+
+def _run(args: Sequence[str]) -> int:
+    try:
         parsed = _parse_args(args)
         if parsed is None:
             print(USAGE, end="")
             return 0
-        expression, variables, output, backend, max_nodes = parsed
-        root = evaluate(expression, variables)
+        root = evaluate(parsed.expression, parsed.variables)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except (ArithmeticError, ValueError, TypeError) as exc:  # the engine's domain errors
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 1
-    root.backward()
+    if parsed.frames is not None:
+        try:  # before the first step, so that a folder is never left half drawn
+            choose_backend("svg", parsed.backend)
+            draw(root, max_nodes=parsed.max_nodes)
+        except (ValueError, BackendUnavailableError) as exc:
+            print(f"error: --frames: {_one_line(exc)}", file=sys.stderr)
+            return 1
     print(f"f = {root.data:.10g}")
-    for name, leaf in variables.items():
+    if parsed.steps or parsed.frames is not None:
+        status = _walk(root, parsed)
+        if status:
+            return status
+    else:
+        root.backward()
+    for name, leaf in parsed.variables.items():
         print(f"d/d{name} = {leaf.grad:.10g}")
     try:
-        path = draw(root, max_nodes=max_nodes, backend=backend).save(output)
+        picture = draw(
+            root, max_nodes=parsed.max_nodes, backend=parsed.backend, split_shared=parsed.split_shared
+        )
+        path = picture.save(parsed.output)
     except (ValueError, BackendUnavailableError, RenderError, OSError) as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 1
     print(f"wrote {path}")
     return 0
+
+
+def _walk(root: Value, parsed: Options) -> int:
+    """--steps and --frames: the backward pass one step at a time; an exit status (0: done)."""
+    write = print if parsed.steps else _ignore
+    try:
+        writer = None
+        if parsed.frames is not None:
+            writer = FrameWriter(
+                root, parsed.frames, backend=parsed.backend, max_nodes=parsed.max_nodes,
+                split_shared=parsed.split_shared,
+            )
+        walked = walk_steps(root, root_name="f", write=write, writer=writer)
+        if writer is not None:
+            steps = f"{walked.total} step{'' if walked.total == 1 else 's'}"
+            title = f"Backpropagation, step by step: f = {parsed.expression.strip()}"
+            page = writer.finish(title, PAGE_INTRO.format(steps=steps))
+    except (BackendUnavailableError, RenderError, OSError) as exc:
+        print(f"error: --frames {parsed.frames}: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    if parsed.steps:
+        print()
+    if writer is not None:
+        print(f"wrote {len(writer.frames)} frames and the page {page}")
+        if writer.removed:
+            print(f"removed older frames: {', '.join(path.name for path in writer.removed)}")
+    return 0
+
+
+PAGE_INTRO = (
+    "Each step takes one node, every node before its children, and passes its gradient ∂f/∂node"
+    " along each edge to a child: ∂f/∂child += ∂f/∂node · ∂node/∂child ({steps})."
+)
+
+
+def _ignore(line: str) -> None:
+    """Print nothing (--frames without --steps)."""
 
 
 def _one_line(exc: BaseException) -> str:

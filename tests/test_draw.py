@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import html
+import math
 import re
 import time
 import unicodedata
 
+import graphviz
 import pytest
 
 import autograd.graph
@@ -14,7 +16,7 @@ from autograd import Value, backward_steps, draw, topological_order, zero_grad
 from autograd.graph import record_field
 from autograd.ops import display
 
-EDGE = re.compile(r'^\t(n\d+) -> (n\d+) \[label="×(\S+)(?: → (\S+))?"(.*)\];$', re.M)
+EDGE = re.compile(r'^\t(n\d+(?:_\d+)?) -> (n\d+) \[label="×(\S+)(?: → (\S+))?"(.*)\];$', re.M)
 
 
 def abc() -> Value:
@@ -383,3 +385,120 @@ def test_importing_the_cli_module_keeps_autograd_draw_drawing() -> None:
     graph = autograd.draw(Value(2.0, label="x") * 3)
     assert callable(autograd.draw)
     assert "x" in graph.source
+
+
+def shared_sum(terms: int) -> tuple[Value, Value, Value]:
+    """x*y added `terms` times with Python's sum (which starts from 0): x and y used `terms` times."""
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    z = sum(x * y for _ in range(terms))
+    assert isinstance(z, Value)
+    z.backward()
+    return z, x, y
+
+
+def test_a_big_graph_draws_each_shared_leaf_once_per_use_with_its_total_grad() -> None:
+    z, x, _ = shared_sum(250)  # 502 nodes
+    source = draw(z).source
+    copy = r'^\tn\d+_(\d+) \[label="x \((\d+) of 250\)\|data 2\|grad 750 \(all 250 uses\)"'
+    copies = re.findall(copy, source, re.M)
+    assert [(int(a), int(b)) for a, b in copies] == [(k, k) for k in range(1, 251)]
+    assert x.grad == 750.0
+    assert source.count('style="filled,dashed"') == 500
+
+
+def test_every_copy_of_a_shared_leaf_has_one_edge_and_their_flows_sum_to_its_grad() -> None:
+    z, x, _ = shared_sum(150)
+    source = draw(z).source
+    x_id = re.search(r'^\t(n\d+)_1 \[label="x ', source, re.M)
+    assert x_id is not None
+    flows = [float(m[3]) for m in EDGE.finditer(source) if m[1].startswith(f"{x_id[1]}_")]
+    assert len(flows) == 150
+    assert math.fsum(flows) == x.grad
+
+
+def test_the_split_picture_says_what_a_dashed_box_is() -> None:
+    z, _, _ = shared_sum(100)
+    lines = draw(z).source.splitlines()
+    assert lines[4] == (
+        '\tgraph [label="dashed: a value used n times, drawn beside each use as x (k of n) (a result also '
+        "once, solid, where it is computed); its grad, on each, is the sum of the flows from all n copies"
+        '\\l", labelloc=t, labeljust=l, fontsize=12];'
+    )
+
+
+def test_a_shared_result_is_drawn_once_with_its_inputs_and_beside_each_use() -> None:
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    h = (x * y).tanh()
+    h.label = "h"
+    z = sum(h * float(k) for k in range(120))
+    assert isinstance(z, Value)
+    z.backward()
+    source = draw(z).source
+    hid = re.search(r'^\t(n\d+) \[label="h \(tanh\)\|data 1\|grad ([^"]+) \(all 120 uses\)"', source, re.M)
+    assert hid is not None
+    assert hid[2] == f"{h.grad:.4g}"
+    copies = [m for m in EDGE.finditer(source) if m[1].startswith(f"{hid[1]}_")]
+    assert len(copies) == 120
+    assert math.fsum(float(m[4]) for m in copies) == h.grad
+    assert [m[1] for m in EDGE.finditer(source) if m[2] == hid[1]] != []  # its input edge, from x*y
+    assert not [m for m in EDGE.finditer(source) if m[1] == hid[1]]  # its uses: all from the copies
+    assert len(re.findall(rf'^\t{hid[1]}_\d+ \[label="h \(tanh\) \(\d+ of 120\)', source, re.M)) == 120
+
+
+def test_graphs_up_to_the_threshold_draw_each_leaf_once() -> None:
+    terms = (autograd.graph.SPLIT_SHARED_OVER - 2) // 2  # 2 leaves + 2 nodes a term: at the limit
+    z, _, _ = shared_sum(terms)
+    graph = draw(z)
+    assert graph.nodes == autograd.graph.SPLIT_SHARED_OVER
+    assert "dashed" not in graph.source
+    assert " of " not in graph.source
+    bigger, _, _ = shared_sum(terms + 1)
+    assert "(1 of" in draw(bigger).source
+
+
+def test_split_shared_can_be_forced_either_way() -> None:
+    small = abc()
+    assert draw(small, split_shared=True).source == draw(small).source  # no leaf is used twice
+    x = Value(3.0, label="x")
+    y = x * x
+    y.backward()
+    forced = draw(y, split_shared=True).source
+    assert '"x (1 of 2)|data 3|grad 6 (all 2 uses)"' in forced
+    assert '"x (2 of 2)|data 3|grad 6 (all 2 uses)"' in forced
+    z, _, _ = shared_sum(150)
+    assert "dashed" not in draw(z, split_shared=False).source
+    with pytest.raises(TypeError, match="split_shared must be True, False or None"):
+        draw(y, split_shared="yes")  # type: ignore[arg-type]
+
+
+def test_an_unlabelled_shared_leaf_is_numbered() -> None:
+    c = Value(2.0)
+    y = c * c
+    y.backward()
+    assert '"1 of 2|data 2|grad 4 (all 2 uses)"' in draw(y, split_shared=True).source
+
+
+def test_a_graph_drawn_before_backward_says_every_grad_is_0() -> None:
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    z = x * y
+    lines = draw(z).source.splitlines()
+    caption = '\tgraph [label="no backward() yet: every grad is 0\\l", labelloc=t, labeljust=l, fontsize=12];'
+    assert lines[4] == caption
+    z.backward()
+    assert "no backward() yet" not in draw(z).source
+    zero_grad(z)
+    assert "no backward() yet" in draw(z).source
+
+
+def test_a_graph_whose_grads_are_not_all_0_has_no_caption() -> None:
+    x = Value(2.0, label="x")
+    z = x * 0.0  # after backward: root grad 1, x's 0
+    z.backward()
+    assert "label=\"no backward" not in draw(z).source
+
+
+def test_to_graphviz_is_a_graphviz_source_of_the_same_dot_text() -> None:
+    graph = draw(abc())
+    source = graph.to_graphviz()
+    assert isinstance(source, graphviz.Source)
+    assert source.source == graph.source

