@@ -232,3 +232,20 @@ def test_a_user_defined_op_is_one_definition_with_method_function_and_formula() 
         assert cube.derivative_formulas == ("3 * {x} ** 2",)  # read from the rule's source
     finally:
         del autograd.ops.OPS["cube_for_test"]
+
+
+def test_the_rules_of_arithmetic_ops_evaluate_on_values_too_ready_for_gradients_of_gradients() -> None:
+    """A rule uses only arithmetic (and the table's helpers): given Values, it builds the graph of
+    the derivative itself, whose own backward() gives a second derivative."""
+    x, y = Value(0.7, label="x"), Value(1.3, label="y")
+    for op in (autograd.ops.ADD, autograd.ops.SUB, autograd.ops.MUL, autograd.ops.DIV):
+        out = op(x, y)
+        for rule, operand in zip(op.derivatives, (x, y), strict=True):
+            on_values = rule(out, x, y)
+            on_floats = rule(out.data, x.data, y.data)
+            assert float(on_values) == on_floats, (op, operand)
+    t = autograd.ops.TANH(x)
+    d = autograd.ops.TANH.derivatives[0](t, x)  # 1 - tanh(x)^2, as a graph
+    assert isinstance(d, Value)
+    d.backward()  # d/dx (1 - tanh^2) = -2 tanh(x) (1 - tanh^2)
+    assert x.grad == pytest.approx(-2 * math.tanh(0.7) * (1 - math.tanh(0.7) ** 2), rel=1e-12)
