@@ -48,6 +48,7 @@ operation with `define_op`::
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import math
 from collections.abc import Callable, Iterable, Sequence
@@ -292,14 +293,12 @@ def rule_expression(rule: Callable[..., Any]) -> ast.expr | None:
     code = getattr(rule, "__code__", None)
     try:
         lines, _ = inspect.findsource(code)  # type: ignore[arg-type]
-        tree = ast.parse("".join(lines))
+        functions = _functions_by_line("".join(lines))
     except (OSError, TypeError, SyntaxError):
         return None
     params = list(code.co_varnames[: code.co_argcount])  # type: ignore[union-attr]
     found: list[ast.expr] = []
-    for node in ast.walk(tree):
-        if getattr(node, "lineno", None) != code.co_firstlineno:  # type: ignore[union-attr]
-            continue
+    for node in functions.get(code.co_firstlineno, []):  # type: ignore[union-attr]
         if isinstance(node, ast.Lambda) and [a.arg for a in node.args.args] == params:
             found.append(node.body)
         elif isinstance(node, ast.FunctionDef) and node.name == code.co_name:  # type: ignore[union-attr]
@@ -311,6 +310,16 @@ def rule_expression(rule: Callable[..., Any]) -> ast.expr | None:
         columns = {(line, col) for line, _, col, _ in positions if col is not None}
         found = [f for f in found if columns and all(_within(f, position) for position in columns)]
     return found[0] if len(found) == 1 else None
+
+
+@functools.lru_cache(maxsize=64)
+def _functions_by_line(source: str) -> dict[int, list[ast.Lambda | ast.FunctionDef]]:
+    """A module's lambdas and functions by their first line, parsed once per source text."""
+    functions: dict[int, list[ast.Lambda | ast.FunctionDef]] = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.Lambda, ast.FunctionDef)):
+            functions.setdefault(node.lineno, []).append(node)
+    return functions
 
 
 def _within(node: ast.expr, position: tuple[int, int]) -> bool:

@@ -6,8 +6,10 @@ is made with that rule's result scaled by 1.1 (``lambda out, x: 1.0 - out * out`
 ``lambda out, x: _scaled(1.0 - out * out)``), and each group of tests below runs against the
 copy (first on PYTHONPATH, so it is the real code path, not a monkeypatch).  Every group must
 kill every mutant: the engine's tests, and the compiled path's (`autograd.compile` reads the same
-rules), so a wrong rule is caught on both paths.  The run fails (exit 1) if a mutant survives a
-group, and stops (exit 2) if a file has no rules or a rule's lambda cannot be rewritten.
+rules), so a wrong rule is caught on both paths.  The compiled path's two code templates of its own
+(``EDGE_TERM`` and ``SGD_STEP`` in autograd/compile_codegen.py, scaled where they are written) must
+be killed by the compiled path's tests.  The run fails (exit 1) if a mutant survives a group, and
+stops (exit 2) if a file has no rules or a rule's lambda cannot be rewritten.
 
     .venv/bin/python tests/mutate.py                  # every mutant against every group
     .venv/bin/python tests/mutate.py --list           # the rules found, without running anything
@@ -58,16 +60,21 @@ class Mutant:
     op: str
     param: str
     line: int
-    start: int  # character offsets of the lambda's body in the file's text
+    start: int  # character offsets of the lambda's body (or the template string) in the file's text
     end: int
+    template: bool = False  # a code template of the compiled path, not a rule
 
     @property
     def name(self) -> str:
-        return f"{self.op} d/d{self.param}"
+        return f"{self.op} (template)" if self.template else f"{self.op} d/d{self.param}"
 
     def apply(self, text: str) -> str:
-        """The file's text with this rule's result scaled (and the helper defined at the end)."""
+        """The file's text with this rule's result scaled (and the helper defined at the end), or the
+        template's expression scaled in the code it writes."""
         body = text[self.start : self.end]
+        if self.template:
+            scaled = repr(f"({ast.literal_eval(body)}) * {SCALE}")
+            return text[: self.start] + scaled + text[self.end :]
         return text[: self.start] + f"_scaled({body})" + text[self.end :] + HELPER
 
 
@@ -114,8 +121,34 @@ def find_mutants(path: Path, text: str) -> list[Mutant]:
     return found
 
 
+# The compiled path's own code templates (everything else it writes comes from the rules above).
+TEMPLATES = Path("autograd") / "compile_codegen.py"
+TEMPLATE_NAMES = ("EDGE_TERM", "SGD_STEP")
+
+
+def find_templates(path: Path, text: str) -> list[Mutant]:
+    """Each template string ``NAME = "..."``: its expression, scaled in the code it writes."""
+    found = []
+    for node in ast.parse(text).body:
+        targets = [getattr(t, "id", None) for t in node.targets] if isinstance(node, ast.Assign) else []
+        if isinstance(node, ast.Assign) and len(targets) == 1 and targets[0] in TEMPLATE_NAMES:
+            value = node.value
+            assert isinstance(value, ast.Constant)
+            starts = _offsets(text)
+            start = _position(text, starts, value.lineno, value.col_offset)
+            end = _position(text, starts, value.end_lineno or value.lineno, value.end_col_offset or 0)
+            name = getattr(node.targets[0], "id", "")
+            found.append(Mutant(path, name, "template", node.lineno, start, end, template=True))
+    if len(found) != len(TEMPLATE_NAMES):
+        raise SystemExit(f"mutate: {path}: expected the templates {', '.join(TEMPLATE_NAMES)}")
+    return found
+
+
 def all_mutants() -> list[Mutant]:
-    return [m for path in SOURCES for m in find_mutants(path, (ROOT / path).read_text(encoding="utf-8"))]
+    found = [m for path in SOURCES for m in find_mutants(path, (ROOT / path).read_text(encoding="utf-8"))]
+    if (ROOT / TEMPLATES).exists():
+        found += find_templates(TEMPLATES, (ROOT / TEMPLATES).read_text(encoding="utf-8"))
+    return found
 
 
 def _copy_with(mutant: Mutant, into: Path) -> None:
@@ -160,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     survivors = []
     groups = {g: [t for t in tests if (ROOT / t).exists()] for g, tests in GROUPS.items()}
     for m in mutants:
-        verdicts = {g: killed(m, tests) for g, tests in groups.items() if tests}
+        runs = {g: tests for g, tests in groups.items() if tests and (g == "compiled" or not m.template)}
+        verdicts = {g: killed(m, tests) for g, tests in runs.items()}
         shown = "  ".join(f"{g}: {'killed' if k else 'SURVIVED'}" for g, k in verdicts.items())
         print(f"{m.name:20s} {m.path}:{m.line:<4d} {shown}", flush=True)
         survivors += [f"{m.name} ({g})" for g, k in verdicts.items() if not k]
