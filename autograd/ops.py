@@ -47,14 +47,13 @@ operation with `define_op`::
 
 from __future__ import annotations
 
-import ast
-import functools
 import inspect
 import math
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
 
-from autograd.value import Op, Operand, Value, _number, _require_iterable, apply
+from autograd.errors import number, require_iterable
+from autograd.rule_source import formula_from_source, rule_expression
+from autograd.value import Op, Operand, Value, apply
 
 __all__ = [
     "OPS",
@@ -275,73 +274,13 @@ def define_op(
     if formula is None:
         formula = f"{name}({', '.join('{' + p + '}' for p in params)})"
     if derivative_formulas is None:
-        derivative_formulas = tuple(_formula_from_source(rule, params) for rule in derivatives)
+        derivative_formulas = tuple(formula_from_source(rule, params) for rule in derivatives)
     op = register(Op(name, params, forward, tuple(derivatives), formula, tuple(derivative_formulas)))
     if method:
         if hasattr(Value, name):
             raise ValueError(f"define_op({name!r}): Value already has an attribute {name!r}")
         setattr(Value, name, lambda self, *others: op(self, *others))
     return op
-
-
-def rule_expression(rule: Callable[..., Any]) -> ast.expr | None:
-    """The expression a one-line rule returns, as an `ast` tree (None if its source is not to be had).
-
-    For a lambda it is the lambda's body; for a ``def`` whose body is a single ``return``, the
-    returned expression.  `autograd.compile` inlines it; the explainer writes it.
-    """
-    code = getattr(rule, "__code__", None)
-    try:
-        lines, _ = inspect.findsource(code)  # type: ignore[arg-type]
-        functions = _functions_by_line("".join(lines))
-    except (OSError, TypeError, SyntaxError):
-        return None
-    params = list(code.co_varnames[: code.co_argcount])  # type: ignore[union-attr]
-    found: list[ast.expr] = []
-    for node in functions.get(code.co_firstlineno, []):  # type: ignore[union-attr]
-        if isinstance(node, ast.Lambda) and [a.arg for a in node.args.args] == params:
-            found.append(node.body)
-        elif isinstance(node, ast.FunctionDef) and node.name == code.co_name:  # type: ignore[union-attr]
-            body = [s for s in node.body if not isinstance(s, ast.Expr)]  # a docstring
-            if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None:
-                found.append(body[0].value)
-    if len(found) > 1:  # several lambdas on one line: the one whose code lies within it (Python 3.11+)
-        positions: Iterable[tuple[int, int, int | None, int]] = getattr(code, "co_positions", list)()
-        columns = {(line, col) for line, _, col, _ in positions if col is not None}
-        found = [f for f in found if columns and all(_within(f, position) for position in columns)]
-    return found[0] if len(found) == 1 else None
-
-
-@functools.lru_cache(maxsize=64)
-def _functions_by_line(source: str) -> dict[int, list[ast.Lambda | ast.FunctionDef]]:
-    """A module's lambdas and functions by their first line, parsed once per source text."""
-    functions: dict[int, list[ast.Lambda | ast.FunctionDef]] = {}
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, (ast.Lambda, ast.FunctionDef)):
-            functions.setdefault(node.lineno, []).append(node)
-    return functions
-
-
-def _within(node: ast.expr, position: tuple[int, int]) -> bool:
-    start = (node.lineno, node.col_offset)
-    return start <= position <= (node.end_lineno or node.lineno, node.end_col_offset or 0)
-
-
-def _formula_from_source(rule: Callable[..., Any], params: Sequence[str]) -> str:
-    """A rule's expression as the explainer writes it, operands as ``{name}``; the value if no source."""
-    expression = rule_expression(rule)
-    if expression is None:
-        return "{grad}"
-
-    class Placeholders(ast.NodeTransformer):
-        def visit_Name(self, node: ast.Name) -> ast.AST:
-            if node.id in (*params, "out"):
-                return ast.Name(id="\x00" + node.id + "\x01", ctx=node.ctx)
-            return node
-
-    text = ast.unparse(Placeholders().visit(expression))
-    text = text.replace("{", "{{").replace("}", "}}")
-    return text.replace("\x00", "{").replace("\x01", "}")
 
 
 def display(node: Value) -> str:
@@ -361,49 +300,20 @@ def display(node: Value) -> str:
 _TERMS = "Values and numbers, e.g. [x, y, 1.0]"
 
 
-def _lift(x: Operand, op: Op) -> Value:
-    """A number as a leaf, so that ``exp(2.0)`` is a node too."""
-    return x if isinstance(x, Value) else Value(_number(x, op.name, None))
+def _function(op: Op) -> Callable[[Operand], Value]:
+    """The op as a function of a Value or a number (lifted to a leaf: ``exp(2.0)`` is a node too)."""
+
+    def function(x: Operand) -> Value:
+        return op(x if isinstance(x, Value) else Value(number(x, op.name, None)))
+
+    function.__name__ = function.__qualname__ = op.name
+    function.__doc__ = f"{op.name}(x) as a node (a number is lifted to a leaf first)."
+    return function
 
 
-def exp(x: Operand) -> Value:
-    """e^x as a node (a number is lifted to a leaf first)."""
-    return EXP(_lift(x, EXP))
-
-
-def log(x: Operand) -> Value:
-    """ln x as a node."""
-    return LOG(_lift(x, LOG))
-
-
-def tanh(x: Operand) -> Value:
-    """tanh x as a node."""
-    return TANH(_lift(x, TANH))
-
-
-def sigmoid(x: Operand) -> Value:
-    """1 / (1 + e^-x) as a node."""
-    return SIGMOID(_lift(x, SIGMOID))
-
-
-def relu(x: Operand) -> Value:
-    """max(0, x) as a node."""
-    return RELU(_lift(x, RELU))
-
-
-def sin(x: Operand) -> Value:
-    """sin x as a node."""
-    return SIN(_lift(x, SIN))
-
-
-def cos(x: Operand) -> Value:
-    """cos x as a node."""
-    return COS(_lift(x, COS))
-
-
-def sqrt(x: Operand) -> Value:
-    """sqrt x as a node."""
-    return SQRT(_lift(x, SQRT))
+exp, log, tanh, sigmoid, relu, sin, cos, sqrt = map(
+    _function, (EXP, LOG, TANH, SIGMOID, RELU, SIN, COS, SQRT)
+)
 
 
 def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:  # noqa: A001 (mirrors torch.sum)
@@ -411,7 +321,7 @@ def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:  # noqa: A001
     try:
         terms = [*values]
     except TypeError:
-        _require_iterable(values, "sum", None, "values", _TERMS)
+        require_iterable(values, "sum", "values", _TERMS)
         raise  # raised while iterating, e.g. by an operator in a generator: its own message
     if isinstance(start, Value) or start != 0:
         terms.insert(0, start)
@@ -423,7 +333,7 @@ def mean(values: Iterable[Operand]) -> Value:
     try:
         terms = [*values]
     except TypeError:
-        _require_iterable(values, "mean", None, "values", _TERMS)
+        require_iterable(values, "mean", "values", _TERMS)
         raise
     if not terms:
         raise ValueError("mean: needs at least one value; got an empty sequence")

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from numbers import Real
 from typing import Any, SupportsIndex, overload
 
 from autograd import backprop
+from autograd.errors import domain_error, iterable, number
 
 __all__ = ["Op", "Operand", "Value", "apply"]
 
@@ -61,8 +61,8 @@ class Value:
         self.op, self.label, self.op_def, self.operands = op, label, None, ()
         self.children, self.local_grads, self.grad = (), (), 0.0  # so repr() works if a check below fails
         self.data = data  # checked by the property
-        children = tuple(_iterable(children, op, label, "children", "Values, e.g. (x,)"))
-        grads = tuple(_number(g, op or "Value", None, "an int or float") for g in _iterable(
+        children = tuple(iterable(children, op, label, "children", "Values, e.g. (x,)"))
+        grads = tuple(number(g, op or "Value", None, "an int or float") for g in iterable(
             local_grads, op, label, "local_grads", "numbers, e.g. (1.0,)"))  # fmt: skip
         if len(children) != len(grads):
             raise ValueError(
@@ -86,7 +86,7 @@ class Value:
     def data(self, value: float) -> None:
         if type(value) is not float:
             made = hasattr(self, "_data")  # Value(data) checks its data here too
-            value = _number(value, "data" if made else "Value", self if made else None, "an int or float")
+            value = number(value, "data" if made else "Value", self if made else None, "an int or float")
         self._data = value
 
     def __repr__(self) -> str:
@@ -248,12 +248,12 @@ def apply(op: Op, operands: Sequence[Operand]) -> Value:
             xs.append(a._data)
             children.append(a)
         else:  # a number is a constant: no edge
-            xs.append(a if type(a) is float else _number(a, op.name, _first_value(operands)))
+            xs.append(a if type(a) is float else number(a, op.name, _first_value(operands)))
     kept = operands if len(children) == len(xs) else _kept(operands, xs)  # numbers as floats
     try:
         out, derivatives = _variadic(op, xs) if op.variadic else _fixed(op, xs)
     except (ValueError, ZeroDivisionError) as error:  # a domain error: say which operands
-        raise type(error)(_domain_error(op, error, kept)) from None
+        raise type(error)(domain_error(op.name, error, kept)) from None
     if len(children) != len(xs):  # a constant has no edge, so no local gradient
         derivatives = _of_values(operands, derivatives)
     # The second path that builds a node: Value()'s checks of a user's arguments would cost about
@@ -328,76 +328,13 @@ def _of_values(operands: Sequence[Operand], derivatives: list[float]) -> list[fl
     return local_grads
 
 
-def _domain_error(op: Op, error: Exception, operands: Sequence[Value | float]) -> str:
-    """``/: division by zero: Value 'x' (data=1.0) / 0.0``; ``log: undefined for Value 'x' (...); <why>``."""
-    if len(operands) == 2 and not op.name.isidentifier():
-        return f"{op.name}: {error}: {_describe(operands[0])} {op.name} {_describe(operands[1])}"
-    return f"{op.name}: undefined for {', '.join(_describe(a) for a in operands)}; {error}"
-
-
 def _first_value(operands: Sequence[object]) -> Value | None:
     return next((a for a in operands if isinstance(a, Value)), None)
 
 
 def _data(other: object, op: str) -> float:
     """The number a comparison compares with."""
-    return other.data if isinstance(other, Value) else _number(other, op, None)
-
-
-def _describe(v: object) -> str:
-    """How an error message names an operand: its label, op and data."""
-    if not isinstance(v, Value):
-        return repr(v)
-    name = f"Value {v.label!r}" if v.label else "unlabelled Value"
-    fields = f"op={ops.display(v)!r}, data={v.data!r}" if v.op else f"data={v.data!r}"
-    return f"{name} ({fields})"
-
-
-def _iterable(items: object, op: str, label: str, name: str, expected: str) -> Iterable[Any]:
-    """``items`` if it can be iterated; else a `TypeError` naming the op and label (``(x)`` for ``(x,)``)."""
-    try:
-        return iter(items)  # type: ignore[call-overload,no-any-return]
-    except TypeError:
-        single = isinstance(items, (Value, int, float))  # (x) meant as (x,)
-        comma = " (one item in parentheses needs a comma to be a tuple)" if single else ""
-        raise TypeError(
-            f"Value(op={op!r}, label={label!r}): {name} must be an iterable of {expected};"
-            f" got {items!r} (type {type(items).__name__}){comma}"
-        ) from None
-
-
-def _require_iterable(items: object, op: str, label: str | None, name: str, expected: str) -> None:
-    """A `TypeError` naming ``op`` if ``items`` is not iterable at all; returns if it is."""
-    try:
-        iter(items)  # type: ignore[call-overload]
-    except TypeError:
-        raise TypeError(f"{op}: {name} must be an iterable of {expected}; got {items!r}"
-                        f" (type {type(items).__name__})") from None  # fmt: skip
-
-
-def _number(other: object, op: str, node: Value | None, expected: str = "a Value, int or float") -> float:
-    """A plain-number operand as a float; anything else is a `TypeError` naming op and operand."""
-    if type(other) is float:
-        return other
-    if type(other) is int and -_LARGEST_FLOAT_INT < other < _LARGEST_FLOAT_INT:
-        return float(other)
-    side = f" with {_describe(node)}" if node is not None else ""  # for the errors below
-    if isinstance(other, Real) and not isinstance(other, bool):
-        try:
-            return float(other)
-        except OverflowError:
-            raise OverflowError(
-                f"{op}: {_short_repr(other)} is too large for a float (at most about 1.8e308){side}"
-            ) from None
-    raise TypeError(f"{op}: cannot use {other!r} (type {type(other).__name__}){side}; expected {expected}")
-
-
-_LARGEST_FLOAT_INT = 2**1024  # float() of an int this large (or larger) overflows
-
-
-def _short_repr(number: object) -> str:
-    text = repr(number)
-    return text if len(text) <= 24 else f"{text[:10]}...{text[-6:]} ({len(text)} digits)"
+    return other.data if isinstance(other, Value) else number(other, op, None)
 
 
 from autograd import ops  # noqa: E402 (the table reads Value and Op above)

@@ -1,0 +1,83 @@
+"""How the engine words its errors: each names the operation, the operand and its label.
+
+Raised from one place each: a number that is not one (`number`), an argument that is not
+iterable (`iterable`, `require_iterable`), a value out of an operation's domain (`domain_error`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from numbers import Real
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from autograd.value import Value
+
+__all__ = ["describe", "domain_error", "iterable", "number", "require_iterable"]
+
+_LARGEST_FLOAT_INT = 2**1024  # float() of an int this large (or larger) overflows
+
+
+def describe(v: object) -> str:
+    """An operand as an error message names it: ``Value 'x' (op='*2', data=4.0)``, or a number."""
+    from autograd.ops import display
+    from autograd.value import Value
+
+    if not isinstance(v, Value):
+        return repr(v)
+    name = f"Value {v.label!r}" if v.label else "unlabelled Value"
+    fields = f"op={display(v)!r}, data={v.data!r}" if v.op else f"data={v.data!r}"
+    return f"{name} ({fields})"
+
+
+def domain_error(op: str, error: Exception, operands: Sequence[Value | float]) -> str:
+    """``/: division by zero: Value 'x' (data=1.0) / 0.0``; ``log: undefined for Value 'x' (...); <why>``."""
+    if len(operands) == 2 and not op.isidentifier():
+        return f"{op}: {error}: {describe(operands[0])} {op} {describe(operands[1])}"
+    return f"{op}: undefined for {', '.join(describe(a) for a in operands)}; {error}"
+
+
+def number(other: object, op: str, node: Value | None, expected: str = "a Value, int or float") -> float:
+    """A plain-number operand as a float; anything else is a `TypeError` naming op and operand."""
+    if type(other) is float:
+        return other
+    if type(other) is int and -_LARGEST_FLOAT_INT < other < _LARGEST_FLOAT_INT:
+        return float(other)
+    side = f" with {describe(node)}" if node is not None else ""
+    if isinstance(other, Real) and not isinstance(other, bool):
+        try:
+            return float(other)
+        except OverflowError:
+            raise OverflowError(
+                f"{op}: {short_repr(other)} is too large for a float (at most about 1.8e308){side}"
+            ) from None
+    raise TypeError(f"{op}: cannot use {other!r} (type {type(other).__name__}){side}; expected {expected}")
+
+
+def short_repr(value: object) -> str:
+    """A long number's repr, shortened: ``1000000000...000000 (401 digits)``."""
+    text = repr(value)
+    return text if len(text) <= 24 else f"{text[:10]}...{text[-6:]} ({len(text)} digits)"
+
+
+def iterable(items: object, op: str, label: str, name: str, expected: str) -> Iterable[Any]:
+    """``items`` if iterable, else a `TypeError` naming ``Value(op, label)`` (``(x)`` meant as ``(x,)``)."""
+    try:
+        return iter(items)  # type: ignore[call-overload,no-any-return]
+    except TypeError:
+        single = isinstance(items, (int, float)) or hasattr(items, "local_grads")  # (x) meant as (x,)
+        comma = " (one item in parentheses needs a comma to be a tuple)" if single else ""
+        raise TypeError(
+            f"Value(op={op!r}, label={label!r}): {name} must be an iterable of {expected};"
+            f" got {items!r} (type {type(items).__name__}){comma}"
+        ) from None
+
+
+def require_iterable(items: object, op: str, name: str, expected: str) -> None:
+    """A `TypeError` naming ``op`` if ``items`` is not iterable at all; returns if it is."""
+    try:
+        iter(items)  # type: ignore[call-overload]
+    except TypeError:
+        raise TypeError(
+            f"{op}: {name} must be an iterable of {expected}; got {items!r} (type {type(items).__name__})"
+        ) from None

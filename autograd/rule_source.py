@@ -1,0 +1,72 @@
+"""A derivative rule's own expression, read from its source: what the explainer writes and
+`autograd.compile` inlines (``lambda out, x: 1.0 - out * out`` -> ``1.0 - out * out``)."""
+
+from __future__ import annotations
+
+import ast
+import functools
+import inspect
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+__all__ = ["formula_from_source", "rule_expression"]
+
+
+def rule_expression(rule: Callable[..., Any]) -> ast.expr | None:
+    """The expression a one-line rule returns, as an `ast` tree (None if its source is not to be had).
+
+    For a lambda it is the lambda's body; for a ``def`` whose body is a single ``return``, the
+    returned expression.  `autograd.compile` inlines it; the explainer writes it.
+    """
+    code = getattr(rule, "__code__", None)
+    try:
+        lines, _ = inspect.findsource(code)  # type: ignore[arg-type]
+        functions = _functions_by_line("".join(lines))
+    except (OSError, TypeError, SyntaxError):
+        return None
+    params = list(code.co_varnames[: code.co_argcount])  # type: ignore[union-attr]
+    found: list[ast.expr] = []
+    for node in functions.get(code.co_firstlineno, []):  # type: ignore[union-attr]
+        if isinstance(node, ast.Lambda) and [a.arg for a in node.args.args] == params:
+            found.append(node.body)
+        elif isinstance(node, ast.FunctionDef) and node.name == code.co_name:  # type: ignore[union-attr]
+            body = [s for s in node.body if not isinstance(s, ast.Expr)]  # a docstring
+            if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None:
+                found.append(body[0].value)
+    if len(found) > 1:  # several lambdas on one line: the one whose code lies within it (Python 3.11+)
+        positions: Iterable[tuple[int, int, int | None, int]] = getattr(code, "co_positions", list)()
+        columns = {(line, col) for line, _, col, _ in positions if col is not None}
+        found = [f for f in found if columns and all(_within(f, position) for position in columns)]
+    return found[0] if len(found) == 1 else None
+
+
+@functools.lru_cache(maxsize=64)
+def _functions_by_line(source: str) -> dict[int, list[ast.Lambda | ast.FunctionDef]]:
+    """A module's lambdas and functions by their first line, parsed once per source text."""
+    functions: dict[int, list[ast.Lambda | ast.FunctionDef]] = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.Lambda, ast.FunctionDef)):
+            functions.setdefault(node.lineno, []).append(node)
+    return functions
+
+
+def _within(node: ast.expr, position: tuple[int, int]) -> bool:
+    start = (node.lineno, node.col_offset)
+    return start <= position <= (node.end_lineno or node.lineno, node.end_col_offset or 0)
+
+
+def formula_from_source(rule: Callable[..., Any], params: Sequence[str]) -> str:
+    """A rule's expression as the explainer writes it, operands as ``{name}``; the value if no source."""
+    expression = rule_expression(rule)
+    if expression is None:
+        return "{grad}"
+
+    class Placeholders(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            if node.id in (*params, "out"):
+                return ast.Name(id="\x00" + node.id + "\x01", ctx=node.ctx)
+            return node
+
+    text = ast.unparse(Placeholders().visit(expression))
+    text = text.replace("{", "{{").replace("}", "}}")
+    return text.replace("\x00", "{").replace("\x01", "}")
