@@ -352,7 +352,7 @@ def test_verdict_is_not_solved_at_exactly_half_a_unit_from_the_target() -> None:
     )
 
 
-def test_verdict_when_solved_is_the_line_the_readme_quotes() -> None:
+def test_verdict_when_solved_is_the_line_docs_demos_quotes() -> None:
     assert xor.verdict([([1.0, 1.0], 0.2, 0.0), ([0.0, 1.0], 0.7, 1.0)]) == (
         "XOR solved: yes (every output within 0.5 of its target)"
     )
