@@ -29,6 +29,7 @@ import random
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import autograd
 from autograd import Value
@@ -44,6 +45,7 @@ __all__ = [
     "SIZES",
     "STEPS",
     "accuracy",
+    "figure",
     "learning_rate",
     "main",
     "make_moons",
@@ -158,16 +160,21 @@ def train(
 
 def plot(model: MLP, data: Data, history: Sequence[tuple[float, float]], path: Path) -> Path:
     """The decision boundary over the points, and the loss and accuracy per step, to ``path``."""
+    return save_figure(figure(model, data, history), path)
+
+
+def figure(model: MLP, data: Data, history: Sequence[tuple[float, float]]) -> Any:
+    """`plot`'s matplotlib figure (in Jupyter, a cell ending with it shows it)."""
     plt = pyplot()
     from matplotlib.lines import Line2D
 
     xs, ys = data
-    figure, (ax, ax_loss) = plt.subplots(1, 2, figsize=(11, 4.6), gridspec_kw={"width_ratios": [1.25, 1]})
+    fig, (ax, ax_loss) = plt.subplots(1, 2, figsize=(11, 4.6), gridspec_kw={"width_ratios": [1.25, 1]})
     px = [x[0] for x in xs]
     py = [x[1] for x in xs]
     bounds = (min(px) - 0.5, max(px) + 0.5, min(py) - 0.5, max(py) + 0.5)
     filled = decision_surface(ax, lambda a, b: score(model, [a, b]), bounds, level=0.0)
-    figure.colorbar(filled, ax=ax, label="score (> 0: class +1)")
+    fig.colorbar(filled, ax=ax, label="score (> 0: class +1)")
     for label, colour in ((-1.0, "tab:red"), (1.0, "tab:blue")):
         chosen = [i for i, y in enumerate(ys) if y == label]
         ax.scatter([px[i] for i in chosen], [py[i] for i in chosen], c=colour, edgecolors="white",
@@ -194,9 +201,9 @@ def plot(model: MLP, data: Data, history: Sequence[tuple[float, float]], path: P
     ax_loss.legend(lines, [line.get_label() for line in lines], loc="center right", fontsize=8)
     ax_loss.set_title(f"Training: loss {final_loss:.4f} at step {len(history) - 1}")
     ax_loss.grid(alpha=0.3)
-    figure.suptitle("micrograd's moons demo on this engine: MLP(2, [16, 16, 1]), ReLU, SGD", fontsize=12)
-    figure.tight_layout()
-    return save_figure(figure, path)
+    fig.suptitle("micrograd's moons demo on this engine: MLP(2, [16, 16, 1]), ReLU, SGD", fontsize=12)
+    fig.tight_layout()
+    return fig
 
 
 def _steps(text: str) -> int:

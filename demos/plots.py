@@ -1,8 +1,9 @@
 """The demos' pictures with matplotlib (the ``demo`` extra): loss curves and decision surfaces.
 
-matplotlib runs on its Agg backend (no display needed).  A figure is rendered in memory and then
-written atomically (`autograd.files.write_atomically`): the file is whole or not there at all.
-`plot_path` checks a path before any training, so a run never ends in a picture it cannot write.
+matplotlib runs on its Agg backend (no display needed), except in Jupyter, where figures show
+inline.  A figure is rendered in memory and then written atomically
+(`autograd.files.write_atomically`): the file is whole or not there at all.  `plot_path` checks a
+path before any training, so a run never ends in a picture it cannot write.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,7 +36,8 @@ def pyplot() -> Any:
         raise PlotError(
             "matplotlib is not installed; install the demo extra: pip install -e '.[demo]' (or make demo)"
         ) from None
-    matplotlib.use("Agg")
+    if "ipykernel" not in sys.modules:  # Jupyter keeps its own (inline) backend
+        matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     plt.rcParams["svg.hashsalt"] = "scalar-autograd"  # the same run gives the same SVG

@@ -28,6 +28,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from autograd import Value
 from autograd.cli import exits_quietly_on_broken_pipe
@@ -37,7 +38,7 @@ from demos.plots import PlotError, decision_surface, plot_path, pyplot, save_fig
 from demos.seed import DEFAULT_LR, LOSSES, XOR_DATA, format_layout, seed_layout, seed_model
 from nn import MLP, SGD
 
-__all__ = ["DEFAULT_LR", "EPOCHS", "LOG_EVERY", "log_line", "main", "plot", "train", "verdict"]
+__all__ = ["DEFAULT_LR", "EPOCHS", "LOG_EVERY", "figure", "log_line", "main", "plot", "train", "verdict"]
 
 EPOCHS = 1000
 LOG_EVERY = 100
@@ -106,11 +107,16 @@ def train(
 
 def plot(model: MLP, epoch_losses: Sequence[float], path: Path, how: str = "") -> Path:
     """The loss curve and the trained network's output over the plane, with the four samples."""
+    return save_figure(figure(model, epoch_losses, how), path)
+
+
+def figure(model: MLP, epoch_losses: Sequence[float], how: str = "") -> Any:
+    """`plot`'s matplotlib figure (in Jupyter, a cell ending with it shows it); ``how``: in the title."""
     plt = pyplot()
     from matplotlib.lines import Line2D
     from matplotlib.ticker import FuncFormatter
 
-    figure, (ax_loss, ax) = plt.subplots(1, 2, figsize=(11, 4.6), gridspec_kw={"width_ratios": [1, 1.2]})
+    fig, (ax_loss, ax) = plt.subplots(1, 2, figsize=(11, 4.6), gridspec_kw={"width_ratios": [1, 1.2]})
     epochs = range(1, len(epoch_losses) + 1)
     ax_loss.plot(epochs, epoch_losses, color="tab:purple", label="mean loss of the 4 samples")
     ax_loss.set_yscale("log")
@@ -124,7 +130,7 @@ def plot(model: MLP, epoch_losses: Sequence[float], path: Path, how: str = "") -
     ax_loss.legend(loc="upper right", fontsize=8)
 
     filled = decision_surface(ax, lambda a, b: _output(model([a, b])), (-0.25, 1.25, -0.25, 1.25), level=0.5)
-    figure.colorbar(filled, ax=ax, label="network output ô")
+    fig.colorbar(filled, ax=ax, label="network output ô")
     for target, colour in ((0.0, "tab:red"), (1.0, "tab:blue")):
         points = [x for x, y in XOR_DATA if y == target]
         ax.scatter([p[0] for p in points], [p[1] for p in points], c=colour, s=120, edgecolors="white",
@@ -135,9 +141,9 @@ def plot(model: MLP, epoch_losses: Sequence[float], path: Path, how: str = "") -
     ax.set_xlabel("x₁")
     ax.set_ylabel("x₂")
     ax.set_title("Decision surface: the trained network's output")
-    figure.suptitle(f"XOR with the article's 2-2-1 sigmoid network ({how})" if how else "XOR", fontsize=12)
-    figure.tight_layout()
-    return save_figure(figure, path)
+    fig.suptitle(f"XOR with the article's 2-2-1 sigmoid network ({how})" if how else "XOR", fontsize=12)
+    fig.tight_layout()
+    return fig
 
 
 def _output(out: Value | list[Value]) -> float:
