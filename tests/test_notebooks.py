@@ -28,7 +28,8 @@ def test_notebook_is_committed_without_outputs(path: Path) -> None:
     nbformat.validate(notebook)
     for cell in notebook.cells:
         if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None, f"{path.name}: clear the outputs"
+            assert cell.outputs == [], f"{path.name}: clear the outputs"
+            assert cell.execution_count is None, f"{path.name}: clear the outputs"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -39,7 +40,8 @@ def test_notebook_runs_without_error_from_its_own_folder(path: Path) -> None:
     try:
         client.execute()
     except NoSuchKernel:
-        pytest.fail("no Jupyter kernel 'python3': install ipykernel (pip install -e '.[test]')", pytrace=False)
+        pytest.fail("no Jupyter kernel 'python3': install ipykernel (pip install -e '.[test]')",
+                    pytrace=False)
     except CellExecutionError as exc:
         pytest.fail(f"{path.name}: a cell failed:\n{exc}", pytrace=False)
     code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
