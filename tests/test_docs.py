@@ -1,4 +1,7 @@
-"""The README's examples run as a user runs them: a script in another directory, package installed.
+"""The examples of the README and docs/ run as a user runs them: a script in another directory.
+
+Each page's ```python blocks run in order as one script, in an empty directory, by this
+interpreter with the package installed (no PYTHONPATH), as a user's own script would.
 
 Each ``print(...)  # OUTPUT`` comment in an example is what that line prints (up to two spaces and
 a parenthesis, where the comment explains); a comment starting "or " or "e.g." is not an output.
@@ -68,18 +71,29 @@ def test_docs_pages_link_to_pages_that_exist() -> None:
             assert (page.parent / target).exists(), f"{page.name} links to {target}"
 
 
+PAGES = [page for page in [README, *sorted(DOCS.glob("*.md"))] if python_blocks(page)]
+COMPILED = [page for page in PAGES if any("autograd.compile(" in block for block in python_blocks(page))]
+
+
 @pytest.mark.renderer
-def test_readme_examples_run_from_another_directory(tmp_path: Path) -> None:
-    code = "\n".join(block for block in python_blocks(README) if "autograd.compile(" not in block)
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_examples_run_from_another_directory(page: Path, tmp_path: Path) -> None:
+    code = "\n".join(block for block in python_blocks(page) if "autograd.compile(" not in block)
     out = run_script(code, tmp_path)
     for expected in expected_outputs(code):
         assert expected in out
+
+
+def test_readme_drawing_example_writes_its_svg(tmp_path: Path) -> None:
+    code = "\n".join(block for block in python_blocks(README) if "autograd.compile(" not in block)
+    run_script(code, tmp_path)
     assert (tmp_path / "z.svg").read_text(encoding="utf-8").lstrip().startswith(("<?xml", "<svg"))
 
 
 @pytest.mark.xfail(not hasattr(autograd, "compile"), reason="autograd.compile lands with issue 12",
                    strict=True)
-def test_readme_compiled_path_example_runs_from_another_directory(tmp_path: Path) -> None:
-    (code,) = (block for block in python_blocks(README) if "autograd.compile(" in block)
-    out = run_script(code, tmp_path)
-    assert "d_" in out  # step.source: the generated derivative code
+@pytest.mark.parametrize("page", COMPILED, ids=lambda p: p.name)
+def test_compiled_path_examples_run_from_another_directory(page: Path, tmp_path: Path) -> None:
+    for code in (block for block in python_blocks(page) if "autograd.compile(" in block):
+        out = run_script(code, tmp_path)
+        assert "d_" in out  # step.source: the generated derivative code
