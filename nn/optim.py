@@ -80,27 +80,40 @@ class SGD(Optimizer):
         self.lr = self._hyper(lr, "lr")
         self.momentum = self._hyper(momentum, "momentum")
         self.weight_decay = self._hyper(weight_decay, "weight_decay")
-        self.velocity: list[float] | None = None  # PyTorch's momentum_buffer, one per parameter
+        # PyTorch's momentum_buffer, one per parameter: None until the parameter's first step
+        self.velocity: list[float | None] = [None] * len(self.params)
 
     def step(self) -> None:
-        """Move every parameter against its gradient (see the module doc for the update)."""
+        """Move every parameter against its gradient (see the module doc for the update).
+
+        A parameter whose ``grad`` is None (no gradient yet, PyTorch's ``set_to_none``) is skipped,
+        as PyTorch skips it: it does not move and its momentum buffer waits.
+        """
         lr = self.lr
         momentum = self.momentum
         decay = self.weight_decay
         if momentum == 0.0:
             if decay == 0.0:
                 for p in self.params:
-                    p.data -= lr * p.grad
+                    g = p.grad
+                    if g is not None:
+                        p.data -= lr * g
             else:
                 for p in self.params:
-                    p.data -= lr * (p.grad + decay * p.data)
+                    g = p.grad
+                    if g is not None:
+                        p.data -= lr * (g + decay * p.data)
             return
-        grads = [p.grad + decay * p.data if decay != 0.0 else p.grad for p in self.params]
-        if self.velocity is None:
-            self.velocity = grads
-        else:
-            self.velocity = [momentum * v + g for v, g in zip(self.velocity, grads, strict=True)]
-        for p, v in zip(self.params, self.velocity, strict=True):
+        velocity = self.velocity
+        for k, p in enumerate(self.params):
+            g = p.grad
+            if g is None:
+                continue
+            if decay != 0.0:
+                g = g + decay * p.data
+            v = velocity[k]
+            v = g if v is None else momentum * v + g
+            velocity[k] = v
             p.data -= lr * v
 
     def __repr__(self) -> str:
@@ -114,7 +127,7 @@ class Adam(Optimizer):
     """``Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)``, as PyTorch's.
 
     `zero_grad()` then `step()`; the update is in the module doc.  ``m`` and ``v`` (PyTorch's
-    ``exp_avg`` and ``exp_avg_sq``) hold one float per parameter; ``t`` counts the steps taken.
+    ``exp_avg`` and ``exp_avg_sq``) hold one float per parameter; ``t`` the steps each has taken.
 
         >>> from autograd import Value
         >>> w = Value(1.0, label="w")
@@ -142,21 +155,29 @@ class Adam(Optimizer):
         self.weight_decay = self._hyper(weight_decay, "weight_decay")
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
-        self.t = 0
+        self.t = [0] * len(self.params)  # steps taken by each parameter (PyTorch's state["step"])
 
     def step(self) -> None:
-        """One Adam update of every parameter (see the module doc)."""
-        self.t += 1
+        """One Adam update of every parameter (see the module doc).
+
+        A parameter whose ``grad`` is None (no gradient yet) is skipped, as PyTorch skips it: it
+        does not move, and its moments and step count wait.
+        """
         beta1, beta2 = self.betas
-        step_size = self.lr / (1.0 - beta1**self.t)
-        correction2_sqrt = math.sqrt(1.0 - beta2**self.t)
-        decay = self.weight_decay
-        m, v = self.m, self.v
+        lr, eps, decay = self.lr, self.eps, self.weight_decay
+        m, v, t = self.m, self.v, self.t
         for k, p in enumerate(self.params):
-            g = p.grad + decay * p.data if decay != 0.0 else p.grad
+            g = p.grad
+            if g is None:
+                continue
+            if decay != 0.0:
+                g = g + decay * p.data
+            t[k] += 1
+            step_size = lr / (1.0 - beta1 ** t[k])
+            correction2_sqrt = math.sqrt(1.0 - beta2 ** t[k])
             m[k] += (1.0 - beta1) * (g - m[k])
             v[k] = v[k] * beta2 + (1.0 - beta2) * (g * g)
-            p.data -= step_size * (m[k] / (math.sqrt(v[k]) / correction2_sqrt + self.eps))
+            p.data -= step_size * (m[k] / (math.sqrt(v[k]) / correction2_sqrt + eps))
 
     def __repr__(self) -> str:
         return (

@@ -160,7 +160,7 @@ def test_adam_follows_its_formula_for_three_steps() -> None:
         v = b2 * v + (1 - b2) * g * g
         w = w - lr * (m / (1 - b1**t)) / (math.sqrt(v / (1 - b2**t)) + eps)
         assert p.data == pytest.approx(w, rel=1e-13)
-    assert opt.t == 3
+    assert opt.t == [3]
     assert p.grad == 0.2  # step() leaves the gradients
 
 
@@ -234,3 +234,33 @@ def test_adam_matches_torch_over_20_steps(kwargs: dict[str, Any]) -> None:
         torch_opt.step()
         # PyTorch's kernels fuse some multiply-adds (one rounding where Python rounds twice).
         assert [p.data for p in ours] == pytest.approx(theirs.tolist(), rel=1e-12, abs=0.0)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{}, {"weight_decay": 0.1}, {"momentum": 0.9}, {"momentum": 0.9, "weight_decay": 0.1}]
+)
+def test_sgd_skips_a_parameter_whose_grad_is_none(kwargs: dict[str, float]) -> None:
+    moved, waiting = params = _params((1.0, 0.5), (2.0, 0.5))
+    waiting.grad = None  # type: ignore[assignment]  # PyTorch's set_to_none: no gradient yet
+    opt = nn.SGD(params, lr=0.1, **kwargs)
+    opt.step()
+    assert waiting.data == 2.0
+    assert moved.data < 1.0
+    if kwargs.get("momentum"):
+        waiting.grad = 0.5
+        opt.step()  # its first step: the buffer starts from its gradient, as if no step had passed
+        assert waiting.data == 2.0 - 0.1 * (0.5 + kwargs.get("weight_decay", 0.0) * 2.0)
+
+
+def test_adam_skips_a_parameter_whose_grad_is_none_and_counts_its_own_steps() -> None:
+    moved, waiting = params = _params((1.0, 0.5), (2.0, 0.5))
+    waiting.grad = None  # type: ignore[assignment]
+    opt = nn.Adam(params, lr=0.1)
+    opt.step()
+    assert moved.data == pytest.approx(0.9, rel=1e-6)
+    assert waiting.data == 2.0
+    assert opt.t == [1, 0]
+    waiting.grad = 0.5
+    opt.step()
+    assert opt.t == [2, 1]
+    assert waiting.data == pytest.approx(1.9, rel=1e-6)  # a first step: about lr
