@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from autograd.files import write_atomically
+from autograd.files import check_writable, write_atomically
 
 __all__ = ["FORMATS", "PlotError", "decision_surface", "plot_path", "pyplot", "save_figure"]
 
@@ -65,6 +65,10 @@ def plot_path(text: str) -> Path:
         raise argparse.ArgumentTypeError(
             f"cannot draw to {text!r}: cannot make the directory {str(directory)!r}: {exc.strerror or exc}"
         ) from None
+    try:
+        check_writable(path)  # a device, a named pipe, a socket (or a symlink to one) is refused too
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"cannot draw to {text!r}: {exc.strerror or exc}") from None
     if not os.access(directory, os.W_OK):
         raise argparse.ArgumentTypeError(
             f"cannot draw to {text!r}: the directory {str(directory)!r} is not writable"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import sys
@@ -128,6 +129,15 @@ def test_a_path_that_cannot_be_drawn_to_is_refused_before_training(
     assert captured.out == ""  # nothing trained
     assert message.format(path=path, dir=path.parent) in captured.err
     assert len(captured.err.strip().splitlines()) == 2  # usage line, then the error on one line
+
+
+def test_a_named_pipe_is_refused_before_training(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pipe = tmp_path / "moons.png"
+    os.mkfifo(pipe)
+    with pytest.raises(SystemExit) as exit_info:
+        moons.main(["--out", str(pipe)])
+    assert exit_info.value.code == 2
+    assert f"cannot draw to '{pipe}': it is a named pipe, not a regular file" in capsys.readouterr().err
 
 
 def test_without_matplotlib_the_demo_says_how_to_install_it(
