@@ -34,6 +34,7 @@ from typing import Any
 import autograd
 from autograd import Value
 from autograd.cli import exits_quietly_on_broken_pipe
+from autograd.console import escapes_unencodable
 from demos.plots import PlotError, decision_surface, plot_path, pyplot, save_figure
 from nn import MLP, SGD, mean_hinge_loss
 
@@ -216,6 +217,7 @@ def _steps(text: str) -> int:
     return n
 
 
+@escapes_unencodable
 @exits_quietly_on_broken_pipe
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the demo with command-line arguments ``argv`` (default: ``sys.argv[1:]``)."""
