@@ -16,12 +16,16 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) -e '.[test,dev]'
 	touch $@
 
+$(VENV)/.installed-demo: $(VENV)/.installed
+	$(PIP) -e '.[demo]'
+	touch $@
+
 $(VENV)/.installed-bench: $(VENV)/.installed
 	$(PIP) -e '.[bench]'
 	touch $@
 
-demo: $(VENV)/.installed
-	$(BIN)/python -m demos.xor
+demo: $(VENV)/.installed-demo
+	$(BIN)/python -m demos.xor --plot out/xor.png
 	$(BIN)/python -m demos.graph
 
 test: $(VENV)/.installed-test

@@ -3,49 +3,26 @@
 micrograd's ``demo.ipynb``: 100 points of the two-moons set (noise 0.1), labels -1/+1,
 ``MLP(2, [16, 16, 1])`` with ReLU hidden layers and a linear output, the max-margin loss
 ``mean(relu(1 - y * score)) + 1e-4 * sum(p * p)``, full-batch SGD with ``lr = 1.0 - 0.9 * k / 100``
-for k = 0..99.  micrograd builds its weights (``random.seed(1337)``); this engine's model gets a copy
-of them, so both runs must give the same loss at every step (to 1e-9: the sums are added in a
-different order, so the last bits differ).  This engine's side is written with `nn`: ``nn.MLP``,
-``nn.mean_hinge_loss`` (``mean(max(0, 1 - y * score))``) and ``nn.SGD``.
+for k = 0..99.  micrograd builds its weights (``random.seed(1337)``); this engine's model draws the
+same ones (`demos.moons.moons_model`, checked equal) and gets a copy, so both runs must give the
+same loss at every step (to 1e-9: the sums are added in a different order, so the last bits
+differ).  This engine's side is written with `nn`: ``nn.MLP``, ``nn.mean_hinge_loss``
+(``mean(max(0, 1 - y * score))``) and ``nn.SGD``.
 
-The points are generated here (no scikit-learn) by sklearn's ``make_moons`` formula: 50 points on
-the upper half circle (cos t, sin t) and 50 on (1 - cos t, 0.5 - sin t), t evenly spaced on [0, pi],
-shuffled, plus Gaussian noise of standard deviation 0.1, from a seeded `random.Random`.
+The data, the model, its loss and the learning rate are `demos.moons`'s (``python -m demos.moons``
+runs the same training and draws it): the points by sklearn's ``make_moons`` formula from a seeded
+`random.Random` (no scikit-learn).
 """
 
 from __future__ import annotations
 
-import math
 import random
 from typing import Any
 
-N_POINTS = 100
-NOISE = 0.1
-SEED = 1337
-STEPS = 100
-ALPHA = 1e-4
-SIZES = [2, 16, 16, 1]
+from demos.moons import ALPHA, SEED, SIZES, STEPS, learning_rate, make_moons, moons_loss, moons_model
 
-
-def make_moons(
-    n: int = N_POINTS, noise: float = NOISE, seed: int = SEED
-) -> tuple[list[list[float]], list[float]]:
-    """Two interleaving half circles, as sklearn's ``make_moons(n, noise=noise)``; labels -1/+1."""
-    rng = random.Random(seed)
-    n_out = n // 2
-    n_in = n - n_out
-
-    def linspace(k: int) -> list[float]:
-        return [math.pi * i / (k - 1) for i in range(k)] if k > 1 else [0.0]
-
-    points = [[math.cos(t), math.sin(t)] for t in linspace(n_out)]
-    points += [[1.0 - math.cos(t), 1.0 - math.sin(t) - 0.5] for t in linspace(n_in)]
-    labels = [-1.0] * n_out + [1.0] * n_in
-    order = list(range(n))
-    rng.shuffle(order)
-    xs = [[points[i][0] + rng.gauss(0.0, noise), points[i][1] + rng.gauss(0.0, noise)] for i in order]
-    ys = [labels[i] for i in order]
-    return xs, ys
+__all__ = ["ALPHA", "STEPS", "engine_graph", "engine_model", "engine_run", "make_moons", "micrograd_graph",
+           "micrograd_model", "micrograd_step"]
 
 
 def micrograd_model() -> Any:
@@ -53,7 +30,10 @@ def micrograd_model() -> Any:
     from micrograd.nn import MLP
 
     random.seed(SEED)
-    return MLP(2, SIZES[1:])
+    model = MLP(2, SIZES[1:])
+    if [float(p.data) for p in model.parameters()] != [p.data for p in moons_model().parameters()]:
+        raise AssertionError("moons: demos.moons.moons_model() does not draw micrograd's initial weights")
+    return model
 
 
 def micrograd_step(model: Any, k: int, data: tuple[list[list[float]], list[float]]) -> float:
@@ -93,7 +73,7 @@ def engine_run(model: Any, steps: int, data: tuple[list[list[float]], list[float
         total = engine_graph(model, data)
         opt.zero_grad()
         total.backward()
-        opt.lr = 1.0 - 0.9 * k / 100
+        opt.lr = learning_rate(k)
         opt.step()
         losses.append(total.data)
     return losses
@@ -101,12 +81,7 @@ def engine_run(model: Any, steps: int, data: tuple[list[list[float]], list[float
 
 def engine_graph(model: Any, data: tuple[list[list[float]], list[float]]) -> Any:
     """One step's loss graph on this engine (what `engine_run` differentiates; also for its memory)."""
-    import autograd
-    import nn
-
-    xs, ys = data
-    params = model.parameters()
-    return nn.mean_hinge_loss([model(x) for x in xs], ys) + autograd.sum(p * p for p in params) * ALPHA
+    return moons_loss(model, *data)
 
 
 def micrograd_graph(model: Any, data: tuple[list[list[float]], list[float]]) -> Any:

@@ -3,6 +3,7 @@
     python -m demos.xor                  # the seed's run: its weights, BCE, SGD lr 0.4, 1000 epochs
     python -m demos.xor --loss mse       # the article's text's loss, (ô - y)^2
     python -m demos.xor --seed 3 --save xor.json
+    python -m demos.xor --plot out/xor.png   # also the loss curve and the XOR decision surface
 
 It prints the weights before and after the first update and the first update's gradients (the
 seed's figures, to 4 digits), then every 100 epochs one line per sample in the seed's format, then
@@ -13,7 +14,9 @@ output within 0.5 of its target; if not, the first sample whose output is not).
 directory), or that is itself a directory, a device, a named pipe or a socket (or a symlink to
 one), is refused at once like any other bad argument (exit status 2).  A symlink to a regular
 file is written through.  The weights are written atomically at the end; if that still fails,
-exit status 1.  When stdout is closed early (``python -m demos.xor | head -1``) the run stops
+exit status 1.  ``--plot FILE`` (.png, .svg or .pdf) needs matplotlib (``pip install -e '.[demo]'``;
+``make demo`` installs it): no matplotlib, or a FILE that cannot be written, is refused before
+training too.  When stdout is closed early (``python -m demos.xor | head -1``) the run stops
 quietly with exit status 1.
 """
 
@@ -24,15 +27,18 @@ import math
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 from autograd import Value
 from autograd.cli import exits_quietly_on_broken_pipe
 from autograd.console import escapes_unencodable
 from autograd.files import check_writable
+from demos.plots import PlotError, decision_surface, plot_path, pyplot, save_figure
 from demos.seed import DEFAULT_LR, LOSSES, XOR_DATA, format_layout, seed_layout, seed_model
 from nn import MLP, SGD
 
-__all__ = ["DEFAULT_LR", "EPOCHS", "LOG_EVERY", "log_line", "main", "train", "verdict"]
+__all__ = ["DEFAULT_LR", "EPOCHS", "LOG_EVERY", "figure", "log_line", "main", "plot", "train", "verdict"]
 
 EPOCHS = 1000
 LOG_EVERY = 100
@@ -56,7 +62,7 @@ def train(
     loss: str = "bce",
     log_every: int = LOG_EVERY,
     emit: Callable[[str], object] = print,
-) -> None:
+) -> list[float]:
     """The seed's loop: one SGD update per sample, in `XOR_DATA`'s order, ``epochs`` times.
 
     ``model``: any MLP with 2 inputs and 1 output (the seed's is ``seed_model()``).  ``lr``: by
@@ -64,6 +70,7 @@ def train(
     printed line: the first update's weights and gradients (grouped per layer by `seed_layout`),
     then every ``log_every`` epochs one `log_line` per sample (output and loss before that
     sample's update).  A model, loss or ``log_every`` that cannot run raises `ValueError`.
+    Returns the mean loss of each epoch (each sample's loss before its update).
     """
     if loss not in LOSSES:
         raise ValueError(f"train: unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
@@ -73,8 +80,10 @@ def train(
         raise ValueError(f"train: log_every must be at least 1; got {log_every}")
     loss_fn = LOSSES[loss]
     optimizer = SGD(model.parameters(), lr=DEFAULT_LR[loss] if lr is None else lr)
+    epoch_losses = []
     for epoch in range(1, epochs + 1):
         logging = epoch % log_every == 0
+        total = 0.0
         for sample, (x, y) in enumerate(XOR_DATA):
             out = model(x)
             assert isinstance(out, Value)
@@ -91,6 +100,55 @@ def train(
                 emit("")
             if logging:
                 emit(log_line(epoch, x, out.item(), y, cost.item()))  # the seed: output.item(), loss.item()
+            total += cost.data
+        epoch_losses.append(total / len(XOR_DATA))
+    return epoch_losses
+
+
+def plot(model: MLP, epoch_losses: Sequence[float], path: Path, how: str = "") -> Path:
+    """The loss curve and the trained network's output over the plane, with the four samples."""
+    return save_figure(figure(model, epoch_losses, how), path)
+
+
+def figure(model: MLP, epoch_losses: Sequence[float], how: str = "") -> Any:
+    """`plot`'s matplotlib figure (in Jupyter, a cell ending with it shows it); ``how``: in the title."""
+    plt = pyplot()
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import FuncFormatter
+
+    fig, (ax_loss, ax) = plt.subplots(1, 2, figsize=(11, 4.6), gridspec_kw={"width_ratios": [1, 1.2]})
+    epochs = range(1, len(epoch_losses) + 1)
+    ax_loss.plot(epochs, epoch_losses, color="tab:purple", label="mean loss of the 4 samples")
+    ax_loss.set_yscale("log")
+    plain = FuncFormatter(lambda v, _: f"{v:g}")
+    ax_loss.yaxis.set_major_formatter(plain)
+    ax_loss.yaxis.set_minor_formatter(plain)
+    ax_loss.set_xlabel("epoch")
+    ax_loss.set_ylabel("loss (log scale)")
+    ax_loss.set_title(f"Training loss: {epoch_losses[-1]:.4f} in epoch {len(epoch_losses)}")
+    ax_loss.grid(alpha=0.3)
+    ax_loss.legend(loc="upper right", fontsize=8)
+
+    filled = decision_surface(ax, lambda a, b: _output(model([a, b])), (-0.25, 1.25, -0.25, 1.25), level=0.5)
+    fig.colorbar(filled, ax=ax, label="network output ô")
+    for target, colour in ((0.0, "tab:red"), (1.0, "tab:blue")):
+        points = [x for x, y in XOR_DATA if y == target]
+        ax.scatter([p[0] for p in points], [p[1] for p in points], c=colour, s=120, edgecolors="white",
+                   linewidths=1.5, label=f"target {target:.0f}", zorder=3)
+    handles, _ = ax.get_legend_handles_labels()
+    handles.append(Line2D([], [], color="black", label="decision boundary (ô = 0.5)"))
+    ax.legend(handles=handles, loc="center", fontsize=8, framealpha=0.9)
+    ax.set_xlabel("x₁")
+    ax.set_ylabel("x₂")
+    ax.set_title("Decision surface: the trained network's output")
+    fig.suptitle(f"XOR with the article's 2-2-1 sigmoid network ({how})" if how else "XOR", fontsize=12)
+    fig.tight_layout()
+    return fig
+
+
+def _output(out: Value | list[Value]) -> float:
+    assert isinstance(out, Value)  # one output
+    return out.data
 
 
 def _positive_int(text: str) -> int:
@@ -163,11 +221,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="random initial weights from this seed instead of the seed's weights")
     parser.add_argument("--save", metavar="PATH", type=_save_path,
                         help="write the trained weights to this JSON file (its directory must exist)")
+    parser.add_argument("--plot", metavar="FILE", type=plot_path,
+                        help="draw the loss curve and the decision surface: .png, .svg or .pdf")
     args = parser.parse_args(argv)
     lr = DEFAULT_LR[args.loss] if args.lr is None else args.lr
 
     model = seed_model() if args.seed is None else MLP(2, [2, 1], activation="sigmoid", seed=args.seed)
-    train(model, epochs=args.epochs, lr=lr, loss=args.loss)
+    epoch_losses = train(model, epochs=args.epochs, lr=lr, loss=args.loss)
 
     loss_fn = LOSSES[args.loss]
     print()
@@ -190,6 +250,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: could not save the weights to {args.save!r}: {reason}", file=sys.stderr)
             return 1
         print(f"weights saved to {args.save}")
+    if args.plot:
+        try:
+            print(f"wrote {plot(model, epoch_losses, args.plot, f'{args.loss}, lr {lr}')}")
+        except PlotError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     return 0
 
 

@@ -20,17 +20,19 @@ from nn.losses import (
     mse_loss,
 )
 from nn.module import Module
-from nn.optim import SGD
+from nn.optim import SGD, Adam, Optimizer
 
 __all__ = [
     "ACTIVATIONS",
     "BCE_EPSILON",
     "MLP",
     "SGD",
+    "Adam",
     "Layer",
     "LayerWeights",
     "Module",
     "Neuron",
+    "Optimizer",
     "bce_loss",
     "hinge_loss",
     "mean_bce_loss",

@@ -89,7 +89,14 @@ def test_the_graph_demo_prints_a_non_ascii_directory_escaped(tmp_path: Path) -> 
     assert b"wrote \\xe9/xor_graph.svg\n" in result.stdout
 
 
+def test_moons_prints_a_non_ascii_picture_path_escaped(tmp_path: Path) -> None:
+    result = python_m("demos.moons", "--steps", "1", "--out", "é.svg", cwd=tmp_path, encoding="ascii")
+    assert (result.returncode, result.stderr) == (0, b"")
+    assert result.stdout.endswith(b"wrote \\xe9.svg\n")
+    assert (tmp_path / "é.svg").exists()
+
+
 def test_every_demo_with_a_command_line_is_tested_above() -> None:
     demos = sorted(p.stem for p in (ROOT / "demos").glob("*.py") if re.search(r"^def main\(", p.read_text(
         encoding="utf-8"), re.MULTILINE))
-    assert demos == ["graph", "step_through", "xor"]
+    assert demos == ["graph", "moons", "step_through", "xor"]

@@ -200,7 +200,7 @@ def test_errors_leave_the_operands_unchanged() -> None:
 
 
 def test_custom_node_with_a_missing_comma_on_children_names_the_op() -> None:
-    """``(x)`` is x itself, not a tuple: the README's `sin` with both commas left out."""
+    """``(x)`` is x itself, not a tuple: docs/engine.md's `sin` with both commas left out."""
     x = Value(0.5, label="x")
     message = (
         "Value(op='sin', label=''): children must be an iterable of Values, e.g. (x,);"

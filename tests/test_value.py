@@ -134,7 +134,7 @@ def test_number_types_are_coerced() -> None:
 
 
 def test_user_op_through_the_constructor_backpropagates() -> None:
-    """The README's three-line `sin`."""
+    """docs/engine.md's three-line `sin`."""
 
     def sin(x: Value) -> Value:
         return Value(math.sin(x.data), (x,), (math.cos(x.data),), "sin")

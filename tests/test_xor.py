@@ -352,7 +352,7 @@ def test_verdict_is_not_solved_at_exactly_half_a_unit_from_the_target() -> None:
     )
 
 
-def test_verdict_when_solved_is_the_line_the_readme_quotes() -> None:
+def test_verdict_when_solved_is_the_line_docs_demos_quotes() -> None:
     assert xor.verdict([([1.0, 1.0], 0.2, 0.0), ([0.0, 1.0], 0.7, 1.0)]) == (
         "XOR solved: yes (every output within 0.5 of its target)"
     )
@@ -386,3 +386,50 @@ def test_python_m_demos_xor_prints_the_seeds_log() -> None:
         f"mean loss: {sum(nn.bce_loss(_output(model, x), y).data for x, y in XOR_DATA) / 4:.4f}",
         "XOR solved: yes (every output within 0.5 of its target)",
     ]
+
+
+def test_training_returns_the_mean_loss_of_each_epoch() -> None:
+    losses = xor.train(seed_model(), epochs=3, emit=lambda line: None)
+    model = seed_model()
+    opt = nn.SGD(model.parameters(), lr=0.4)
+    by_hand = []
+    for _ in range(3):
+        total = 0.0
+        for x, y in XOR_DATA:
+            loss = nn.bce_loss(model(x), y)  # type: ignore[arg-type]
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += loss.data  # each sample's loss before its own update
+        by_hand.append(total / 4)
+    assert losses == by_hand
+
+
+def test_demo_plot_draws_the_loss_curve_and_the_decision_surface(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "xor.svg"
+    assert xor.main(["--epochs", "200", "--plot", str(out)]) == 0
+    assert capsys.readouterr().out.endswith(f"wrote {out}\n")
+    svg = out.read_text(encoding="utf-8")
+    assert "Training loss" in svg
+    assert "Decision surface" in svg
+
+
+def test_demo_plot_writes_a_png(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "xor.png"
+    assert xor.main(["--epochs", "10", "--plot", str(out)]) == 0
+    assert out.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+@pytest.mark.parametrize("name", ["xor.gif", "sub"])
+def test_demo_plot_path_that_cannot_be_drawn_to_is_refused_before_training(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "sub").mkdir()
+    with pytest.raises(SystemExit) as exit_info:
+        xor.main(["--plot", str(tmp_path / name)])
+    assert exit_info.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"cannot draw to '{tmp_path / name}'" in captured.err
