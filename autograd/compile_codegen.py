@@ -1,0 +1,697 @@
+"""Code generation for `autograd.compile`: one traced graph -> the Python source of its step.
+
+The source is the forward block (one line per node, in an order where every node follows its
+operands), then the backward block: the nodes in `topological_order` (the order `backward()`
+uses), and for each edge to a node that leads to a parameter, one line
+
+    d_child += ∂node/∂child · d_node        (the first one to a node: d_child = ...)
+
+with the local derivative written from the op table's rule (see `autograd.compile_rules`).  The
+contributions reach every node and parameter in the order `backward()` adds them, so the
+gradients are the engine's to the last bit.
+
+**Batches.**  When the terms of a ``sum``/``mean`` node are the same subgraph over different
+samples of an argument (``mean(loss(model(x), y) for x, y in zip(X, Y))``), share nothing but
+leaves, and are visited one after another by the backward pass, their code is written once, as a
+loop over the samples: a forward loop that keeps what the backward needs, and a backward loop in
+the order `backward()` visits them.
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from autograd.backprop import topological_order
+from autograd.compile_rules import Arg, Code, Namespace, call_code, constant, rule_code
+from autograd.compile_trace import CompileError, Trace, place
+from autograd.value import Value
+
+__all__ = ["Generated", "generate"]
+
+EDGE_TERM = "{local} * {grad}"  # the chain rule on one edge (the only template here): d_child += EDGE_TERM
+# A parameter's float, read and written by the generated code: the slot behind `Value.data` when
+# `data` is a property (its getter and checking setter would cost more than the step's arithmetic).
+DATA = "_data" if "_data" in getattr(Value, "__slots__", ()) else "data"
+MIN_BATCH = 3  # fewer terms than this are written out
+MAX_UNROLLED = 64  # a sum, mean or dot of more operands is a call of its forward on a list
+
+
+@dataclass
+class Generated:
+    """A step's source and the objects it refers to."""
+
+    source: str
+    objects: dict[str, object]
+    function: str
+    nodes: int
+    edges: int
+    batches: list[int] = field(default_factory=list)  # the number of terms of each loop
+
+
+@dataclass
+class _Batch:
+    node: Value  # the sum/mean node
+    terms: list[Value]
+    blocks: list[list[Value]]  # each term's nodes, in topological order (the backward's)
+    slots: list[tuple[str, Any]]  # per slot: ("shared", obj) | ("arg", (a, rest)) | ("column", values)
+    slot_of: dict[tuple[Value, int], int]  # (term 0's node, operand index) -> its slot
+    reverse: bool  # the backward visits the last term first
+    names: dict[int, str] = field(default_factory=dict)  # slot -> loop variable
+    rows: str = ""  # the list of what the forward loop keeps for the backward loop
+    terms_list: str = ""  # the list of the terms' values
+    saved: list[str] = field(default_factory=list)
+
+
+def _identifier(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    out = re.sub(r"\W+", "_", text).strip("_")
+    if not out or not (out[0].isalpha()):
+        out = "v_" + out if out else "v"
+    return out
+
+
+_RESERVED = set(keyword.kwlist) | set(keyword.softkwlist) | set(dir(builtins))
+
+
+class _Names:
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def take(self, base: str) -> str:
+        base = _identifier(base)
+        name, k = base, 1
+        while name in self.used or name in _RESERVED:
+            k += 1
+            name = f"{base}_{k}"
+        self.used.add(name)
+        return name
+
+
+class _Generator:
+    def __init__(self, tr: Trace, params: Sequence[Value], argnames: Sequence[str], fname: str,
+                 optimizer: Any) -> None:
+        self.tr = tr
+        self.root = tr.root
+        self.params = list(params)
+        self.param_index = {p: k for k, p in enumerate(self.params)}
+        self.argnames = list(argnames)
+        self.fname = fname
+        self.optimizer = optimizer
+        self.ns = Namespace()
+        self.names = _Names()
+        self.var: dict[Value, str] = {}
+        self.grad: dict[Value, str] = {}
+        self.edges = 0
+
+    # ---- the graph ------------------------------------------------------------------------------
+
+    def analyse(self) -> None:
+        root = self.root
+        if not root.children:
+            raise CompileError(f"compile: f returned a leaf ({root!r}), not a computation of the parameters")
+        self.order = topological_order(root)
+        extra: list[Value] = []
+        seen = set(self.order)
+        for g in self.tr.guards:
+            for v in g.operands:
+                if isinstance(v, Value) and v.children and v not in seen:
+                    for u in reversed(topological_order(v)):
+                        if u not in seen:
+                            seen.add(u)
+                            extra.append(u)
+        self.forward = extra + list(reversed(self.order))
+        self.leaves: list[Value] = []
+        leaf_seen: set[Value] = set()
+        self.parents: dict[Value, int] = {}
+        for node in self.forward:
+            op = node.op_def
+            if op is None:
+                raise CompileError(
+                    f"compile: node {node.label or '(unlabelled)'!r} of op {node.op!r} was made by"
+                    " Value(data, children, local_grads, op), whose forward the compiler cannot know;"
+                    " define the op with autograd.define_op(...) to compile it"
+                )
+            for v in node.operands:
+                if isinstance(v, Value):
+                    self.parents[v] = self.parents.get(v, 0) + 1
+                    if not v.children and v not in leaf_seen:
+                        leaf_seen.add(v)
+                        self.leaves.append(v)
+        for g in self.tr.guards:
+            for v in g.operands:
+                if isinstance(v, Value) and not v.children and v not in leaf_seen:
+                    leaf_seen.add(v)
+                    self.leaves.append(v)
+        self.needs: set[Value] = set()
+        for node in self.forward:
+            if any(isinstance(v, Value) and (v in self.param_index or v in self.needs) for v in node.operands):
+                self.needs.add(node)
+        self.batches = [] if self.tr.guards else self._find_batches()
+
+    # ---- batches --------------------------------------------------------------------------------
+
+    def _find_batches(self) -> list[_Batch]:
+        batches: list[_Batch] = []
+        claimed: set[Value] = set()
+        position = {node: k for k, node in enumerate(self.order)}
+        for node in self.order:
+            op = node.op_def
+            if node in claimed or op is None or not op.variadic or len(op.params) != 1 or op.tail:
+                continue
+            terms = list(node.operands)
+            if len(terms) < MIN_BATCH or not all(isinstance(t, Value) and t.children for t in terms):
+                continue
+            if len(set(terms)) != len(terms):
+                continue
+            batch = self._batch(node, terms, position)
+            if batch is not None:
+                batches.append(batch)
+                for block in batch.blocks:
+                    claimed.update(block)
+        return batches
+
+    def _term(self, t: Value) -> tuple[tuple[Any, ...], list[Value], list[Any], list[tuple[Value, int]]] | None:
+        local = {t: 0}
+        nodes = [t]
+        shape: list[Any] = []
+        slots: list[Any] = []
+        keys: list[tuple[Value, int]] = []
+        k = 0
+        while k < len(nodes):
+            node = nodes[k]
+            k += 1
+            op = node.op_def
+            if op is None:
+                return None
+            desc: list[Any] = []
+            for j, v in enumerate(node.operands):
+                if isinstance(v, Value) and v.children:
+                    if v not in local:
+                        local[v] = len(nodes)
+                        nodes.append(v)
+                    desc.append(local[v])
+                else:
+                    desc.append(("s", len(slots)))
+                    slots.append(v)
+                    keys.append((node, j))
+            shape.append((id(op), tuple(desc)))
+        return tuple(shape), nodes, slots, keys
+
+    def _batch(self, node: Value, terms: list[Value], position: dict[Value, int]) -> _Batch | None:
+        a, b = self._term(terms[0]), self._term(terms[1])  # a quick look at two terms first
+        if a is None or b is None or a[0] != b[0] or any(
+            x is not y and (x in self.param_index or y in self.param_index)
+            for x, y in zip(a[2], b[2], strict=True)
+        ):
+            return None
+        described = [a, b, *(self._term(t) for t in terms[2:])]
+        if any(d is None for d in described):
+            return None
+        shapes = [d[0] for d in described if d is not None]
+        if any(s != shapes[0] for s in shapes):
+            return None
+        node_lists = [d[1] for d in described if d is not None]
+        slot_lists = [d[2] for d in described if d is not None]
+        # the terms share nothing but leaves: every edge into a term's node comes from that term
+        for t, nodes in zip(terms, node_lists, strict=True):
+            inside = set(nodes)
+            counts: dict[Value, int] = {}
+            for u in nodes:
+                for v in u.operands:
+                    if isinstance(v, Value) and v in inside:
+                        counts[v] = counts.get(v, 0) + 1
+            if self.parents.get(t) != 1:
+                return None
+            if any(self.parents.get(u, 0) != counts.get(u, 0) for u in nodes if u is not t):
+                return None
+        # the backward visits each term's nodes in one run, the terms one after another
+        blocks: list[list[Value]] = []
+        starts: list[int] = []
+        for nodes in node_lists:
+            pos = sorted(position[u] for u in nodes)
+            if pos[-1] - pos[0] != len(pos) - 1:
+                return None
+            starts.append(pos[0])
+            blocks.append([self.order[p] for p in pos])
+        size = len(node_lists[0])
+        ascending = all(b - a == size for a, b in zip(starts, starts[1:]))  # noqa: B905
+        descending = all(a - b == size for a, b in zip(starts, starts[1:]))  # noqa: B905
+        if not (ascending or descending):
+            return None
+        locals_ = [{u: k for k, u in enumerate(nodes)} for nodes in node_lists]
+        sequence = [locals_[0][u] for u in blocks[0]]
+        if any([loc[u] for u in block] != sequence for loc, block in zip(locals_, blocks, strict=True)):
+            return None
+        # each slot: shared by all terms, or one argument's sample i, or a column of constants
+        slots: list[tuple[str, Any]] = []
+        placeholders = self.tr.placeholders
+        for s in range(len(slot_lists[0])):
+            items = [sl[s] for sl in slot_lists]
+            first = items[0]
+            if all(x is first for x in items) or (
+                not isinstance(first, Value) and all(not isinstance(x, Value) and _same(x, first) for x in items)
+            ):
+                slots.append(("shared", first))
+                continue
+            if all(isinstance(x, Value) and x in placeholders for x in items):
+                paths = [placeholders[x] for x in items]
+                a, rest = paths[0][0], paths[0][2:]
+                if all(len(p) >= 2 and p[0] == a and p[1] == i and p[2:] == rest for i, p in enumerate(paths)):
+                    slots.append(("arg", (a, rest)))
+                    continue
+                return None
+            if all(isinstance(x, Value) and x not in placeholders and x not in self.param_index for x in items):
+                slots.append(("column", tuple(x.data for x in items)))
+                continue
+            if all(not isinstance(x, Value) for x in items):
+                slots.append(("column", tuple(float(x) for x in items)))
+                continue
+            return None
+        structure = self.tr.structure
+        for kind, value in slots:
+            if kind == "arg":
+                a = value[0]
+                sub = structure[a]
+                if not isinstance(sub, tuple) or len(sub) != len(terms) or any(e != sub[0] for e in sub):
+                    return None
+        keys = described[0][3] if described[0] is not None else []
+        return _Batch(node, terms, blocks, slots, {key: s for s, key in enumerate(keys)}, descending)
+
+    # ---- naming ---------------------------------------------------------------------------------
+
+    def name_everything(self) -> None:
+        for name in self.argnames:
+            self.names.used.add(name)
+        in_batch: set[Value] = set()
+        for b in self.batches:
+            for block in b.blocks:
+                in_batch.update(block)
+        self.in_batch = in_batch
+        self.leaf_kind: dict[Value, str] = {}
+        placeholders = self.tr.placeholders
+        for leaf in self.leaves:
+            if leaf in self.param_index:
+                self.leaf_kind[leaf] = "param"
+                self.var[leaf] = self.names.take(leaf.label or f"p{self.param_index[leaf]}")
+            elif leaf in placeholders:
+                self.leaf_kind[leaf] = "arg"
+            else:
+                self.leaf_kind[leaf] = "constant"
+                self.var[leaf] = self.names.take(leaf.label or "c")
+        # argument numbers used outside any loop
+        self.top_args: set[Value] = set()
+        used_in_batch: set[Value] = set()
+        for b in self.batches:
+            for block in b.blocks:
+                for u in block:
+                    used_in_batch.update(v for v in u.operands if isinstance(v, Value) and v in placeholders)
+        for node in self.forward:
+            if node in in_batch:
+                continue
+            for v in node.operands:
+                if isinstance(v, Value) and v in placeholders:
+                    self.top_args.add(v)
+        for g in self.tr.guards:
+            self.top_args.update(v for v in g.operands if isinstance(v, Value) and v in placeholders)
+        for b in self.batches:
+            self.top_args.update(v for kind, v in b.slots if kind == "shared" and isinstance(v, Value)
+                                 and v in placeholders)
+        for leaf in self.leaves:
+            if leaf in self.top_args:
+                path = placeholders[leaf]
+                self.var[leaf] = self.argnames[path[0]] if len(path) == 1 else self.names.take(
+                    place(path, self.argnames))
+        for b in self.batches:
+            same: dict[Any, str] = {}  # one loop variable per argument place or column
+            for s, (kind, value) in enumerate(b.slots):
+                if kind == "shared":
+                    continue
+                if (kind, value) not in same:
+                    if kind == "arg":
+                        a, rest = value
+                        base = self.argnames[a] + "_i" + "".join(f"_{i}" for i in rest)
+                    else:
+                        base = f"c{len(same)}_i"
+                    same[(kind, value)] = self.names.take(base)
+                b.names[s] = same[(kind, value)]
+        for k, node in enumerate(self.forward):
+            if node in in_batch:
+                continue
+            self.var[node] = self.names.take(node.label or f"t{k}")
+        for b in self.batches:
+            labels = [[u.label for u in block] for block in b.blocks]
+            for j, u in enumerate(b.blocks[0]):
+                ls = [lab[j] for lab in labels]
+                if all(x == ls[0] for x in ls):
+                    base = ls[0] or f"t{len(self.var)}"
+                else:
+                    prefix = _common_prefix(ls)
+                    base = (prefix.rstrip("[(_.") or "t") + "_i"
+                self.var[u] = self.names.take(base)
+            b.rows = self.names.take("rows")
+            b.terms_list = self.names.take(self.var[b.terms[0]] + "_all")
+        self.loss = self.var[self.root]
+
+    def grad_name(self, v: Value) -> str:
+        if v not in self.grad:
+            self.grad[v] = self.names.take("d_" + self.var[v])
+        return self.grad[v]
+
+    # ---- code -----------------------------------------------------------------------------------
+
+    def operand_args(self, node: Value) -> list[Arg]:
+        """The node's operands as code arguments: variables for Values, the numbers themselves."""
+        return [self.var[v] if isinstance(v, Value) else float(v) for v in node.operands]
+
+    def call_args(self, node: Value, args: list[Arg]) -> list[Arg]:
+        """How the op's forward (and check) takes ``args``: as they are, or grouped (variadic)."""
+        op = node.op_def
+        assert op is not None
+        if not op.variadic:
+            return list(args)
+        nt = len(op.tail)
+        body = args[: len(args) - nt]
+        n = len(body) // len(op.params)
+        return [list(body[k * n:(k + 1) * n]) for k in range(len(op.params))] + list(args[len(args) - nt:])
+
+    def forward_lines(self, node: Value, args: list[Arg], *, batched: bool = False) -> list[str]:
+        """The node's forward line (after its domain check's line, if its op has a check)."""
+        op = node.op_def
+        assert op is not None
+        hint = _identifier(op.name) if _identifier(op.name) != "v" else "op"
+        call_args = list(args) if batched else self.call_args(node, args)
+        lines = []
+        check = getattr(op, "check", None)
+        if check is not None:
+            lines.append(rule_code(check, call_args, self.ns, hint + "_check", symbolic=False).text)
+        unroll = op.variadic and not batched and len(node.operands) <= MAX_UNROLLED
+        code = rule_code(op.forward, call_args, self.ns, hint, symbolic=unroll)
+        if unroll:
+            code = self._verified(node, op.forward, call_args, code, hint)
+        lines.append(f"{self.var[node]} = {code.text}")
+        return lines
+
+    def _verified(self, node: Value, fn: Any, args: list[Arg], code: Code, hint: str) -> Code:
+        """Code of a variadic forward, kept only if it gives the rule's own result on the traced
+        data (a rule that looks at its operands' types, say, must be called, not unrolled)."""
+        if code.text.startswith(self.ns.alias(fn, hint) + "("):
+            return code
+        concrete = self.call_args(node, [v.data if isinstance(v, Value) else float(v) for v in node.operands])
+        values: dict[str, float] = {}
+
+        def bind(a: Arg, x: Any) -> None:
+            if isinstance(a, list):
+                for ai, xi in zip(a, x, strict=True):
+                    bind(ai, xi)
+            elif isinstance(a, str):
+                values[a] = x
+
+        try:
+            for a, x in zip(args, concrete, strict=True):
+                bind(a, x)
+            expected = fn(*concrete)
+            got = eval(code.text, {**self.ns.objects, "__builtins__": builtins}, values)  # noqa: S307 (our code)
+        except Exception:  # noqa: BLE001 (whatever went wrong: call the rule instead)
+            got, expected = None, 0.0
+        return code if _same(got, expected) else call_code(fn, args, self.ns, hint)
+
+    def local_code(self, node: Value, j: int, args: list[Arg]) -> Code:
+        """The local derivative of the node with respect to its operand j, from the op's rule."""
+        op = node.op_def
+        assert op is not None
+        if not op.variadic:
+            k, rest = j, list(args)
+        else:
+            groups = self.call_args(node, args)
+            g = len(op.params)
+            n = len(groups[0])
+            if j < g * n:
+                k, rest = j // n, [grp[j % n] for grp in groups[:g]] + [n]
+            else:
+                k, rest = g + (j - g * n), [*groups[g:], n]
+        name = (op.params + op.tail)[k]
+        hint = f"d{_identifier(op.name)}_d{name}"
+        return rule_code(op.derivatives[k], [self.var[node], *rest], self.ns, hint, symbolic=False)
+
+    def edge(self, node: Value, j: int, args: list[Arg], first: set[Value], *, loop: bool = False) -> str:
+        """One edge's line: ``d_child += local * d_node`` (``d_child = ...`` for its first)."""
+        child = node.operands[j]
+        assert isinstance(child, Value)
+        local = self.local_code(node, j, args)
+        self.edges += 1
+        if node is self.root:
+            term = local.text  # local * 1.0 is local, to the bit
+        else:
+            grad = self.grad_name(node)
+            if local.text in ("1.0", "1"):
+                term = grad  # 1.0 * g is g, to the bit
+            elif local.text in ("(-1.0)", "(-1)"):
+                term = f"-{grad}"
+            else:
+                term = EDGE_TERM.format(local=local.factor(), grad=grad)
+        target = self.grad_name(child)
+        if child in first:
+            return f"{target} += {term}"
+        first.add(child)
+        if child in self.param_index and self.optimizer is not None:
+            return f"{target} = 0.0 + {term}"  # after zero_grad(), backward() adds to 0.0
+        return f"{target} = {term}"
+
+    def node_edges(self, node: Value, args: list[Arg], first: set[Value], *, loop: bool = False) -> list[str]:
+        return [
+            self.edge(node, j, args, first, loop=loop)
+            for j, v in enumerate(node.operands)
+            if isinstance(v, Value) and (v in self.param_index or v in self.needs)
+        ]
+
+    def generate(self) -> Generated:
+        self.analyse()
+        self.name_everything()
+        ns = self.ns
+        args = ", ".join(self.argnames)
+        n_nodes = len(self.forward)
+        consts = [v for v in self.leaves if self.leaf_kind[v] == "constant"]
+        params_used = [v for v in self.leaves if self.leaf_kind[v] == "param"]
+        head = [f"# autograd.compile of {self.fname}: {n_nodes} nodes; {len(params_used)} of"
+                f" {len(self.params)} parameters in the graph",
+                f"def {self.fname}({args}):"]
+        body: list[str] = []
+        for p in params_used:
+            body.append(f"{self.var[p]} = {ns.alias(p, f'P{self.param_index[p]}')}.{DATA}")
+        for c in consts:
+            body.append(f"{self.var[c]} = {constant(c.data).text}  # a constant: this leaf is neither a"
+                        " parameter nor an argument (its value when compiled)")
+        recover = f"return _recover({args})"
+        retrace = f"return _retrace({args})"
+        fwd: list[str] = self._unpack_lines()
+        for a in sorted(self.tr.baked):
+            fwd.append(f"if {self.argnames[a]} != _baked{a}:")
+            fwd.append(f"    {retrace}  # baked in when compiled: another value is another graph")
+        batch_of = {b.node: b for b in self.batches}
+        for node in self.forward:
+            if node in self.in_batch:
+                continue
+            if node in batch_of:
+                b = batch_of[node]
+                fwd.extend(self._batch_forward(b, retrace))
+                fwd.extend(self.forward_lines(node, [b.terms_list], batched=True))
+            else:
+                fwd.extend(self.forward_lines(node, self.operand_args(node)))
+        fwd.extend(self._guard_lines(retrace))
+        body.append("try:")
+        body.extend("    " + line for line in fwd)
+        body.append("except (ArithmeticError, TypeError, ValueError):")
+        body.append(f"    {recover}  # another structure, or a domain error: the engine says which")
+        back: list[str] = []
+        first: set[Value] = set()
+        starts = {b.blocks[-1 if b.reverse else 0][0]: b for b in self.batches}
+        for node in self.order:
+            if node in starts:
+                back.extend(self._batch_backward(starts[node], first))
+            if node in self.in_batch or node not in self.needs or node in batch_of:
+                continue  # a batch's nodes are in its loop, and so are a batched sum's edges
+            back.extend(self.node_edges(node, self.operand_args(node), first))
+        body.append(f"# backward: d_v = d({self.loss})/d(v), every edge in backward()'s order")
+        body.extend(back)
+        body.extend(self._write_back(params_used))
+        body.append(f"return {self.loss}")
+        source = "\n".join([*head, *("    " + line for line in body)]) + "\n"
+        return Generated(source, dict(ns.objects), self.fname, n_nodes, self.edges,
+                         [len(b.terms) for b in self.batches])
+
+    def _unpack_lines(self) -> list[str]:
+        lines = []
+        placeholders = self.tr.placeholders
+        by_path = {placeholders[v]: self.var[v] for v in self.top_args}
+        for a, sub in enumerate(self.tr.structure):
+            if a in self.tr.baked:
+                continue
+            target = _target(sub, (a,), by_path)
+            if target is not None and target != self.argnames[a]:
+                lines.append(f"{target} = {self.argnames[a]}")
+        return lines
+
+    # ---- batches' code --------------------------------------------------------------------------
+
+    def _loop_header(self, b: _Batch) -> str:
+        per_arg: dict[int, dict[tuple[int, ...], str]] = {}
+        targets: list[str] = []
+        sources: list[str] = []
+        columns: list[tuple[str, str]] = []
+        for s, (kind, value) in enumerate(b.slots):
+            if kind == "arg":
+                a, rest = value
+                per_arg.setdefault(a, {})[rest] = b.names[s]
+            elif kind == "column" and all(c[0] != b.names[s] for c in columns):
+                columns.append((b.names[s], self.ns.alias(value, f"column_{b.names[s]}")))
+        for a in sorted(per_arg):
+            targets.append(_target(self.tr.structure[a][0], (), per_arg[a]) or "_")
+            sources.append(self.argnames[a])
+        for name, alias in columns:
+            targets.append(name)
+            sources.append(alias)
+        if not sources:
+            return f"for _ in range({len(b.terms)}):"
+        if len(sources) == 1:
+            return f"for {targets[0]} in {sources[0]}:"
+        return f"for {', '.join(targets)} in zip({', '.join(sources)}, strict=True):"
+
+    def _body_args(self, b: _Batch, u: Value) -> list[Arg]:
+        """A loop body node's operands: its term's nodes, loop variables, shared leaves, numbers."""
+        out: list[Arg] = []
+        for j, v in enumerate(u.operands):
+            if isinstance(v, Value) and v.children:
+                out.append(self.var[v])
+                continue
+            s = b.slot_of[(u, j)]
+            kind, value = b.slots[s]
+            if kind == "shared":
+                out.append(self.var[value] if isinstance(value, Value) else float(value))
+            else:
+                out.append(b.names[s])
+        return out
+
+    def _batch_forward(self, b: _Batch, retrace: str) -> list[str]:
+        n = len(b.terms)
+        lines = []
+        checks = [f"len({self.argnames[a]}) != {n}" for a in sorted({v[0] for k, v in b.slots if k == "arg"})]
+        if checks:
+            lines.append(f"if {' or '.join(checks)}:")
+            lines.append(f"    {retrace}  # another batch size is another graph")
+        lines.append(f"{b.rows} = []")
+        lines.append(f"{b.terms_list} = []")
+        lines.append(self._loop_header(b))
+        body: list[str] = []
+        for u in reversed(b.blocks[0]):
+            body.extend(self.forward_lines(u, self._body_args(b, u)))
+        edges = self.edges
+        back = self._batch_backward_body(b, set())  # to know what it reads
+        self.edges = edges
+        defined = list(dict.fromkeys(b.names[s] for s in sorted(b.names)))
+        defined += [self.var[u] for u in reversed(b.blocks[0])]
+        read = set(re.findall(r"[^\W\d]\w*", "\n".join(back)))
+        b.saved = [name for name in defined if name in read]
+        body.append(f"{b.terms_list}.append({self.var[b.terms[0]]})")
+        body.append(f"{b.rows}.append(({', '.join(b.saved)}{',' if len(b.saved) == 1 else ''}))")
+        lines.extend("    " + line for line in body)
+        return lines
+
+    def _batch_backward_body(self, b: _Batch, first: set[Value]) -> list[str]:
+        lines: list[str] = []
+        t0 = b.terms[0]
+        if t0 in self.needs:
+            # the sum's edge to this term (its rule for element i, with the term's value)
+            group = [self.var[t0]] * len(b.terms)
+            lines.append(self.edge(b.node, 0, group, first, loop=True))
+        for u in b.blocks[0]:
+            if u in self.needs:
+                lines.extend(self.node_edges(u, self._body_args(b, u), first, loop=True))
+        return lines
+
+    def _batch_backward(self, b: _Batch, first: set[Value]) -> list[str]:
+        lines: list[str] = []
+        for u in b.blocks[0]:
+            for v in u.operands:
+                if isinstance(v, Value) and v in self.param_index and v not in first:
+                    lines.append(f"{self.grad_name(v)} = 0.0")  # then each sample adds its share
+                    first.add(v)
+        body = self._batch_backward_body(b, first)
+        target = ", ".join(b.saved) + ("," if len(b.saved) == 1 else "")
+        rows = f"reversed({b.rows})" if b.reverse else b.rows
+        lines.append(f"for {target or '_'} in {rows}:")
+        lines.extend("    " + line for line in body)
+        return lines
+
+    # ---- guards and the end ---------------------------------------------------------------------
+
+    def _guard_lines(self, retrace: str) -> list[str]:
+        lines = []
+        for g in self.tr.guards:
+            ops = [self.var[v] if isinstance(v, Value) else constant(v).text for v in g.operands]
+            if g.kind in ("<", "<=", ">", ">="):
+                test = f"{ops[0]} {g.kind} {ops[1]}"
+                cond = f"not ({test})" if g.outcome else test
+            elif g.kind == "bool":
+                cond = f"not {ops[0]}" if g.outcome else f"{ops[0]}"
+            else:
+                extra = "".join(f", {e!r}" for e in g.extra)
+                cond = f"round({ops[0]}{extra}) != {g.outcome!r}"
+            lines.append(f"if {cond}:")
+            lines.append(f"    {retrace}  # f decided on the data here when it was traced")
+        return lines
+
+    def _write_back(self, params_used: list[Value]) -> list[str]:
+        ns = self.ns
+        if self.optimizer is None:
+            return [f"{ns.alias(p, 'P')}.grad += {self.grad[p]}" for p in params_used if p in self.grad]
+        opt = self.optimizer
+        lines = [f"_lr = {ns.alias(opt, 'optimizer')}.lr"]
+        decay = opt.weight_decay
+        for p in opt.params:
+            alias = ns.alias(p, f"P{self.param_index[p]}")
+            g = self.grad.get(p, "0.0")
+            w = self.var.get(p, f"{alias}.{DATA}")
+            lines.append(f"{alias}.grad = {g}")
+            if decay == 0.0:
+                lines.append(f"{alias}.{DATA} = {w} - _lr * {g}")
+            else:
+                lines.append(f"{alias}.{DATA} = {w} - _lr * ({g} + {decay!r} * {w})")
+        return lines
+
+
+def _target(sub: Any, path: tuple[int, ...], by_path: dict[tuple[int, ...], str]) -> str | None:
+    """An unpacking target for an argument of structure ``sub`` (None: none of it is used)."""
+    if sub is None:
+        return by_path.get(path)
+    parts = [_target(s, (*path, i), by_path) for i, s in enumerate(sub)]
+    if parts and all(p is None for p in parts):
+        return None
+    inner = ", ".join(p or "_" for p in parts)
+    return f"({inner},)" if len(parts) == 1 else f"({inner})"
+
+
+def _common_prefix(items: list[str]) -> str:
+    first = items[0]
+    k = 0
+    while k < len(first) and all(len(s) > k and s[k] == first[k] for s in items):
+        k += 1
+    return first[:k]
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b and math.copysign(1.0, a) == math.copysign(1.0, b) or (math.isnan(a) and math.isnan(b))
+    return type(a) is type(b) and a == b
+
+
+def generate(tr: Trace, params: Sequence[Value], argnames: Sequence[str], fname: str,
+             optimizer: Any = None) -> Generated:
+    """The source of the step of trace ``tr`` (see the module doc)."""
+    return _Generator(tr, params, argnames, fname, optimizer).generate()

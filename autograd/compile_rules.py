@@ -1,0 +1,339 @@
+"""How `autograd.compile` turns one rule of the op table into a line of Python.
+
+A rule (an Op's ``forward``, one of its ``derivatives``, its ``check``) is a function of floats.
+The compiled code must compute exactly what the engine computes when it calls that function, so
+the code is taken from the rule itself, three ways, the first that applies:
+
+1. **Inlined from its source**: a lambda (or a ``def`` whose body is one ``return``) is found in
+   its module's source with `ast`, and its body is written with the generated variable names in
+   place of its parameters (``lambda out, x, y: y`` for ``w * x`` is ``x``).  Other names in the
+   body (``math``, a helper) refer to the same objects as in the rule's module.
+2. **Run symbolically**: a rule without source (typed at a REPL), or one over lists (the forward
+   of ``sum``, ``mean``, ``dot``), is called once on symbols that record the arithmetic done to
+   them, giving the same operations in the same order, unrolled (``0 + a * x + b * y + c``).  A rule
+   that branches on its operands, or calls a function on them, cannot be run this way.
+3. **Called**: otherwise the code calls the rule function itself: correct, and a little slower.
+
+So a change to a rule in the table (a `make mutate` mutant) changes the compiled code too.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+import math
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Arg", "Code", "Namespace", "call_code", "constant", "rule_code"]
+
+Arg = Any  # a variable name (str), a float or int constant, or a list of them (a variadic group)
+
+_ALLOWED = (
+    ast.Expression, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp, ast.Call, ast.Name,
+    ast.Constant, ast.Attribute, ast.Load, ast.operator, ast.unaryop, ast.boolop, ast.cmpop, ast.keyword,
+)
+_LOW = (ast.BoolOp, ast.Compare, ast.IfExp, ast.Lambda, ast.NamedExpr)
+
+
+@dataclass(frozen=True)
+class Code:
+    """An expression's text and whether it needs parentheses as an operand of ``*``."""
+
+    text: str
+    loose: bool = False  # its top operator binds less tightly than * (a + b, a if c else b, ...)
+
+    def factor(self) -> str:
+        """The text as a left operand of ``*`` (parenthesised when needed)."""
+        return f"({self.text})" if self.loose else self.text
+
+
+class Namespace:
+    """The objects the generated module refers to, each under one name starting with ``_``."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, object] = {"_inf": math.inf, "_nan": math.nan}
+        self._names: dict[int, str] = {}
+        self._keep: list[object] = []  # keeps the objects alive, so their ids stay theirs
+
+    def alias(self, obj: object, hint: str) -> str:
+        key = id(obj)
+        if key in self._names:
+            return self._names[key]
+        base = "_" + (re.sub(r"\W+", "_", hint).strip("_") or "f")
+        name, k = base, 1
+        while name in self.objects:
+            k += 1
+            name = f"{base}{k}"
+        self.objects[name] = obj
+        self._names[key] = name
+        self._keep.append(obj)
+        return name
+
+
+def constant(x: float | int) -> Code:
+    """A number as code that evaluates to exactly it (``_inf``, ``_nan``: names bound to them)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise TypeError(f"not a number: {x!r}")
+    if isinstance(x, int):
+        return Code(repr(x)) if x >= 0 else Code(f"({x!r})")
+    if math.isnan(x):
+        return Code("_nan")
+    if math.isinf(x):
+        return Code("_inf") if x > 0 else Code("(-_inf)")
+    if math.copysign(1.0, x) < 0:
+        return Code(f"({x!r})")
+    return Code(repr(x))
+
+
+# ---- 1. inlined from source -------------------------------------------------------------------------
+
+_sources: dict[str, tuple[float, int, dict[int, list[ast.AST]]]] = {}
+
+
+def _functions_at(path: str, line: int) -> list[ast.AST]:
+    """The lambdas and functions of the module at ``path`` that start (or are decorated) at ``line``."""
+    try:
+        stat = os.stat(path)
+        cached = _sources.get(path)
+        if cached is None or cached[:2] != (stat.st_mtime, stat.st_size):
+            with open(path, encoding="utf-8") as f:
+                tree = ast.parse(f.read(), path)
+            index: dict[int, list[ast.AST]] = {}
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Lambda):
+                    index.setdefault(node.lineno, []).append(node)
+                elif isinstance(node, ast.FunctionDef):
+                    for at in {node.lineno, *(d.lineno for d in node.decorator_list)}:
+                        index.setdefault(at, []).append(node)
+            cached = (stat.st_mtime, stat.st_size, index)
+            _sources[path] = cached
+    except (OSError, SyntaxError, ValueError):
+        return []
+    return cached[2].get(line, [])
+
+
+def _signature(code: Any) -> tuple[Any, ...]:
+    consts = tuple(c for c in code.co_consts if not inspect.iscode(c))
+    return code.co_code, code.co_names, code.co_varnames, consts
+
+
+@dataclass(frozen=True)
+class _Template:
+    params: tuple[str, ...]
+    text: str  # the body, each parameter written as a marker __arg<k>__
+    loose: bool
+    globals_used: tuple[str, ...]
+
+
+_templates: dict[Any, _Template | None] = {}
+_MARKER = re.compile(r"__arg(\d+)__")
+
+
+def _template(fn: Callable[..., Any]) -> _Template | None:
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return None
+    key = (code, id(getattr(fn, "__globals__", None)))
+    if key not in _templates:
+        _templates[key] = _find_template(fn, code)
+    return _templates[key]
+
+
+def _find_template(fn: Any, code: Any) -> _Template | None:
+    if code.co_freevars or fn.__defaults__ or fn.__kwdefaults__ or code.co_flags & 0x0C:
+        return None  # closures, defaults, *args, **kwargs
+    try:
+        path = inspect.getsourcefile(fn)
+    except TypeError:
+        return None
+    candidates: list[tuple[ast.arguments, ast.expr, ast.AST]] = []
+    for node in _functions_at(path, code.co_firstlineno) if path else []:
+        if isinstance(node, ast.Lambda) and code.co_name == "<lambda>":
+            candidates.append((node.args, node.body, node))
+        elif isinstance(node, ast.FunctionDef) and node.name == code.co_name:
+            body = node.body[1:] if _is_docstring(node.body[0]) else node.body
+            if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None:
+                candidates.append((node.args, body[0].value, node))
+    want = _signature(code)
+    for args, body, node in candidates:
+        if not all(isinstance(n, _ALLOWED) for n in ast.walk(body)):
+            continue
+        if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs or args.defaults:
+            continue
+        try:
+            if isinstance(node, ast.Lambda):
+                module = compile(ast.fix_missing_locations(ast.Expression(node)), "<rule>", "eval")
+            else:
+                module = compile(ast.fix_missing_locations(ast.Module([node], [])), "<rule>", "exec")
+        except (SyntaxError, ValueError, TypeError):
+            continue
+        inner = [c for c in module.co_consts if inspect.iscode(c)]
+        if len(inner) != 1 or _signature(inner[0]) != want:
+            continue
+        params = tuple(a.arg for a in args.args)
+        index = {p: k for k, p in enumerate(params)}
+        used: list[str] = []
+
+        class Mark(ast.NodeTransformer):
+            def visit_Name(self, n: ast.Name) -> ast.AST:  # noqa: N802 (ast's spelling)
+                if n.id in index:
+                    return ast.copy_location(ast.Name(f"__arg{index[n.id]}__", ast.Load()), n)
+                if n.id not in used:
+                    used.append(n.id)
+                return n
+
+        marked = Mark().visit(ast.parse(ast.unparse(body), mode="eval").body)
+        return _Template(params, ast.unparse(marked), isinstance(marked, _LOW) or _is_sum(marked), tuple(used))
+    return None
+
+
+def _is_docstring(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
+
+
+def _is_sum(node: ast.AST) -> bool:
+    return isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.LShift, ast.RShift,
+                                                                ast.BitAnd, ast.BitOr, ast.BitXor))
+
+
+def _inline(fn: Any, args: Sequence[Arg], ns: Namespace) -> Code | None:
+    tpl = _template(fn)
+    if tpl is None or len(tpl.params) != len(args) or any(isinstance(a, list) for a in args):
+        return None
+    renames: dict[str, str] = {}
+    for g in tpl.globals_used:
+        if g in fn.__globals__:
+            renames[g] = ns.alias(fn.__globals__[g], g)
+        elif not hasattr(builtins, g):
+            return None  # a name the rule's module does not define: leave it to the call
+    texts = [_operand(a).text for a in args]
+    text = _MARKER.sub(lambda m: texts[int(m.group(1))], tpl.text)
+    if renames:
+        text = re.sub(r"(?<![\w.])(" + "|".join(map(re.escape, renames)) + r")\b",
+                      lambda m: renames[m.group(1)], text)
+    return Code(text, tpl.loose)
+
+
+def _operand(a: Arg) -> Code:
+    return Code(a) if isinstance(a, str) else constant(a)
+
+
+# ---- 2. run symbolically ----------------------------------------------------------------------------
+
+
+class _Unsupported(Exception):  # noqa: N818 (a signal)
+    pass
+
+
+def _ast_of(x: object) -> ast.expr:
+    if isinstance(x, _Sym):
+        return x.node
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return ast.parse(constant(x).text, mode="eval").body
+    raise _Unsupported
+
+
+class _Sym:
+    """A number known only by name: arithmetic on it records the expression."""
+
+    __slots__ = ("node",)
+
+    def __init__(self, node: ast.expr) -> None:
+        self.node = node
+
+    def _bin(self, op: ast.operator, other: object, reflected: bool = False) -> _Sym:
+        a, b = _ast_of(self), _ast_of(other)
+        return _Sym(ast.BinOp(b, op, a) if reflected else ast.BinOp(a, op, b))
+
+    def __add__(self, o: object) -> _Sym:
+        return self._bin(ast.Add(), o)
+
+    def __radd__(self, o: object) -> _Sym:
+        return self._bin(ast.Add(), o, True)
+
+    def __sub__(self, o: object) -> _Sym:
+        return self._bin(ast.Sub(), o)
+
+    def __rsub__(self, o: object) -> _Sym:
+        return self._bin(ast.Sub(), o, True)
+
+    def __mul__(self, o: object) -> _Sym:
+        return self._bin(ast.Mult(), o)
+
+    def __rmul__(self, o: object) -> _Sym:
+        return self._bin(ast.Mult(), o, True)
+
+    def __truediv__(self, o: object) -> _Sym:
+        return self._bin(ast.Div(), o)
+
+    def __rtruediv__(self, o: object) -> _Sym:
+        return self._bin(ast.Div(), o, True)
+
+    def __pow__(self, o: object) -> _Sym:
+        return self._bin(ast.Pow(), o)
+
+    def __rpow__(self, o: object) -> _Sym:
+        return self._bin(ast.Pow(), o, True)
+
+    def __neg__(self) -> _Sym:
+        return _Sym(ast.UnaryOp(ast.USub(), self.node))
+
+    def __pos__(self) -> _Sym:
+        return _Sym(ast.UnaryOp(ast.UAdd(), self.node))
+
+    def __bool__(self) -> bool:
+        raise _Unsupported
+
+    def __float__(self) -> float:
+        raise _Unsupported
+
+    def __index__(self) -> int:
+        raise _Unsupported
+
+    def _refuse(self, *_: object) -> bool:
+        raise _Unsupported
+
+    __lt__ = __le__ = __gt__ = __ge__ = _refuse  # type: ignore[assignment]
+
+
+def _symbolic(fn: Callable[..., Any], args: Sequence[Arg]) -> Code | None:
+    names = getattr(getattr(fn, "__code__", None), "co_names", ())
+    if sys.version_info >= (3, 12) and "sum" in names:
+        return None  # sum() of floats is compensated from 3.12 on: not a chain of + on symbols
+
+    def sym(a: Arg) -> Any:
+        if isinstance(a, list):
+            return [sym(x) for x in a]
+        return _Sym(ast.Name(a, ast.Load())) if isinstance(a, str) else a
+
+    try:
+        result = fn(*[sym(a) for a in args])
+    except (_Unsupported, TypeError, ValueError, ZeroDivisionError, OverflowError, AttributeError):
+        return None
+    if isinstance(result, (int, float)) and not isinstance(result, bool):
+        return constant(result)
+    if not isinstance(result, _Sym):
+        return None
+    return Code(ast.unparse(result.node), isinstance(result.node, _LOW) or _is_sum(result.node))
+
+
+# ---- 3. called ---------------------------------------------------------------------------------------
+
+
+def call_code(fn: Callable[..., Any], args: Sequence[Arg], ns: Namespace, hint: str) -> Code:
+    def text(a: Arg) -> str:
+        return "[" + ", ".join(text(x) for x in a) + "]" if isinstance(a, list) else _operand(a).text
+
+    return Code(f"{ns.alias(fn, hint)}({', '.join(text(a) for a in args)})")
+
+
+def rule_code(fn: Callable[..., Any], args: Sequence[Arg], ns: Namespace, hint: str,
+              *, symbolic: bool = True) -> Code:
+    """The code of ``fn(*args)``: inlined, run symbolically, or a call (see the module doc)."""
+    return _inline(fn, args, ns) or (_symbolic(fn, args) if symbolic else None) or call_code(fn, args, ns, hint)
