@@ -114,9 +114,9 @@ class _Generator:
 
     def analyse(self) -> None:
         root = self.root
-        if not root.children:
+        if not root.children and not self.tr.guards:
             raise CompileError(f"compile: f returned a leaf ({root!r}), not a computation of the parameters")
-        self.order = topological_order(root)
+        self.order = topological_order(root) if root.children else []  # a leaf: chosen by max(), say
         extra: list[Value] = []
         seen = set(self.order)
         for g in self.tr.guards:
@@ -127,8 +127,8 @@ class _Generator:
                             seen.add(u)
                             extra.append(u)
         self.forward = extra + list(reversed(self.order))
-        self.leaves: list[Value] = []
-        leaf_seen: set[Value] = set()
+        self.leaves: list[Value] = [] if root.children else [root]
+        leaf_seen: set[Value] = set(self.leaves)
         self.parents: dict[Value, int] = {}
         for node in self.forward:
             op = node.op_def
@@ -504,11 +504,11 @@ class _Generator:
                 fwd.extend(self.forward_lines(node, [b.terms_list], batched=True))
             else:
                 fwd.extend(self.forward_lines(node, self.operand_args(node)))
-        fwd.extend(self._guard_lines(retrace))
         body.append("try:")
         body.extend("    " + line for line in fwd)
         body.append("except (ArithmeticError, TypeError, ValueError):")
         body.append(f"    {recover}  # another structure, or a domain error: the engine says which")
+        body.extend(self._guard_lines(retrace))
         back: list[str] = []
         first: set[Value] = set()
         starts = {b.blocks[-1 if b.reverse else 0][0]: b for b in self.batches}
@@ -518,6 +518,8 @@ class _Generator:
             if node in self.in_batch or node not in self.needs or node in batch_of:
                 continue  # a batch's nodes are in its loop, and so are a batched sum's edges
             back.extend(self.node_edges(node, self.operand_args(node), first))
+        if not self.root.children and self.root in self.param_index:
+            back.append(f"{self.grad_name(self.root)} = 1.0")
         body.append(f"# backward: d_v = d({self.loss})/d(v), every edge in backward()'s order")
         body.extend(back)
         body.extend(self._write_back(params_used))
@@ -599,7 +601,8 @@ class _Generator:
         read = set(re.findall(r"[^\W\d]\w*", "\n".join(back)))
         b.saved = [name for name in defined if name in read]
         body.append(f"{b.terms_list}.append({self.var[b.terms[0]]})")
-        body.append(f"{b.rows}.append(({', '.join(b.saved)}{',' if len(b.saved) == 1 else ''}))")
+        if back:
+            body.append(f"{b.rows}.append(({', '.join(b.saved)}{',' if len(b.saved) == 1 else ''}))")
         lines.extend("    " + line for line in body)
         return lines
 
@@ -623,6 +626,8 @@ class _Generator:
                     lines.append(f"{self.grad_name(v)} = 0.0")  # then each sample adds its share
                     first.add(v)
         body = self._batch_backward_body(b, first)
+        if not body:
+            return lines
         target = ", ".join(b.saved) + ("," if len(b.saved) == 1 else "")
         rows = f"reversed({b.rows})" if b.reverse else b.rows
         lines.append(f"for {target or '_'} in {rows}:")

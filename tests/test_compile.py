@@ -1,0 +1,384 @@
+"""`autograd.compile`: the compiled step gives backward()'s loss and gradients, bit for bit."""
+
+from __future__ import annotations
+
+import io
+import linecache
+import math
+import pdb
+import random
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pytest
+from expression_trees import VALUE_FUNCTIONS, Tree, Unsuitable, describe, evaluate, inputs, trees
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import autograd
+import autograd.compile_codegen
+import nn
+from autograd import CompileCheckError, CompileError, Value
+from demos.seed import XOR_DATA, seed_model
+
+LOSSES = {"mse": nn.mean_mse_loss, "bce": nn.mean_bce_loss, "hinge": nn.mean_hinge_loss}
+
+
+def same(a: float, b: float) -> bool:
+    """Equal to the bit (NaN equals NaN)."""
+    return (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1.0, a) == math.copysign(1.0, b))
+
+
+def engine_step(f: Callable[..., Value], params: Sequence[Value], *args: Any) -> float:
+    loss = f(*args)
+    loss.backward()
+    return loss.data
+
+
+def assert_same_grads(a: Sequence[Value], b: Sequence[Value], what: str = "") -> None:
+    for k, (p, q) in enumerate(zip(a, b, strict=True)):
+        assert same(p.grad, q.grad), f"{what}: parameter #{k} ({p.label}): {p.grad!r} vs {q.grad!r}"
+        assert same(p.data, q.data), f"{what}: parameter #{k} ({p.label}) data: {p.data!r} vs {q.data!r}"
+
+
+# ---- the seed's network -----------------------------------------------------------------------------
+
+
+def test_the_seeds_step_adds_backwards_gradients_bit_for_bit() -> None:
+    compiled, engine = seed_model(), seed_model()
+    step = autograd.compile(lambda x, y: nn.bce_loss(compiled(x), y), compiled.parameters(), [1.0, 1.0], 0.0)
+    for p, q in zip(compiled.parameters(), engine.parameters(), strict=True):
+        p.grad = q.grad = 0.25  # step adds, as backward() does
+    for x, y in XOR_DATA:
+        loss = step(x, y)
+        assert type(loss) is float
+        assert same(loss, engine_step(lambda x, y: nn.bce_loss(engine(x), y), engine.parameters(), x, y))
+        assert_same_grads(compiled.parameters(), engine.parameters(), str(x))
+
+
+def test_the_source_reads_as_the_article_forward_then_backward() -> None:
+    model = seed_model()
+    step = autograd.compile(lambda x, y: nn.bce_loss(model(x), y), model.parameters(), [1.0, 1.0], 0.0)
+    lines = [line.strip() for line in step.source.splitlines()]
+    assert "ĥ1 = _sigmoid(h1)" in lines
+    assert "d_o = ô * (1.0 - ô) * d_ô" in lines  # σ'(o) = ô(1 − ô), the rule of the op table
+    assert "d_w2_0 = ĥ1 * d_o" in lines
+    assert lines.index("ô = _sigmoid(o)") < lines.index("d_o = ô * (1.0 - ô) * d_ô")
+    compile(step.source, "<source>", "exec")  # valid Python
+
+
+def test_sgd_generated_in_is_zero_grad_backward_step_bit_for_bit() -> None:
+    compiled, engine = seed_model(), seed_model()
+    fused = nn.SGD(compiled.parameters(), lr=0.4)
+    plain = nn.SGD(engine.parameters(), lr=0.4)
+    step = autograd.compile(lambda x, y: nn.bce_loss(compiled(x), y), compiled.parameters(), [1.0, 1.0], 0.0,
+                            optimizer=fused)
+    for epoch in range(25):
+        fused.lr = plain.lr = 0.4 / (1 + epoch)  # read at every step
+        for x, y in XOR_DATA:
+            plain.zero_grad()
+            expected = engine_step(lambda x, y: nn.bce_loss(engine(x), y), engine.parameters(), x, y)
+            plain.step()
+            assert same(step(x, y), expected)
+            assert_same_grads(compiled.parameters(), engine.parameters(), f"epoch {epoch} {x}")
+
+
+def test_weight_decay_is_generated_in_too() -> None:
+    compiled, engine = seed_model(), seed_model()
+    fused = nn.SGD(compiled.parameters(), lr=0.4, weight_decay=0.01)
+    plain = nn.SGD(engine.parameters(), lr=0.4, weight_decay=0.01)
+    step = autograd.compile(lambda x, y: nn.mse_loss(compiled(x), y), compiled.parameters(), [1.0, 1.0], 0.0,
+                            optimizer=fused)
+    for x, y in XOR_DATA * 3:
+        plain.zero_grad()
+        engine_step(lambda x, y: nn.mse_loss(engine(x), y), engine.parameters(), x, y)
+        plain.step()
+        step(x, y)
+        assert_same_grads(compiled.parameters(), engine.parameters(), str(x))
+
+
+# ---- random networks and random expressions -----------------------------------------------------------
+
+
+@settings(max_examples=40)
+@given(
+    hidden=st.lists(st.integers(1, 4), min_size=1, max_size=2),
+    activation=st.sampled_from(sorted(nn.ACTIVATIONS)),
+    loss=st.sampled_from(sorted(LOSSES)),
+    batch=st.integers(1, 6),
+    seed=st.integers(0, 10_000),
+)
+def test_random_networks_every_activation_and_loss_bit_for_bit(
+    hidden: list[int], activation: str, loss: str, batch: int, seed: int
+) -> None:
+    rng = random.Random(seed)
+    out = "sigmoid" if loss == "bce" else "linear"
+    nin = rng.randint(1, 3)
+
+    def model() -> nn.MLP:
+        return nn.MLP(nin, [*hidden, 1], activation=activation, output_activation=out, seed=seed)
+
+    xs = [[round(rng.uniform(-2, 2), 3) for _ in range(nin)] for _ in range(batch)]
+    ys = [rng.choice([-1.0, 1.0]) if loss == "hinge" else float(rng.randint(0, 1)) for _ in range(batch)]
+    compiled, engine = model(), model()
+
+    def f(m: nn.MLP) -> Callable[..., Value]:
+        return lambda x, y: LOSSES[loss]([m(row) for row in x], y)  # type: ignore[misc]
+
+    step = autograd.compile(f(compiled), compiled.parameters(), xs, ys)
+    for _ in range(2):
+        xs = [[round(rng.uniform(-2, 2), 3) for _ in range(nin)] for _ in range(batch)]
+        assert same(step(xs, ys), engine_step(f(engine), engine.parameters(), xs, ys))
+        assert_same_grads(compiled.parameters(), engine.parameters(), step.source)
+
+
+def _suitable(tree: Tree, xs: list[float]) -> bool:
+    try:
+        evaluate(tree, [Value(x) for x in xs], VALUE_FUNCTIONS, guard=True)
+    except Unsuitable:
+        return False
+    return tree[0] != "x"
+
+
+@settings(max_examples=300)
+@given(tree=trees(), xs=inputs(), as_argument=st.integers(0, 2))
+def test_random_expressions_over_every_op_bit_for_bit(tree: Tree, xs: list[float], as_argument: int) -> None:
+    assume(_suitable(tree, xs))
+    # x0..x2: parameters, except one that is an argument of the step
+    params = [Value(x, label=f"x{k}") for k, x in enumerate(xs)]
+    copies = [Value(x, label=f"x{k}") for k, x in enumerate(xs)]
+
+    def f(leaves: list[Value]) -> Callable[[float | Value], Value]:
+        def loss(a: float | Value) -> Value:
+            arg = a if isinstance(a, Value) else Value(a)  # the engine's run: a number as a leaf
+            return evaluate(tree, [arg if k == as_argument else v for k, v in enumerate(leaves)], VALUE_FUNCTIONS)
+
+        return loss
+
+    learned = [p for k, p in enumerate(params) if k != as_argument]
+    step = autograd.compile(f(params), learned, xs[as_argument])
+    loss = step(xs[as_argument])
+    assert same(loss, engine_step(f(copies), copies, xs[as_argument])), describe(tree)
+    for k, (p, q) in enumerate(zip(params, copies, strict=True)):
+        if k != as_argument:
+            assert same(p.grad, q.grad), f"{describe(tree)}: x{k}: {p.grad!r} vs {q.grad!r}\n{step.source}"
+
+
+# ---- batches ------------------------------------------------------------------------------------------
+
+
+def moons_like(n: int, seed: int = 1) -> tuple[list[list[float]], list[float]]:
+    rng = random.Random(seed)
+    return ([[rng.uniform(-1, 2), rng.uniform(-1, 1)] for _ in range(n)], [rng.choice([-1.0, 1.0]) for _ in range(n)])
+
+
+def hinge_model_loss(model: nn.MLP) -> Callable[..., Value]:
+    params = model.parameters()
+
+    def loss(X: list[list[float]], Y: list[float]) -> Value:  # noqa: N803 (micrograd's names)
+        return nn.mean_hinge_loss([model(x) for x in X], Y) + autograd.sum(p * p for p in params) * 1e-4
+
+    return loss
+
+
+def relu_model() -> nn.MLP:
+    return nn.MLP(2, [8, 8, 1], activation="relu", output_activation="linear", seed=5)
+
+
+def test_a_batch_is_one_loop_over_one_samples_code() -> None:
+    X, Y = moons_like(30)
+    compiled, engine = relu_model(), relu_model()
+    step = autograd.compile(hinge_model_loss(compiled), compiled.parameters(), X, Y)
+    assert "for (X_i_0, X_i_1), Y_i in zip(X, Y, strict=True):" in step.source
+    assert step.source.count("\n") < 900  # unrolled: about 7,000 lines
+    assert same(step(X, Y), engine_step(hinge_model_loss(engine), engine.parameters(), X, Y))
+    assert_same_grads(compiled.parameters(), engine.parameters())
+
+
+def test_another_batch_size_is_traced_again() -> None:
+    X, Y = moons_like(12)
+    compiled, engine = relu_model(), relu_model()
+    step = autograd.compile(hinge_model_loss(compiled), compiled.parameters(), X, Y)
+    X2, Y2 = moons_like(7, seed=2)
+    assert same(step(X2, Y2), engine_step(hinge_model_loss(engine), engine.parameters(), X2, Y2))
+    assert_same_grads(compiled.parameters(), engine.parameters())
+    assert len(step.variants) == 2
+    step(X, Y)  # the first trace again, not a third
+    assert len(step.variants) == 2
+
+
+# ---- decisions on the data ----------------------------------------------------------------------------
+
+
+def test_a_comparison_of_values_is_guarded_and_traced_again_when_it_flips() -> None:
+    w = Value(0.5, label="w")
+    w2 = Value(0.5, label="w")
+
+    def f(p: Value) -> Callable[[float], Value]:
+        def loss(x: float) -> Value:
+            h = p * x
+            return h * h if h > 0.0 else (-h).exp()  # a branch on the data, seen through `>`
+
+        return loss
+
+    step = autograd.compile(f(w), [w], 1.0)
+    assert "    if not (t0 > 0.0):\n        return _retrace(x)" in step.source
+    for x in (1.0, -1.0, 2.0, -3.0):
+        assert same(step(x), engine_step(f(w2), [w2], x))
+        assert same(w.grad, w2.grad)
+    assert len(step.variants) == 2
+
+
+def test_max_of_values_is_guarded() -> None:
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    step = autograd.compile(lambda x: max(a * x, b), [a, b], 1.0)
+    step(1.0)
+    assert (a.grad, b.grad) == (0.0, 1.0)
+    step(3.0)  # now a * x is the larger
+    assert (a.grad, b.grad) == (3.0, 1.0)
+
+
+def test_round_is_guarded() -> None:
+    w = Value(0.4, label="w")
+    step = autograd.compile(lambda x: w * x * round(w * x), [w], 1.0)  # round(0.4) == 0: loss 0
+    assert step(1.0) == 0.0
+    assert step(3.0) == pytest.approx(0.4 * 3.0 * 1)  # round(1.2) == 1: traced again
+    assert w.grad == 3.0
+
+
+def test_float_of_a_value_is_refused_while_tracing() -> None:
+    w = Value(0.5, label="w")
+    with pytest.raises(CompileError, match=r"float\(v\) on Value 'h'"):
+        autograd.compile(lambda x: (lambda h: h * float(h))(_labelled(w * x, "h")), [w], 1.0)
+
+
+def _labelled(v: Value, label: str) -> Value:
+    v.label = label
+    return v
+
+
+def test_a_branch_on_data_is_not_seen_but_check_catches_it() -> None:
+    w = Value(0.5, label="w")
+
+    def loss(x: float) -> Value:
+        h = w * x
+        return h if h.data > 0.0 else -h  # .data: the compiler cannot see this decision
+
+    step = autograd.compile(loss, [w], 1.0)
+    assert step(-1.0) == -0.5  # the traced branch: documented as not caught
+    checked = autograd.compile(loss, [w], 1.0, check=True)
+    with pytest.raises(CompileCheckError, match="the loss is -0.5 compiled but 0.5 by the engine"):
+        checked(-1.0)
+
+
+def test_check_catches_a_wrong_template(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(autograd.compile_codegen, "EDGE_TERM", "{local} * {grad} * 1.1")
+    model = seed_model()
+    step = autograd.compile(lambda x, y: nn.bce_loss(model(x), y), model.parameters(), [1.0, 1.0], 0.0,
+                            check=True)
+    with pytest.raises(CompileCheckError, match=r"w1\[0\]\[0\]\.grad is"):
+        step([1.0, 1.0], 0.0)
+
+
+def test_check_passes_on_a_right_step_and_leaves_backwards_result() -> None:
+    compiled, engine = seed_model(), seed_model()
+    step = autograd.compile(lambda x, y: nn.bce_loss(compiled(x), y), compiled.parameters(), [1.0, 1.0], 0.0,
+                            check=True)
+    for x, y in XOR_DATA:
+        assert same(step(x, y), engine_step(lambda x, y: nn.bce_loss(engine(x), y), engine.parameters(), x, y))
+    assert_same_grads(compiled.parameters(), engine.parameters())
+
+
+# ---- ops of one's own -----------------------------------------------------------------------------
+
+
+def test_a_defined_op_compiles_from_its_rules() -> None:
+    cube = autograd.define_op("compile_test_cube", lambda x: x**3, lambda out, x: 3 * x**2)
+    w, w2 = Value(1.5, label="w"), Value(1.5, label="w")
+    step = autograd.compile(lambda x: cube(w * x), [w], 2.0)
+    assert "    d_t0 = 3 * t0 ** 2\n" in step.source  # the rule, inlined from its source
+    assert same(step(2.0), engine_step(lambda x: cube(w2 * x), [w2], 2.0))
+    assert same(w.grad, w2.grad)
+
+
+def test_a_rule_without_source_is_called() -> None:
+    namespace: dict[str, Any] = {}
+    exec("forward = lambda x: x * x * x\nrule = lambda out, x: 3.0 * x * x", namespace)  # noqa: S102 (no source file)
+    op = autograd.define_op("compile_test_nosource", namespace["forward"], namespace["rule"],
+                            derivative_formulas=["3x²"])
+    w, w2 = Value(0.7, label="w"), Value(0.7, label="w")
+    step = autograd.compile(lambda x: op(w * x), [w], 2.0)
+    assert "_dcompile_test_nosource_dx(" in step.source
+    assert same(step(3.0), engine_step(lambda x: op(w2 * x), [w2], 3.0))
+    assert same(w.grad, w2.grad)
+
+
+def test_a_one_off_node_is_a_compile_error_naming_it() -> None:
+    w = Value(0.5, label="w")
+    with pytest.raises(CompileError, match=r"node 'z' of op 'sin'.*define_op"):
+        autograd.compile(lambda x: Value(math.sin(w.data), (w,), (math.cos(w.data),), "sin", "z") * x, [w], 1.0)
+
+
+# ---- errors ---------------------------------------------------------------------------------------
+
+
+def test_a_domain_error_is_the_engines_naming_the_node() -> None:
+    w = Value(1.0, label="w")
+    step = autograd.compile(lambda x: (_labelled(w * x, "h")).log(), [w], 1.0)
+    with pytest.raises(ValueError, match="log") as compiled:
+        step(-1.0)
+    with pytest.raises(ValueError, match="log") as engine:
+        _labelled(w * -1.0, "h").log()
+    assert str(compiled.value) == str(engine.value)
+    assert "'h'" in str(compiled.value)
+    assert w.grad == 0.0  # nothing added
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda w: autograd.compile(lambda x: 1.0, [w], 1.0), "must return a Value"),
+        (lambda w: autograd.compile(lambda x: w * x, [w, w], 1.0), "appears twice"),
+        (lambda w: autograd.compile(lambda x: w * x, [w * 2.0], 1.0), "not a leaf"),
+        (lambda w: autograd.compile(lambda x: w * x, [w], "1"), "argument x is '1'"),
+        (lambda w: autograd.compile(lambda x: w * x, [w], 1.0, optimizer=nn.SGD([w], lr=0.1, momentum=0.9)),
+         "momentum"),
+        (lambda w: autograd.compile(lambda x: w, [w], 1.0), "returned a leaf"),
+    ],
+)
+def test_what_cannot_be_compiled_is_a_compile_time_error(make: Callable[[Value], object], message: str) -> None:
+    with pytest.raises(CompileError, match=message):
+        make(Value(0.5, label="w"))
+
+
+def test_another_structure_is_traced_again_and_a_wrong_one_is_an_error() -> None:
+    w = Value(0.5, label="w")
+    step = autograd.compile(lambda x: autograd.sum(w * xi for xi in x), [w], [1.0, 2.0])
+    assert step([1.0, 2.0, 3.0]) == 3.0
+    assert w.grad == 6.0
+    with pytest.raises(CompileError, match=r"argument x\[1\] is 'a'"):
+        step([1.0, "a"])
+
+
+def test_a_constant_leaf_is_baked_in_and_said_so() -> None:
+    w, c = Value(0.5, label="w"), Value(3.0, label="c")
+    step = autograd.compile(lambda x: w * x + c, [w], 1.0)
+    assert "c = 3.0  # a constant" in step.source
+    assert step(2.0) == 4.0
+
+
+# ---- seen by a learner -----------------------------------------------------------------------------
+
+
+def test_the_source_is_registered_so_pdb_steps_through_it_with_its_names() -> None:
+    model = seed_model()
+    step = autograd.compile(lambda x, y: nn.bce_loss(model(x), y), model.parameters(), [1.0, 1.0], 0.0)
+    filename = step.__code__.co_filename  # type: ignore[attr-defined]
+    assert linecache.getlines(filename) == step.source.splitlines(keepends=True)
+    out = io.StringIO()
+    debugger = pdb.Pdb(stdin=io.StringIO("s\n" + "n\n" * 14 + "p h1, ĥ1\nc\n"), stdout=out)
+    debugger.use_rawinput = False
+    debugger.runcall(step, [1.0, 1.0], 0.0)
+    text = out.getvalue()
+    assert "ĥ1 = _sigmoid(h1)" in text
+    assert "(0.1, 0.52497918747894" in text
