@@ -9,12 +9,16 @@
 """
 
 from autograd.backprop import Edge, Step, backward, backward_steps, topological_order, zero_grad
+from autograd.compile import CompileCheckError, CompiledStep, CompileError, compile  # noqa: A004
 from autograd.gradcheck import GradcheckError, GradcheckResult, InputCheck, gradcheck
 from autograd.graph import draw
 from autograd.ops import Op, cos, define_op, dot, exp, log, mean, relu, sigmoid, sin, sqrt, sum, tanh  # noqa: A004
 from autograd.value import Operand, Value
 
 __all__ = [
+    "CompileCheckError",
+    "CompileError",
+    "CompiledStep",
     "Edge",
     "GradcheckError",
     "GradcheckResult",
@@ -25,6 +29,7 @@ __all__ = [
     "Value",
     "backward",
     "backward_steps",
+    "compile",
     "cos",
     "define_op",
     "dot",

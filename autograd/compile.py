@@ -105,7 +105,7 @@ class _Program:
         code = builtins.compile(generated.source, filename, "exec")  # our own text: names and numbers only
         lines = generated.source.splitlines(keepends=True)
         linecache.cache[filename] = (len(generated.source), None, lines, filename)  # for pdb, tracebacks
-        exec(code, objects)  # noqa: S102 (the code generated above)
+        exec(code, objects)
         variant.function = objects[generated.function]
         self.variants[variant.key] = variant
         self.sources.append(generated.source)
@@ -115,7 +115,8 @@ class _Program:
         """Trace with every argument a placeholder; if ``f`` refuses that (a loss taking only a
         number as its target), with one argument, then all, passed as plain numbers (baked)."""
         n = len(args)
-        options = [frozenset()] + [frozenset({a}) for a in reversed(range(n))] + [frozenset(range(n))]
+        options: list[frozenset[int]] = [frozenset(), *(frozenset({a}) for a in reversed(range(n)))]
+        options.append(frozenset(range(n)))
         if self.baked is not None:
             options.insert(0, self.baked)
         first: BaseException | None = None
@@ -208,7 +209,8 @@ def _check_params(params: Iterable[Value]) -> list[Value]:
     try:
         listed = list(params)
     except TypeError:
-        raise TypeError(f"compile: params must be a list of Values (model.parameters()); got {params!r}") from None
+        raise TypeError(f"compile: params must be a list of Values (model.parameters()); got {params!r}") \
+            from None
     seen: set[Value] = set()
     for k, p in enumerate(listed):
         if not isinstance(p, Value):

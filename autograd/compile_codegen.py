@@ -20,6 +20,7 @@ the order `backward()` visits them.
 from __future__ import annotations
 
 import builtins
+import itertools
 import keyword
 import math
 import re
@@ -53,6 +54,10 @@ class Generated:
     nodes: int
     edges: int
     batches: list[int] = field(default_factory=list)  # the number of terms of each loop
+
+
+_Term = tuple[tuple[Any, ...], list[Value], list[Any], list[tuple[Value, int]]]
+"""A term's shape, its nodes, its slots (leaves and numbers, in order) and where each slot is."""
 
 
 @dataclass
@@ -151,7 +156,8 @@ class _Generator:
                     self.leaves.append(v)
         self.needs: set[Value] = set()
         for node in self.forward:
-            if any(isinstance(v, Value) and (v in self.param_index or v in self.needs) for v in node.operands):
+            if any(isinstance(v, Value) and (v in self.param_index or v in self.needs)
+                   for v in node.operands):
                 self.needs.add(node)
         self.batches = [] if self.tr.guards else self._find_batches()
 
@@ -165,8 +171,8 @@ class _Generator:
             op = node.op_def
             if node in claimed or op is None or not op.variadic or len(op.params) != 1 or op.tail:
                 continue
-            terms = list(node.operands)
-            if len(terms) < MIN_BATCH or not all(isinstance(t, Value) and t.children for t in terms):
+            terms = [t for t in node.operands if isinstance(t, Value) and t.children]
+            if len(terms) < MIN_BATCH or len(terms) != len(node.operands):
                 continue
             if len(set(terms)) != len(terms):
                 continue
@@ -177,7 +183,7 @@ class _Generator:
                     claimed.update(block)
         return batches
 
-    def _term(self, t: Value) -> tuple[tuple[Any, ...], list[Value], list[Any], list[tuple[Value, int]]] | None:
+    def _term(self, t: Value) -> _Term | None:
         local = {t: 0}
         nodes = [t]
         shape: list[Any] = []
@@ -205,13 +211,13 @@ class _Generator:
         return tuple(shape), nodes, slots, keys
 
     def _batch(self, node: Value, terms: list[Value], position: dict[Value, int]) -> _Batch | None:
-        a, b = self._term(terms[0]), self._term(terms[1])  # a quick look at two terms first
-        if a is None or b is None or a[0] != b[0] or any(
+        one, two = self._term(terms[0]), self._term(terms[1])  # a quick look at two terms first
+        if one is None or two is None or one[0] != two[0] or any(
             x is not y and (x in self.param_index or y in self.param_index)
-            for x, y in zip(a[2], b[2], strict=True)
+            for x, y in zip(one[2], two[2], strict=True)
         ):
             return None
-        described = [a, b, *(self._term(t) for t in terms[2:])]
+        described = [one, two, *(self._term(t) for t in terms[2:])]
         if any(d is None for d in described):
             return None
         shapes = [d[0] for d in described if d is not None]
@@ -241,8 +247,8 @@ class _Generator:
             starts.append(pos[0])
             blocks.append([self.order[p] for p in pos])
         size = len(node_lists[0])
-        ascending = all(b - a == size for a, b in zip(starts, starts[1:]))  # noqa: B905
-        descending = all(a - b == size for a, b in zip(starts, starts[1:]))  # noqa: B905
+        ascending = all(b - a == size for a, b in itertools.pairwise(starts))
+        descending = all(a - b == size for a, b in itertools.pairwise(starts))
         if not (ascending or descending):
             return None
         locals_ = [{u: k for k, u in enumerate(nodes)} for nodes in node_lists]
@@ -256,18 +262,20 @@ class _Generator:
             items = [sl[s] for sl in slot_lists]
             first = items[0]
             if all(x is first for x in items) or (
-                not isinstance(first, Value) and all(not isinstance(x, Value) and _same(x, first) for x in items)
+                not isinstance(first, Value)
+                and all(not isinstance(x, Value) and _same(x, first) for x in items)
             ):
                 slots.append(("shared", first))
                 continue
             if all(isinstance(x, Value) and x in placeholders for x in items):
                 paths = [placeholders[x] for x in items]
                 a, rest = paths[0][0], paths[0][2:]
-                if all(len(p) >= 2 and p[0] == a and p[1] == i and p[2:] == rest for i, p in enumerate(paths)):
+                if all(len(p) >= 2 and (p[0], p[1], p[2:]) == (a, i, rest) for i, p in enumerate(paths)):
                     slots.append(("arg", (a, rest)))
                     continue
                 return None
-            if all(isinstance(x, Value) and x not in placeholders and x not in self.param_index for x in items):
+            if all(isinstance(x, Value) and x not in placeholders and x not in self.param_index
+                   for x in items):
                 slots.append(("column", tuple(x.data for x in items)))
                 continue
             if all(not isinstance(x, Value) for x in items):
@@ -417,8 +425,8 @@ class _Generator:
             for a, x in zip(args, concrete, strict=True):
                 bind(a, x)
             expected = fn(*concrete)
-            got = eval(code.text, {**self.ns.objects, "__builtins__": builtins}, values)  # noqa: S307 (our code)
-        except Exception:  # noqa: BLE001 (whatever went wrong: call the rule instead)
+            got = eval(code.text, {**self.ns.objects, "__builtins__": builtins}, values)
+        except Exception:
             got, expected = None, 0.0
         return code if _same(got, expected) else call_code(fn, args, self.ns, hint)
 
@@ -692,7 +700,9 @@ def _common_prefix(items: list[str]) -> str:
 
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, float) and isinstance(b, float):
-        return a == b and math.copysign(1.0, a) == math.copysign(1.0, b) or (math.isnan(a) and math.isnan(b))
+        if math.isnan(a) and math.isnan(b):
+            return True
+        return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
     return type(a) is type(b) and a == b
 
 

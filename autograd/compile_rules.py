@@ -5,9 +5,9 @@ The compiled code must compute exactly what the engine computes when it calls th
 the code is taken from the rule itself, three ways, the first that applies:
 
 1. **Inlined from its source**: a lambda (or a ``def`` whose body is one ``return``) is found in
-   its module's source with `ast`, and its body is written with the generated variable names in
-   place of its parameters (``lambda out, x, y: y`` for ``w * x`` is ``x``).  Other names in the
-   body (``math``, a helper) refer to the same objects as in the rule's module.
+   its module's source (`autograd.ops.rule_expression`), and its body is written with the
+   generated variable names in place of its parameters (``lambda out, x, y: y`` for ``w * x`` is
+   ``x``).  Other names in the body (``math``, a helper) refer to the objects of the rule's module.
 2. **Run symbolically**: a rule without source (typed at a REPL), or one over lists (the forward
    of ``sum``, ``mean``, ``dot``), is called once on symbols that record the arithmetic done to
    them, giving the same operations in the same order, unrolled (``0 + a * x + b * y + c``).  A rule
@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import ast
 import builtins
-import inspect
 import math
-import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -93,36 +91,6 @@ def constant(x: float | int) -> Code:
 
 # ---- 1. inlined from source -------------------------------------------------------------------------
 
-_sources: dict[str, tuple[float, int, dict[int, list[ast.AST]]]] = {}
-
-
-def _functions_at(path: str, line: int) -> list[ast.AST]:
-    """The lambdas and functions of the module at ``path`` that start (or are decorated) at ``line``."""
-    try:
-        stat = os.stat(path)
-        cached = _sources.get(path)
-        if cached is None or cached[:2] != (stat.st_mtime, stat.st_size):
-            with open(path, encoding="utf-8") as f:
-                tree = ast.parse(f.read(), path)
-            index: dict[int, list[ast.AST]] = {}
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Lambda):
-                    index.setdefault(node.lineno, []).append(node)
-                elif isinstance(node, ast.FunctionDef):
-                    for at in {node.lineno, *(d.lineno for d in node.decorator_list)}:
-                        index.setdefault(at, []).append(node)
-            cached = (stat.st_mtime, stat.st_size, index)
-            _sources[path] = cached
-    except (OSError, SyntaxError, ValueError):
-        return []
-    return cached[2].get(line, [])
-
-
-def _signature(code: Any) -> tuple[Any, ...]:
-    consts = tuple(c for c in code.co_consts if not inspect.iscode(c))
-    return code.co_code, code.co_names, code.co_varnames, consts
-
-
 @dataclass(frozen=True)
 class _Template:
     params: tuple[str, ...]
@@ -148,53 +116,25 @@ def _template(fn: Callable[..., Any]) -> _Template | None:
 def _find_template(fn: Any, code: Any) -> _Template | None:
     if code.co_freevars or fn.__defaults__ or fn.__kwdefaults__ or code.co_flags & 0x0C:
         return None  # closures, defaults, *args, **kwargs
-    try:
-        path = inspect.getsourcefile(fn)
-    except TypeError:
+    from autograd.ops import rule_expression  # (autograd.ops imports the engine, which imports this)
+
+    body = rule_expression(fn)
+    if body is None or not all(isinstance(n, _ALLOWED) for n in ast.walk(body)):
         return None
-    candidates: list[tuple[ast.arguments, ast.expr, ast.AST]] = []
-    for node in _functions_at(path, code.co_firstlineno) if path else []:
-        if isinstance(node, ast.Lambda) and code.co_name == "<lambda>":
-            candidates.append((node.args, node.body, node))
-        elif isinstance(node, ast.FunctionDef) and node.name == code.co_name:
-            body = node.body[1:] if _is_docstring(node.body[0]) else node.body
-            if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None:
-                candidates.append((node.args, body[0].value, node))
-    want = _signature(code)
-    for args, body, node in candidates:
-        if not all(isinstance(n, _ALLOWED) for n in ast.walk(body)):
-            continue
-        if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs or args.defaults:
-            continue
-        try:
-            if isinstance(node, ast.Lambda):
-                module = compile(ast.fix_missing_locations(ast.Expression(node)), "<rule>", "eval")
-            else:
-                module = compile(ast.fix_missing_locations(ast.Module([node], [])), "<rule>", "exec")
-        except (SyntaxError, ValueError, TypeError):
-            continue
-        inner = [c for c in module.co_consts if inspect.iscode(c)]
-        if len(inner) != 1 or _signature(inner[0]) != want:
-            continue
-        params = tuple(a.arg for a in args.args)
-        index = {p: k for k, p in enumerate(params)}
-        used: list[str] = []
+    params = tuple(code.co_varnames[: code.co_argcount])
+    index = {p: k for k, p in enumerate(params)}
+    used: list[str] = []
 
-        class Mark(ast.NodeTransformer):
-            def visit_Name(self, n: ast.Name) -> ast.AST:  # noqa: N802 (ast's spelling)
-                if n.id in index:
-                    return ast.copy_location(ast.Name(f"__arg{index[n.id]}__", ast.Load()), n)
-                if n.id not in used:
-                    used.append(n.id)
-                return n
+    class Mark(ast.NodeTransformer):
+        def visit_Name(self, n: ast.Name) -> ast.AST:
+            if n.id in index:
+                return ast.copy_location(ast.Name(f"__arg{index[n.id]}__", ast.Load()), n)
+            if n.id not in used:
+                used.append(n.id)
+            return n
 
-        marked = Mark().visit(ast.parse(ast.unparse(body), mode="eval").body)
-        return _Template(params, ast.unparse(marked), isinstance(marked, _LOW) or _is_sum(marked), tuple(used))
-    return None
-
-
-def _is_docstring(stmt: ast.stmt) -> bool:
-    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
+    marked = Mark().visit(ast.parse(ast.unparse(body), mode="eval").body)
+    return _Template(params, ast.unparse(marked), isinstance(marked, _LOW) or _is_sum(marked), tuple(used))
 
 
 def _is_sum(node: ast.AST) -> bool:
@@ -299,7 +239,7 @@ class _Sym:
     def _refuse(self, *_: object) -> bool:
         raise _Unsupported
 
-    __lt__ = __le__ = __gt__ = __ge__ = _refuse  # type: ignore[assignment]
+    __lt__ = __le__ = __gt__ = __ge__ = _refuse
 
 
 def _symbolic(fn: Callable[..., Any], args: Sequence[Arg]) -> Code | None:
@@ -336,4 +276,5 @@ def call_code(fn: Callable[..., Any], args: Sequence[Arg], ns: Namespace, hint: 
 def rule_code(fn: Callable[..., Any], args: Sequence[Arg], ns: Namespace, hint: str,
               *, symbolic: bool = True) -> Code:
     """The code of ``fn(*args)``: inlined, run symbolically, or a call (see the module doc)."""
-    return _inline(fn, args, ns) or (_symbolic(fn, args) if symbolic else None) or call_code(fn, args, ns, hint)
+    unrolled = _symbolic(fn, args) if symbolic else None
+    return _inline(fn, args, ns) or unrolled or call_code(fn, args, ns, hint)

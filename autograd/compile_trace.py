@@ -105,7 +105,8 @@ def _watch(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
             if not isinstance(other, (Value, int, float)) or isinstance(other, bool):
                 raise CompileError(f"compile: f compares {_describe(self)} with {other!r}; only numbers"
                                    " and Values can be guarded")
-            guards.append(Guard(kind, (self, other if isinstance(other, Value) else float(other)), (), result))
+            operand = other if isinstance(other, Value) else float(other)
+            guards.append(Guard(kind, (self, operand), (), result))
         else:
             guards.append(Guard(kind, (self,), tuple(rest), result))
         return result
