@@ -4,6 +4,7 @@
     python -m demos.xor --loss mse       # the article's text's loss, (ô - y)^2
     python -m demos.xor --seed 3 --save xor.json
     python -m demos.xor --plot out/xor.png   # also the loss curve and the XOR decision surface
+    python -m demos.xor --compiled       # the same 40 lines, each update one generated function
 
 It prints the weights before and after the first update and the first update's gradients (the
 seed's figures, to 4 digits), then every 100 epochs one line per sample in the seed's format, then
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from autograd import Value
+from autograd import compile as compile_step
 from autograd.cli import exits_quietly_on_broken_pipe
 from autograd.console import escapes_unencodable
 from autograd.files import check_writable
@@ -62,6 +64,7 @@ def train(
     loss: str = "bce",
     log_every: int = LOG_EVERY,
     emit: Callable[[str], object] = print,
+    compiled: bool = False,
 ) -> list[float]:
     """The seed's loop: one SGD update per sample, in `XOR_DATA`'s order, ``epochs`` times.
 
@@ -71,6 +74,7 @@ def train(
     then every ``log_every`` epochs one `log_line` per sample (output and loss before that
     sample's update).  A model, loss or ``log_every`` that cannot run raises `ValueError`.
     Returns the mean loss of each epoch (each sample's loss before its update).
+    ``compiled``: each update is one call of `autograd.compile`'s step, SGD generated in.
     """
     if loss not in LOSSES:
         raise ValueError(f"train: unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
@@ -81,19 +85,24 @@ def train(
     loss_fn = LOSSES[loss]
     optimizer = SGD(model.parameters(), lr=DEFAULT_LR[loss] if lr is None else lr)
     epoch_losses = []
+    step = compile_step(lambda x, y: loss_fn(model(x), y), model.parameters(),  # type: ignore[arg-type]
+                        *XOR_DATA[0], optimizer=optimizer) if compiled else None
     for epoch in range(1, epochs + 1):
         logging = epoch % log_every == 0
         total = 0.0
         for sample, (x, y) in enumerate(XOR_DATA):
-            out = model(x)
+            out = model(x) if step is None or logging else Value(0.0)  # compiled: for the log only
             assert isinstance(out, Value)
-            cost = loss_fn(out, y)
             first = epoch == 1 and sample == 0
             if first:
                 emit(f"weights before the first update: {format_layout(seed_layout(model))}")
-            optimizer.zero_grad()
-            cost.backward()
-            optimizer.step()
+            if step is None:
+                cost = loss_fn(out, y)
+                optimizer.zero_grad()
+                cost.backward()
+                optimizer.step()
+            else:
+                cost = Value(step(x, y))  # zero_grad(), backward() and step() in one generated function
             if first:
                 emit(f"gradients of the first update:   {format_layout(seed_layout(model, 'grad'))}")
                 emit(f"weights after the first update:  {format_layout(seed_layout(model))}")
@@ -219,6 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="bce: the seed's code (default); mse: the article's text, (ô - y)^2")
     parser.add_argument("--seed", type=int, default=None,
                         help="random initial weights from this seed instead of the seed's weights")
+    parser.add_argument("--compiled", action="store_true",
+                        help="train through autograd.compile (the same log, from generated code)")
     parser.add_argument("--save", metavar="PATH", type=_save_path,
                         help="write the trained weights to this JSON file (its directory must exist)")
     parser.add_argument("--plot", metavar="FILE", type=plot_path,
@@ -227,7 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     lr = DEFAULT_LR[args.loss] if args.lr is None else args.lr
 
     model = seed_model() if args.seed is None else MLP(2, [2, 1], activation="sigmoid", seed=args.seed)
-    epoch_losses = train(model, epochs=args.epochs, lr=lr, loss=args.loss)
+    epoch_losses = train(model, epochs=args.epochs, lr=lr, loss=args.loss, compiled=args.compiled)
 
     loss_fn = LOSSES[args.loss]
     print()

@@ -399,3 +399,14 @@ def test_the_source_is_registered_so_pdb_steps_through_it_with_its_names() -> No
     text = out.getvalue()
     assert "ĥ1 = _sigmoid(h1)" in text
     assert "(0.1, 0.52497918747894" in text
+
+
+def test_demos_xor_compiled_prints_the_same_lines() -> None:
+    from demos.xor import train
+
+    engine: list[str] = []
+    compiled: list[str] = []
+    train(seed_model(), emit=engine.append)
+    train(seed_model(), emit=compiled.append, compiled=True)
+    assert compiled == engine
+    assert len([line for line in engine if line.startswith("epoch:")]) == 40
