@@ -7,7 +7,8 @@ for k = 0..99.  micrograd builds its weights (``random.seed(1337)``); this engin
 same ones (`demos.moons.moons_model`, checked equal) and gets a copy, so both runs must give the
 same loss at every step (to 1e-9: the sums are added in a different order, so the last bits
 differ).  This engine's side is written with `nn`: ``nn.MLP``, ``nn.mean_hinge_loss``
-(``mean(max(0, 1 - y * score))``) and ``nn.SGD``.
+(``mean(max(0, 1 - y * score))``) and ``nn.SGD``; `compiled_run` is the same through
+`autograd.compile` (the engine's losses to the bit).
 
 The data, the model, its loss and the learning rate are `demos.moons`'s (``python -m demos.moons``
 runs the same training and draws it): the points by sklearn's ``make_moons`` formula from a seeded
@@ -77,6 +78,29 @@ def engine_run(model: Any, steps: int, data: tuple[list[list[float]], list[float
         opt.step()
         losses.append(total.data)
     return losses
+
+
+Data = tuple[list[list[float]], list[float]]
+
+
+def compiled_run(model: Any, steps: int, data: Data) -> tuple[list[float], float]:
+    """`engine_run` through `autograd.compile`: the step traced once (its time returned too), then
+    each step one call of the generated code, SGD generated in (its learning rate read each call)."""
+    import time
+
+    import autograd
+    import nn
+
+    opt = nn.SGD(model.parameters(), lr=1.0)
+    start = time.perf_counter()
+    step = autograd.compile(lambda xs, ys: engine_graph(model, (xs, ys)), model.parameters(), *data,
+                            optimizer=opt)
+    compile_s = time.perf_counter() - start
+    losses = []
+    for k in range(steps):
+        opt.lr = learning_rate(k)
+        losses.append(step(*data))
+    return losses, compile_s
 
 
 def engine_graph(model: Any, data: tuple[list[list[float]], list[float]]) -> Any:

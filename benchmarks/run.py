@@ -66,13 +66,17 @@ def machine() -> dict[str, Any]:
 def bench_xor(repeats: int) -> tuple[dict[str, Any], list[Goal]]:
     """Workload 1: the seed's XOR run, this engine vs PyTorch vs the hand-written floor."""
     # interleaved, so that a burst of load on the machine hits both alike
-    (engine_s, engine_out), (floor_s, floor_out), (graph_s, graph_out), (bare_s, bare_out) = best_of_each(
-        repeats,
-        xor_seed.engine_run,
-        xor_seed.floor_run,
-        xor_seed.graph_minimum_run,
-        lambda: xor_seed.graph_minimum_run(ordered=False),
-    )
+    (engine_s, engine_out), (floor_s, floor_out), (graph_s, graph_out), (bare_s, bare_out), \
+        (fused_s, fused_out), (compiled_s, compiled_out) = best_of_each(
+            repeats,
+            xor_seed.engine_run,
+            xor_seed.floor_run,
+            xor_seed.graph_minimum_run,
+            lambda: xor_seed.graph_minimum_run(ordered=False),
+            xor_seed.compiled_run,
+            lambda: xor_seed.compiled_run(fused=False),
+        )
+    compile_s = min(xor_seed.compile_seconds() for _ in range(repeats))
     result: dict[str, Any] = {
         "updates": xor_seed.EPOCHS * len(xor_seed.XOR),
         "engine_s": engine_s,
@@ -81,13 +85,23 @@ def bench_xor(repeats: int) -> tuple[dict[str, Any], list[Goal]]:
         "graph_minimum_unordered_s": bare_s,
         "engine_predictions": engine_out,
         "floor_predictions": floor_out,
+        "compiled_fused_s": fused_s,
+        "compiled_s": compiled_s,
+        "compile_s": compile_s,
     }
+    if fused_out != engine_out or compiled_out != engine_out:
+        raise AssertionError(f"xor: the compiled runs end with other predictions: {fused_out}, {compiled_out}"
+                             f" vs the engine's {engine_out} (they must be equal to the bit)")
     _agree(engine_out, floor_out, 5e-3, "xor: this engine and the hand-written floor")
     _agree(graph_out, floor_out, 5e-3, "xor: the hand-made graph (backward()) and the floor")
     _agree(bare_out, floor_out, 5e-3, "xor: the hand-made graph (hard-coded order) and the floor")
     goals = [_goal("XOR: engine / hand-written floor", engine_s / floor_s, "<=", 6.0,
                    f"{engine_s / floor_s:.1f}x the floor's time (goal <= 6x); the same graph made by"
-                   f" hand: {graph_s / floor_s:.1f}x with backward(), {bare_s / floor_s:.1f}x unordered")]
+                   f" hand: {graph_s / floor_s:.1f}x with backward(), {bare_s / floor_s:.1f}x unordered"),
+             _goal("XOR: compiled, SGD generated in / floor", fused_s / floor_s, "<=", 1.5,
+                   f"{fused_s / floor_s:.2f}x the floor's time (goal <= 1.5x), compiling included"),
+             _goal("XOR: compiled step + nn.SGD / floor", compiled_s / floor_s, "<=", 3.0,
+                   f"{compiled_s / floor_s:.2f}x the floor's time (goal <= 3x)")]
     # PyTorch in a process of its own (see `xor_seed.main`)
     done = subprocess.run(
         [sys.executable, str(HERE / "xor_seed.py"), "torch", str(max(2, repeats // 2))],
@@ -115,6 +129,10 @@ def bench_moons(repeats: int, micrograd_timed: int, checked: int) -> tuple[dict[
         return moons.engine_run(moons.engine_model(moons.micrograd_model()), steps, data)
 
     engine_s, engine_losses = best_of(repeats, ours)
+    compiled_s, (compiled_losses, compile_s) = best_of(
+        repeats, lambda: moons.compiled_run(moons.engine_model(moons.micrograd_model()), steps, data))
+    if compiled_losses != engine_losses:
+        raise AssertionError("moons: the compiled step's losses are not the engine's, to the bit")
     # micrograd: the first `micrograd_timed` steps timed one by one (collector on, as a user runs
     # it); the rest of the `checked` steps untimed, collecting micrograd's cyclic garbage after
     # each (its closures make every node a reference cycle), only to compare the losses.
@@ -153,10 +171,16 @@ def bench_moons(repeats: int, micrograd_timed: int, checked: int) -> tuple[dict[
         "micrograd_graph_bytes": micrograd_graph_b,
         "first_loss": engine_losses[0],
         "last_loss": engine_losses[-1],
+        "compiled_step_s": compiled_s / steps,
+        "compile_s": compile_s,
     }
     ratio = mg_step_s / engine_step_s
+    compiled_ratio = mg_step_s / result["compiled_step_s"]
     goals = [_goal("moons: micrograd / engine", ratio, ">=", 10.0,
-                   f"{ratio:.1f}x faster than micrograd per step (goal >= 10x)")]
+                   f"{ratio:.1f}x faster than micrograd per step (goal >= 10x)"),
+             _goal("moons: micrograd / compiled", compiled_ratio, ">=", 100.0,
+                   f"{compiled_ratio:.0f}x faster than micrograd per step (goal >= 100x);"
+                   f" compiling took {_ms(compile_s)} (goal < 1 s)")]
     return result, goals
 
 
@@ -219,6 +243,11 @@ def table(results: dict[str, Any]) -> str:
             rows.append((f"1. seed XOR run, {n} updates", _ms(xor["engine_s"]), xor["torch"], ""))
         rows.append(("", "", f"hand-written floats: {_ms(xor['floor_s'])}",
                      f"{xor['engine_s'] / xor['floor_s']:.1f}x slower"))
+        rows.append(("   compiled, SGD generated in", _ms(xor["compiled_fused_s"]), "hand-written floats",
+                     f"{xor['compiled_fused_s'] / xor['floor_s']:.2f}x"))
+        rows.append(("   compiled step + nn.SGD", _ms(xor["compiled_s"]), "hand-written floats",
+                     f"{xor['compiled_s'] / xor['floor_s']:.2f}x"))
+        rows.append(("   compiling the step", _ms(xor["compile_s"]), "", ""))
         by_hand = (("backward()", "graph_minimum_s"), ("hard-coded order", "graph_minimum_unordered_s"))
         for what, key in by_hand:
             rows.append((f"   same graph by hand, {what}", _ms(xor[key]), "hand-written floats",
@@ -228,6 +257,10 @@ def table(results: dict[str, Any]) -> str:
         rows.append(("2. micrograd demo, one step", _ms(mo["engine_step_s"]),
                      f"micrograd 0.1.0: {_ms(mo['micrograd_step_s'])}",
                      f"{mo['micrograd_step_s'] / mo['engine_step_s']:.1f}x faster"))
+        rows.append(("   compiled, one step", _ms(mo["compiled_step_s"]),
+                     f"micrograd 0.1.0: {_ms(mo['micrograd_step_s'])}",
+                     f"{mo['micrograd_step_s'] / mo['compiled_step_s']:.0f}x faster"))
+        rows.append(("   compiling the step", _ms(mo["compile_s"]), "", ""))
         rows.append(("   memory of one step's graph", f"{mo['engine_graph_bytes'] / 2**20:.1f} MiB",
                      f"micrograd 0.1.0: {mo['micrograd_graph_bytes'] / 2**20:.1f} MiB",
                      f"{mo['engine_graph_bytes'] / mo['micrograd_graph_bytes']:.2f}x"))
@@ -249,6 +282,7 @@ def table(results: dict[str, Any]) -> str:
     lines.insert(1, "  ".join("-" * w for w in widths))
     lines.append("")
     if mo:
+        lines.append("moons: the compiled step's losses are the engine's, to the bit, at every step")
         lines.append(f"moons: this engine's loss equals micrograd's at each of the {mo['steps_checked']}"
                      f" steps checked (largest difference {mo['max_loss_difference']:.1g}; 1e-9 allowed)")
     if xor:

@@ -1,4 +1,5 @@
-"""Workload 1: the seed's XOR run, four ways (the last with and without ordering).
+"""Workload 1: the seed's XOR run, five ways (the graph by hand with and without ordering; compiled
+with and without the update generated in).
 
 1000 epochs x 4 samples = 4000 SGD updates (lr 0.4, BCE, the seed's initial weights; see
 REFERENCE.md), each sample its own update, in the seed's order:
@@ -8,6 +9,8 @@ REFERENCE.md), each sample its own update, in the seed's order:
 - ``torch``: PyTorch eager running the seed's own code (CPU, float32 as in the seed, one thread);
 - ``floor``: the same training written by hand in plain Python floats with the derived formulas
   (no graph at all): the fastest any scalar Python code can do it;
+- ``compiled``: through `autograd.compile`, the step traced once and run as generated Python,
+  with SGD generated in or, with ``fused=False``, `nn.SGD` around it;
 - ``graph_minimum``: what the graph itself costs, whatever the code around it: the same 7 nodes
   and 15 edges per update made by straight-line code (no `nn`, no checks), differentiated by
   `backward()`, or with ``ordered=False`` by one loop over a hard-coded order (no ordering at all).
@@ -45,6 +48,46 @@ def engine_run(epochs: int = EPOCHS) -> list[float]:
             loss.backward()
             opt.step()
     return [model(x).data for x, _ in XOR_DATA]  # type: ignore[union-attr]
+
+
+def compiled_run(epochs: int = EPOCHS, *, fused: bool = True) -> list[float]:
+    """The seed's run through `autograd.compile`: one trace, then each update one call of the
+    generated step, with SGD generated in (``fused``) or as `nn.SGD` around it (the plain
+    contract: ``zero_grad()``, ``step(x, y)``, ``optimizer.step()``).  Compiling is timed with it."""
+    import autograd
+    import nn
+    from demos.seed import LEARNING_RATE, XOR_DATA, seed_model
+
+    model = seed_model()
+    opt = nn.SGD(model.parameters(), lr=LEARNING_RATE)
+
+    def loss(x: list[float], y: float) -> Value:
+        return nn.bce_loss(model(x), y)  # type: ignore[arg-type]  # one output: a Value
+
+    step = autograd.compile(loss, model.parameters(), *XOR_DATA[0], optimizer=opt if fused else None)
+    for _ in range(epochs):
+        for x, y in XOR_DATA:
+            if fused:
+                step(x, y)
+            else:
+                opt.zero_grad()
+                step(x, y)
+                opt.step()
+    return [model(x).data for x, _ in XOR_DATA]  # type: ignore[union-attr]
+
+
+def compile_seconds() -> float:
+    """How long `autograd.compile` takes on the seed's step (trace, generate, compile)."""
+    import time
+
+    import autograd
+    import nn
+    from demos.seed import XOR_DATA, seed_model
+
+    model = seed_model()
+    start = time.perf_counter()
+    autograd.compile(lambda x, y: nn.bce_loss(model(x), y), model.parameters(), *XOR_DATA[0])  # type: ignore[arg-type]
+    return time.perf_counter() - start
 
 
 def floor_run(epochs: int = EPOCHS) -> list[float]:

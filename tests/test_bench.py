@@ -115,3 +115,22 @@ def test_scaling_chains_have_one_node_per_link(scaling: ModuleType) -> None:
         assert len(order) == 50
         assert {n.op for n in order} == {op}
         assert all(len(n.children) == 2 for n in order)
+
+
+def test_xor_compiled_runs_are_the_engine_run_to_the_bit(xor_seed: ModuleType) -> None:
+    engine = xor_seed.engine_run(epochs=30)
+    assert xor_seed.compiled_run(epochs=30) == engine
+    assert xor_seed.compiled_run(epochs=30, fused=False) == engine
+    assert xor_seed.compile_seconds() > 0.0
+
+
+def test_moons_compiled_run_gives_the_engine_losses_to_the_bit(moons: ModuleType) -> None:
+    import nn
+
+    def model() -> nn.MLP:
+        return nn.MLP(2, [16, 16, 1], activation="relu", output_activation="linear", seed=4)
+
+    data = moons.make_moons()
+    compiled, compile_s = moons.compiled_run(model(), 3, data)
+    assert compiled == moons.engine_run(model(), 3, data)
+    assert 0.0 < compile_s
