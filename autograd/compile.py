@@ -56,6 +56,7 @@ class CompiledStep(Protocol):
 
     source: str
     variants: list[str]
+    labels: dict[str, str]  # the source's variables -> the labels of the graph's Values
 
     def __call__(self, *args: Any) -> float: ...
 
@@ -261,6 +262,7 @@ def compile(  # noqa: A001 (the name the issue asks for: autograd.compile)
         step = _checked(program, first.function)
     step.source = first.generated.source  # type: ignore[attr-defined]
     step.variants = program.sources  # type: ignore[attr-defined]
+    step.labels = first.generated.labels  # type: ignore[attr-defined]
     return cast(CompiledStep, step)
 
 

@@ -54,6 +54,7 @@ class Generated:
     nodes: int
     edges: int
     batches: list[int] = field(default_factory=list)  # the number of terms of each loop
+    labels: dict[str, str] = field(default_factory=dict)  # a variable -> the label of its Value
 
 
 _Term = tuple[tuple[Any, ...], list[Value], list[Any], list[tuple[Value, int]]]
@@ -533,8 +534,9 @@ class _Generator:
         body.extend(self._write_back(params_used))
         body.append(f"return {self.loss}")
         source = "\n".join([*head, *("    " + line for line in body)]) + "\n"
+        labels = {name: v.label for v, name in self.var.items() if v.label}
         return Generated(source, dict(ns.objects), self.fname, n_nodes, self.edges,
-                         [len(b.terms) for b in self.batches])
+                         [len(b.terms) for b in self.batches], labels)
 
     def _unpack_lines(self) -> list[str]:
         lines = []

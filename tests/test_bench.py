@@ -133,4 +133,4 @@ def test_moons_compiled_run_gives_the_engine_losses_to_the_bit(moons: ModuleType
     data = moons.make_moons()
     compiled, compile_s = moons.compiled_run(model(), 3, data)
     assert compiled == moons.engine_run(model(), 3, data)
-    assert 0.0 < compile_s
+    assert compile_s > 0.0

@@ -410,3 +410,15 @@ def test_demos_xor_compiled_prints_the_same_lines() -> None:
     train(seed_model(), emit=compiled.append, compiled=True)
     assert compiled == engine
     assert len([line for line in engine if line.startswith("epoch:")]) == 40
+
+
+def test_demos_compiled_prints_the_derivative_code_beside_the_articles_formulas() -> None:
+    from demos.compiled import lines, main
+
+    text = "\n".join(lines("mse"))
+    assert "d_ô = 2.0 * (ô - y)" in text  # the op table's rule for (p - y)^2, not the article's 2(y - ô)
+    assert "∂Cost/∂ô = 2(ô − y)        (the article: 2(y − ô), a sign slip)" in text
+    assert "∂Cost/∂w1[0][0] = 2(ô − y) · ô(1 − ô) · w2[0] · ĥ1(1 − ĥ1) · x1" in text
+    assert "∂Cost/∂h2 = ĥ2(1 − ĥ2) · ∂Cost/∂ĥ2" in text
+    assert "∂Cost/∂w2[0] = (ô − y) · ĥ1" in "\n".join(lines("bce"))  # BCE on a sigmoid: ô − y
+    assert main(["--loss", "bce"]) == 0
