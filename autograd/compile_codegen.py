@@ -36,7 +36,10 @@ from autograd.value import Value
 
 __all__ = ["Generated", "generate"]
 
-EDGE_TERM = "{local} * {grad}"  # the chain rule on one edge (the only template here): d_child += EDGE_TERM
+# The compiler's own two templates (everything else comes from the op table's rules); `make mutate`
+# scales each (tests/test_compile.py must notice):
+EDGE_TERM = "{local} * {grad}"  # the chain rule on one edge: d_child += EDGE_TERM
+SGD_STEP = "{w} - {lr} * {g}"  # nn.SGD's update, p.data -= lr * p.grad, generated in
 # A parameter's float, read and written by the generated code: the slot behind `Value.data` when
 # `data` is a property (its getter and checking setter would cost more than the step's arithmetic).
 DATA = "_data" if "_data" in getattr(Value, "__slots__", ()) else "data"
@@ -674,10 +677,9 @@ class _Generator:
             g = self.grad.get(p, "0.0")
             w = self.var.get(p, f"{alias}.{DATA}")
             lines.append(f"{alias}.grad = {g}")
-            if decay == 0.0:
-                lines.append(f"{alias}.{DATA} = {w} - _lr * {g}")
-            else:
-                lines.append(f"{alias}.{DATA} = {w} - _lr * ({g} + {decay!r} * {w})")
+            if decay != 0.0:
+                g = f"({g} + {decay!r} * {w})"  # weight decay: g + λ w, as nn.SGD
+            lines.append(f"{alias}.{DATA} = " + SGD_STEP.format(w=w, lr="_lr", g=g))
         return lines
 
 
