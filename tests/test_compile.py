@@ -422,3 +422,22 @@ def test_demos_compiled_prints_the_derivative_code_beside_the_articles_formulas(
     assert "∂Cost/∂h2 = ĥ2(1 − ĥ2) · ∂Cost/∂ĥ2" in text
     assert "∂Cost/∂w2[0] = (ô − y) · ĥ1" in "\n".join(lines("bce"))  # BCE on a sigmoid: ô − y
     assert main(["--loss", "bce"]) == 0
+
+
+def test_an_argument_f_takes_only_as_a_number_is_baked_in_and_guarded() -> None:
+    w, w2 = Value(0.5, label="w"), Value(0.5, label="w")
+
+    def f(p: Value) -> Callable[[float, float], Value]:
+        def loss(x: float, scale: float) -> Value:
+            if not isinstance(scale, float):
+                raise TypeError("scale must be a plain number")
+            return p * x * scale
+
+        return loss
+
+    step = autograd.compile(f(w), [w], 2.0, 3.0)
+    assert "_baked1" in step.source
+    for x, scale in ((2.0, 3.0), (1.0, 5.0), (4.0, 3.0)):
+        assert same(step(x, scale), engine_step(f(w2), [w2], x, scale))
+        assert same(w.grad, w2.grad)
+    assert len(step.variants) == 2
