@@ -31,14 +31,13 @@ import builtins
 import inspect
 import keyword
 import linecache
-import math
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import count
 from typing import Any, Protocol, cast
 
-from autograd.compile_codegen import Generated, generate
+from autograd.compile_codegen import Generated, generate, same
 from autograd.compile_trace import CompileError, Trace, flatten, freeze, trace
 from autograd.value import Value
 
@@ -283,13 +282,13 @@ def _checked(program: _Program, fn: Callable[..., float]) -> Callable[..., float
             p.data, p.grad = data, grad
         got = fn(*args)
         problems = []
-        if not _same(got, loss.data):
+        if not same(got, loss.data):
             problems.append(f"the loss is {got!r} compiled but {loss.data!r} by the engine")
         for k, (p, (data, grad)) in enumerate(zip(params, expected, strict=True)):
             name = p.label or f"parameter #{k}"
-            if not _same(p.grad, grad):
+            if not same(p.grad, grad):
                 problems.append(f"{name}.grad is {p.grad!r} compiled but {grad!r} by backward()")
-            if not _same(p.data, data):
+            if not same(p.data, data):
                 problems.append(f"{name}.data is {p.data!r} compiled but {data!r} by the optimizer")
         if problems:
             raise CompileCheckError("compile check: " + "; ".join(problems[:5])
@@ -298,10 +297,3 @@ def _checked(program: _Program, fn: Callable[..., float]) -> Callable[..., float
 
     checked.__name__ = fn.__name__
     return checked
-
-
-def _same(a: float, b: float) -> bool:
-    """Equal to the bit (NaN equals NaN; 0.0 and -0.0 differ)."""
-    if math.isnan(a) and math.isnan(b):
-        return True
-    return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)

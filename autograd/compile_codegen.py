@@ -118,6 +118,7 @@ class _Generator:
         self.var: dict[Value, str] = {}
         self.grad: dict[Value, str] = {}
         self.edges = 0
+        self.verified: set[Any] = set()
 
     # ---- the graph ------------------------------------------------------------------------------
 
@@ -267,7 +268,7 @@ class _Generator:
             first = items[0]
             if all(x is first for x in items) or (
                 not isinstance(first, Value)
-                and all(not isinstance(x, Value) and _same(x, first) for x in items)
+                and all(not isinstance(x, Value) and same(x, first) for x in items)
             ):
                 slots.append(("shared", first))
                 continue
@@ -415,6 +416,10 @@ class _Generator:
         data (a rule that looks at its operands' types, say, must be called, not unrolled)."""
         if code.text.startswith(self.ns.alias(fn, hint) + "("):
             return code
+        shape = (fn, tuple(tuple(isinstance(x, str) for x in a) if isinstance(a, list) else isinstance(a, str)
+                           for a in args))
+        if shape in self.verified:  # the same rule on the same shape of operands: the same code
+            return code
         concrete = self.call_args(node, [v.data if isinstance(v, Value) else float(v) for v in node.operands])
         values: dict[str, float] = {}
 
@@ -432,7 +437,10 @@ class _Generator:
             got = eval(code.text, {**self.ns.objects, "__builtins__": builtins}, values)
         except Exception:
             got, expected = None, 0.0
-        return code if _same(got, expected) else call_code(fn, args, self.ns, hint)
+        if not same(got, expected):
+            return call_code(fn, args, self.ns, hint)
+        self.verified.add(shape)
+        return code
 
     def local_code(self, node: Value, j: int, args: list[Arg]) -> Code:
         """The local derivative of the node with respect to its operand j, from the op's rule."""
@@ -452,7 +460,7 @@ class _Generator:
         hint = f"d{_identifier(op.name)}_d{name}"
         return rule_code(op.derivatives[k], [self.var[node], *rest], self.ns, hint, symbolic=False)
 
-    def edge(self, node: Value, j: int, args: list[Arg], first: set[Value], *, loop: bool = False) -> str:
+    def edge(self, node: Value, j: int, args: list[Arg], first: set[Value]) -> str:
         """One edge's line: ``d_child += local * d_node`` (``d_child = ...`` for its first)."""
         child = node.operands[j]
         assert isinstance(child, Value)
@@ -476,9 +484,9 @@ class _Generator:
             return f"{target} = 0.0 + {term}"  # after zero_grad(), backward() adds to 0.0
         return f"{target} = {term}"
 
-    def node_edges(self, node: Value, args: list[Arg], first: set[Value], *, loop: bool = False) -> list[str]:
+    def node_edges(self, node: Value, args: list[Arg], first: set[Value]) -> list[str]:
         return [
-            self.edge(node, j, args, first, loop=loop)
+            self.edge(node, j, args, first)
             for j, v in enumerate(node.operands)
             if isinstance(v, Value) and (v in self.param_index or v in self.needs)
         ]
@@ -625,10 +633,10 @@ class _Generator:
         if t0 in self.needs:
             # the sum's edge to this term (its rule for element i, with the term's value)
             group = [self.var[t0]] * len(b.terms)
-            lines.append(self.edge(b.node, 0, group, first, loop=True))
+            lines.append(self.edge(b.node, 0, group, first))
         for u in b.blocks[0]:
             if u in self.needs:
-                lines.extend(self.node_edges(u, self._body_args(b, u), first, loop=True))
+                lines.extend(self.node_edges(u, self._body_args(b, u), first))
         return lines
 
     def _batch_backward(self, b: _Batch, first: set[Value]) -> list[str]:
@@ -702,7 +710,8 @@ def _common_prefix(items: list[str]) -> str:
     return first[:k]
 
 
-def _same(a: Any, b: Any) -> bool:
+def same(a: Any, b: Any) -> bool:
+    """Equal to the bit: floats with the same sign of zero, NaN equal to NaN; else of one type and ==."""
     if isinstance(a, float) and isinstance(b, float):
         if math.isnan(a) and math.isnan(b):
             return True
