@@ -139,31 +139,29 @@ class _Generator:
         self.forward = extra + list(reversed(self.order))
         self.leaves: list[Value] = [] if root.children else [root]
         leaf_seen: set[Value] = set(self.leaves)
-        self.parents: dict[Value, int] = {}
-        for node in self.forward:
-            op = node.op_def
-            if op is None:
+        parents: dict[Value, int] = {}
+        self.needs: set[Value] = set()  # the nodes with a path to a parameter
+        needs, params = self.needs, self.param_index
+        for node in self.forward:  # every node after its operands
+            if node.op_def is None:
                 raise CompileError(
                     f"compile: node {node.label or '(unlabelled)'!r} of op {node.op!r} was made by"
                     " Value(data, children, local_grads, op), whose forward the compiler cannot know;"
                     " define the op with autograd.define_op(...) to compile it"
                 )
-            for v in node.operands:
-                if isinstance(v, Value):
-                    self.parents[v] = self.parents.get(v, 0) + 1
-                    if not v.children and v not in leaf_seen:
-                        leaf_seen.add(v)
-                        self.leaves.append(v)
+            for v in node.children:
+                parents[v] = parents.get(v, 0) + 1
+                if v in params or v in needs:
+                    needs.add(node)
+                if not v.children and v not in leaf_seen:
+                    leaf_seen.add(v)
+                    self.leaves.append(v)
+        self.parents = parents
         for g in self.tr.guards:
             for v in g.operands:
                 if isinstance(v, Value) and not v.children and v not in leaf_seen:
                     leaf_seen.add(v)
                     self.leaves.append(v)
-        self.needs: set[Value] = set()
-        for node in self.forward:
-            if any(isinstance(v, Value) and (v in self.param_index or v in self.needs)
-                   for v in node.operands):
-                self.needs.add(node)
         self.batches = [] if self.tr.guards else self._find_batches()
 
     # ---- batches --------------------------------------------------------------------------------
@@ -194,25 +192,23 @@ class _Generator:
         shape: list[Any] = []
         slots: list[Any] = []
         keys: list[tuple[Value, int]] = []
-        k = 0
-        while k < len(nodes):
-            node = nodes[k]
-            k += 1
+        for node in nodes:  # breadth first (the list grows as it is read)
             op = node.op_def
             if op is None:
                 return None
-            desc: list[Any] = []
+            desc: list[int] = []
             for j, v in enumerate(node.operands):
-                if isinstance(v, Value) and v.children:
-                    if v not in local:
-                        local[v] = len(nodes)
+                if type(v) is Value and v.children:
+                    k = local.get(v)
+                    if k is None:
+                        k = local[v] = len(nodes)
                         nodes.append(v)
-                    desc.append(local[v])
-                else:
-                    desc.append(("s", len(slots)))
+                    desc.append(k)
+                else:  # a leaf or a number: slot -1, -2, ...
+                    desc.append(~len(slots))
                     slots.append(v)
                     keys.append((node, j))
-            shape.append((id(op), tuple(desc)))
+            shape.append((op, tuple(desc)))
         return tuple(shape), nodes, slots, keys
 
     def _batch(self, node: Value, terms: list[Value], position: dict[Value, int]) -> _Batch | None:
