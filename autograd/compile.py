@@ -112,8 +112,8 @@ class _Program:
         return variant
 
     def _trace(self, args: Sequence[Any]) -> Trace:
-        """Trace with every argument a placeholder; if ``f`` refuses that (a loss taking only a
-        number as its target), with one argument, then all, passed as plain numbers (baked)."""
+        """Trace with every argument a placeholder; if ``f`` refuses that (``math.sqrt(x)``, a
+        function taking only a number), with one argument, then all, as plain numbers (baked)."""
         n = len(args)
         options: list[frozenset[int]] = [frozenset(), *(frozenset({a}) for a in reversed(range(n)))]
         options.append(frozenset(range(n)))
@@ -123,9 +123,7 @@ class _Program:
         for baked in dict.fromkeys(options):
             try:
                 tr = trace(self.f, args, self.argnames, baked)
-            except CompileError:
-                raise
-            except TypeError as e:
+            except (CompileError, TypeError) as e:  # f takes some argument only as a number
                 first = first or e
                 continue
             self.baked = baked

@@ -441,3 +441,11 @@ def test_an_argument_f_takes_only_as_a_number_is_baked_in_and_guarded() -> None:
         assert same(step(x, scale), engine_step(f(w2), [w2], x, scale))
         assert same(w.grad, w2.grad)
     assert len(step.variants) == 2
+
+
+def test_an_argument_used_as_a_plain_number_is_baked_in() -> None:
+    w = Value(0.5, label="w")
+    step = autograd.compile(lambda x: w * math.sqrt(x), [w], 4.0)  # math.sqrt needs a float
+    assert step(4.0) == 1.0
+    assert step(9.0) == 1.5  # traced again for another x
+    assert w.grad == 2.0 + 3.0
