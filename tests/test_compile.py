@@ -449,3 +449,17 @@ def test_an_argument_used_as_a_plain_number_is_baked_in() -> None:
     assert step(4.0) == 1.0
     assert step(9.0) == 1.5  # traced again for another x
     assert w.grad == 2.0 + 3.0
+
+
+def test_check_with_the_optimizer_generated_in() -> None:
+    compiled, engine = seed_model(), seed_model()
+    fused = nn.SGD(compiled.parameters(), lr=0.4)
+    plain = nn.SGD(engine.parameters(), lr=0.4)
+    step = autograd.compile(lambda x, y: nn.bce_loss(one(compiled, x), y), compiled.parameters(),
+                            *XOR_DATA[0], optimizer=fused, check=True)
+    for x, y in XOR_DATA * 2:
+        plain.zero_grad()
+        engine_step(lambda x, y: nn.bce_loss(one(engine, x), y), engine.parameters(), x, y)
+        plain.step()
+        step(x, y)
+    assert_same_grads(compiled.parameters(), engine.parameters())
