@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograd.backprop import topological_order
-from autograd.compile_rules import Arg, Code, Namespace, call_code, constant, rule_code
+from autograd.compile_rules import Arg, Code, Namespace, call_code, column_rule_code, constant, rule_code
 from autograd.compile_trace import CompileError, Trace, place
 from autograd.value import Value
 
@@ -445,16 +445,23 @@ class _Generator:
         if not op.variadic:
             k, rest = j, list(args)
         else:
-            groups = self.call_args(node, args)
+            columns = self.call_args(node, args)
             g = len(op.params)
-            n = len(groups[0])
-            if j < g * n:
-                k, rest = j // n, [grp[j % n] for grp in groups[:g]] + [n]
-            else:
-                k, rest = g + (j - g * n), [*groups[g:], n]
-        name = (op.params + op.tail)[k]
-        hint = f"d{_identifier(op.name)}_d{name}"
+            n = len(columns[0])
+            if j < g * n:  # a group's rule takes the columns: its derivative for group j % n
+                k = j // n
+                data = self.call_args(node, [v.data if isinstance(v, Value) else v for v in node.operands])
+                rule = op.derivatives[k]
+                return column_rule_code(
+                    rule, self.var[node], columns[:g], n, j % n, self.ns, self._hint(op, k),
+                    lambda: rule(node.data, *data[:g], n))
+            k, rest = g + (j - g * n), [*columns[g:], n]
+        hint = self._hint(op, k)
         return rule_code(op.derivatives[k], [self.var[node], *rest], self.ns, hint, symbolic=False)
+
+    @staticmethod
+    def _hint(op: Any, k: int) -> str:
+        return f"d{_identifier(op.name)}_d{(op.params + op.tail)[k]}"
 
     def edge(self, node: Value, j: int, args: list[Arg], first: set[Value]) -> str:
         """One edge's line: ``d_child += local * d_node`` (``d_child = ...`` for its first)."""

@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Arg", "Code", "Namespace", "call_code", "constant", "rule_code"]
+__all__ = ["Arg", "Code", "Namespace", "call_code", "column_rule_code", "constant", "rule_code"]
 
 Arg = Any  # a variable name (str), a float or int constant, or a list of them (a variadic group)
 
@@ -271,6 +271,29 @@ def call_code(fn: Callable[..., Any], args: Sequence[Arg], ns: Namespace, hint: 
         return "[" + ", ".join(text(x) for x in a) + "]" if isinstance(a, list) else _operand(a).text
 
     return Code(f"{ns.alias(fn, hint)}({', '.join(text(a) for a in args)})")
+
+
+def column_rule_code(fn: Callable[..., Any], out: str, columns: Sequence[list[Arg]], n: int, i: int,
+                     ns: Namespace, hint: str, probe: Callable[[], Any]) -> Code:
+    """The derivative for group i of a variadic op, from a rule over its columns.
+
+    ``rule(out, *columns, n)`` gives one derivative per group (a list) or one number for every
+    group.  A rule whose body is one of its columns (``dot``'s d/dw: ``x``) is that column's
+    element i; a body that reads no column (``sum``'s ``1.0``, ``mean``'s ``1.0 / n``) is the same
+    for every group; any other rule is called on the columns (``probe()``, the rule on the traced
+    data, says whether it gives a list, to be indexed).
+    """
+    tpl = _template(fn)
+    if tpl is not None and len(tpl.params) == len(columns) + 2:
+        markers = {f"__arg{c + 1}__": c for c in range(len(columns))}
+        if tpl.text.strip() in markers:
+            return _operand(columns[markers[tpl.text.strip()]][i])
+        if not any(m in tpl.text for m in markers):
+            inlined = _inline(fn, [out, *(col[i] for col in columns), n], ns)
+            if inlined is not None:
+                return inlined
+    call = call_code(fn, [out, *columns, n], ns, hint)
+    return Code(f"{call.text}[{i}]") if type(probe()) is list else call
 
 
 def rule_code(fn: Callable[..., Any], args: Sequence[Arg], ns: Namespace, hint: str,

@@ -463,3 +463,22 @@ def test_check_with_the_optimizer_generated_in() -> None:
         plain.step()
         step(x, y)
     assert_same_grads(compiled.parameters(), engine.parameters())
+
+
+def _logsumexp(xs: list[float]) -> float:
+    top = max(xs)
+    return top + math.log(math.fsum(math.exp(x - top) for x in xs))
+
+
+LOGSUMEXP = autograd.Op("compile_test_logsumexp", ("x",), _logsumexp,
+                        (lambda out, x, n: [math.exp(xi - out) for xi in x],),  # a list: one per term
+                        "lse({x}, …)", ("softmax",), variadic=True)
+
+
+def test_a_variadic_op_whose_rule_gives_a_list_is_called_and_indexed() -> None:
+    ws = [Value(0.1 * k, label=f"w{k}") for k in range(4)]
+    copies = [Value(0.1 * k, label=f"w{k}") for k in range(4)]
+    step = autograd.compile(lambda x: LOGSUMEXP(*(w * x for w in ws)), ws, 2.0)
+    assert "_dcompile_test_logsumexp_dx(" in step.source and ")[3]" in step.source
+    assert same(step(3.0), engine_step(lambda x: LOGSUMEXP(*(w * x for w in copies)), copies, 3.0))
+    assert_same_grads(ws, copies)
