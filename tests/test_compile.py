@@ -470,15 +470,71 @@ def _logsumexp(xs: list[float]) -> float:
     return top + math.log(math.fsum(math.exp(x - top) for x in xs))
 
 
-LOGSUMEXP = autograd.Op("compile_test_logsumexp", ("x",), _logsumexp,
-                        (lambda out, x, n: [math.exp(xi - out) for xi in x],),  # a list: one per term
-                        "lse({x}, …)", ("softmax",), variadic=True)
+def _softmax(out: float, x: list[float], n: int) -> Any:  # a list: one derivative per term
+    return [math.exp(xi - out) for xi in x]
+
+
+LOGSUMEXP = autograd.Op("compile_test_logsumexp", ("x",), _logsumexp, (_softmax,), "lse({x}, …)",
+                        ("softmax",), variadic=True)
 
 
 def test_a_variadic_op_whose_rule_gives_a_list_is_called_and_indexed() -> None:
     ws = [Value(0.1 * k, label=f"w{k}") for k in range(4)]
     copies = [Value(0.1 * k, label=f"w{k}") for k in range(4)]
     step = autograd.compile(lambda x: LOGSUMEXP(*(w * x for w in ws)), ws, 2.0)
-    assert "_dcompile_test_logsumexp_dx(" in step.source and ")[3]" in step.source
+    assert "_dcompile_test_logsumexp_dx(" in step.source
+    assert ")[3]" in step.source
     assert same(step(3.0), engine_step(lambda x: LOGSUMEXP(*(w * x for w in copies)), copies, 3.0))
     assert_same_grads(ws, copies)
+
+
+# ---- every rule of the table, against finite differences (so `make mutate` kills a wrong rule here) ----
+
+PROBES: dict[str, tuple[Callable[..., Value], list[float]]] = {
+    "+": (lambda a, b: a + b, [0.7, -1.3]),
+    "-": (lambda a, b: a - b, [0.7, -1.3]),
+    "*": (lambda a, b: a * b, [0.7, -1.3]),
+    "/": (lambda a, b: a / b, [0.7, -1.3]),
+    "**": (lambda a, b: a**b, [1.3, 0.7]),
+    "neg": (lambda a: -a, [0.7]),
+    "exp": (lambda a: a.exp(), [0.7]),
+    "log": (lambda a: a.log(), [0.7]),
+    "tanh": (lambda a: a.tanh(), [0.7]),
+    "sigmoid": (lambda a: a.sigmoid(), [0.7]),
+    "relu": (lambda a: a.relu(), [0.7]),
+    "abs": (lambda a: abs(a), [-0.7]),
+    "sin": (lambda a: autograd.sin(a), [0.7]),
+    "cos": (lambda a: autograd.cos(a), [0.7]),
+    "sqrt": (lambda a: autograd.sqrt(a), [0.7]),
+    "sum": (lambda a, b, c: autograd.sum([a, b, c]), [0.7, -1.3, 0.2]),
+    "mean": (lambda a, b, c: autograd.mean([a, b, c]), [0.7, -1.3, 0.2]),
+    "dot": (lambda a, b, c, d, e: autograd.dot([a, b], [c, d], e), [0.7, -1.3, 0.2, 0.5, -0.4]),
+    "mse": (lambda p, t: nn.mse_loss(p, t), [0.3, 0.6]),
+    "bce": (lambda p, t: nn.bce_loss(p, t), [0.3, 0.6]),
+    "hinge": (lambda p, t: nn.hinge_loss(p, t), [0.3, 1.0]),  # t = ±1 only: checked by formula below
+}
+
+
+def test_every_op_of_the_table_has_a_probe() -> None:
+    builtin = {name for name, op in autograd.ops.OPS.items()
+               if getattr(op.forward, "__module__", "") in ("autograd.ops", "nn.losses")}
+    assert builtin <= set(PROBES)
+
+
+@pytest.mark.parametrize("name", sorted(PROBES))
+def test_every_rule_compiles_to_the_true_derivative(name: str) -> None:
+    probe, values = PROBES[name]
+    params = [Value(v, label=f"p{k}") for k, v in enumerate(values)]
+    step = autograd.compile(lambda: probe(*params), params)
+    step()
+    grads = [p.grad for p in params]
+    if name == "hinge":  # max(0, 1 - t p): d/dp = -t, d/dt = -p inside the margin
+        assert grads == [-values[1], -values[0]]
+        return
+    h = 1e-6
+    for k, v in enumerate(values):
+        def at(x: float, k: int = k) -> float:
+            return probe(*[Value(x if j == k else u) for j, u in enumerate(values)]).data
+
+        numeric = (at(v + h) - at(v - h)) / (2 * h)
+        assert grads[k] == pytest.approx(numeric, rel=1e-5, abs=1e-7), f"{name}: d/d{params[k].label}"
