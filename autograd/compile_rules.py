@@ -143,8 +143,10 @@ def _is_sum(node: ast.AST) -> bool:
 
 
 def _inline(fn: Any, args: Sequence[Arg], ns: Namespace) -> Code | None:
+    if any(isinstance(a, list) for a in args):
+        return None  # a variadic forward's lists: unrolled or called
     tpl = _template(fn)
-    if tpl is None or len(tpl.params) != len(args) or any(isinstance(a, list) for a in args):
+    if tpl is None or len(tpl.params) != len(args):
         return None
     renames: dict[str, str] = {}
     for g in tpl.globals_used:

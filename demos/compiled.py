@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import autograd
 from autograd.backprop import topological_order
 from autograd.cli import exits_quietly_on_broken_pipe
+from autograd.console import escapes_unencodable
 from demos.seed import LOSSES, XOR_DATA, first_sample_graph, seed_model
 from demos.step_through import closed_forms
 
@@ -70,6 +71,7 @@ def lines(loss: str = "mse") -> list[str]:
     return out
 
 
+@escapes_unencodable
 @exits_quietly_on_broken_pipe
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(

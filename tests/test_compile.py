@@ -7,7 +7,7 @@ import linecache
 import math
 import pdb
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -22,6 +22,15 @@ from autograd import CompileCheckError, CompileError, Value
 from demos.seed import XOR_DATA, seed_model
 
 LOSSES = {"mse": nn.mean_mse_loss, "bce": nn.mean_bce_loss, "hinge": nn.mean_hinge_loss}
+
+
+@pytest.fixture(autouse=True)
+def _table_as_it_was() -> Iterator[None]:
+    """The ops these tests define leave the op table (`autograd.ops.OPS`) as it was."""
+    before = dict(autograd.ops.OPS)
+    yield
+    autograd.ops.OPS.clear()
+    autograd.ops.OPS.update(before)
 
 
 def same(a: float, b: float) -> bool:

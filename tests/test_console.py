@@ -96,7 +96,13 @@ def test_moons_prints_a_non_ascii_picture_path_escaped(tmp_path: Path) -> None:
     assert (tmp_path / "é.svg").exists()
 
 
+def test_compiled_prints_its_code_and_formulas_escaped_under_an_ascii_stdout(tmp_path: Path) -> None:
+    result = python_m("demos.compiled", cwd=tmp_path, encoding="ascii")
+    assert (result.returncode, result.stderr) == (0, b"")
+    assert b"d_\\xf4 = 2.0 * (\\xf4 - y)" in result.stdout
+
+
 def test_every_demo_with_a_command_line_is_tested_above() -> None:
     demos = sorted(p.stem for p in (ROOT / "demos").glob("*.py") if re.search(r"^def main\(", p.read_text(
         encoding="utf-8"), re.MULTILINE))
-    assert demos == ["graph", "moons", "step_through", "xor"]
+    assert demos == ["compiled", "graph", "moons", "step_through", "xor"]
