@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+import copy
 import functools
 import inspect
 from collections.abc import Callable, Iterable, Sequence
@@ -67,6 +68,6 @@ def formula_from_source(rule: Callable[..., Any], params: Sequence[str]) -> str:
                 return ast.Name(id="\x00" + node.id + "\x01", ctx=node.ctx)
             return node
 
-    text = ast.unparse(Placeholders().visit(expression))
+    text = ast.unparse(Placeholders().visit(copy.deepcopy(expression)))  # the tree is cached: a copy
     text = text.replace("{", "{{").replace("}", "}}")
     return text.replace("\x00", "{").replace("\x01", "}")

@@ -21,6 +21,7 @@ DEMOS = {
     "graph": (["--out", "figs"], "wrote figs"),
     "step_through": ([], "── step 7 of 7: h1 passes ∂Cost/∂h1 = 0.0131 to its children ──"),
     "moons": (["--steps", "2", "--no-plot"], "step 1 loss "),
+    "compiled": ([], "d_ô = 2.0 * (ô - y)"),
 }
 
 

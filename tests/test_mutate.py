@@ -14,12 +14,14 @@ import pytest
 import nn  # noqa: F401 (registers the losses in the table)
 from autograd.ops import OPS
 
+RULES = [m for m in mutate.all_mutants() if not m.template]  # the compiled path's templates: below
+
 
 def test_every_rule_of_every_op_in_the_table_has_a_mutant() -> None:
-    names = {m.name for m in mutate.all_mutants()}
+    names = {m.name for m in RULES}
     expected = {f"{op.name} d/d{param}" for op in OPS.values() for param in (*op.params, *op.tail)}
     assert names == expected
-    assert len(names) == len(mutate.all_mutants())  # one mutant per rule, no duplicates
+    assert len(names) == len(RULES)  # one mutant per rule, no duplicates
 
 
 def test_the_built_ins_come_from_ops_py_and_the_losses_from_losses_py() -> None:
@@ -50,7 +52,7 @@ def _mutated_op(mutant: mutate.Mutant, tmp_path: Path) -> object:
     return next(v for v in ops if getattr(v, "name", None) == mutant.op)
 
 
-@pytest.mark.parametrize("mutant", mutate.all_mutants(), ids=lambda m: m.name)
+@pytest.mark.parametrize("mutant", RULES, ids=lambda m: m.name)
 def test_each_mutant_scales_its_own_rule_by_1_1_and_no_other(mutant: mutate.Mutant, tmp_path: Path) -> None:
     original = OPS[mutant.op]
     mutated = _mutated_op(mutant, tmp_path)
@@ -76,7 +78,7 @@ def test_each_mutant_scales_its_own_rule_by_1_1_and_no_other(mutant: mutate.Muta
 
 
 def test_a_mutant_is_still_valid_python_with_the_scaling_helper() -> None:
-    for mutant in mutate.all_mutants():
+    for mutant in RULES:
         text = (mutate.ROOT / mutant.path).read_text(encoding="utf-8")
         mutated = mutant.apply(text)
         ast.parse(mutated)
@@ -91,3 +93,13 @@ def test_an_op_entry_without_a_tuple_of_rules_stops_the_check() -> None:
 def test_a_file_without_rules_stops_the_check() -> None:
     with pytest.raises(SystemExit, match=r"no rules found in x\.py"):
         mutate.find_mutants(Path("x.py"), "x = 1\n")
+
+
+def test_each_template_of_the_compiled_path_is_a_mutant_scaling_its_expression() -> None:
+    templates = [m for m in mutate.all_mutants() if m.template]
+    assert sorted(m.op for m in templates) == ["EDGE_TERM", "SGD_STEP"]
+    for mutant in templates:
+        text = (mutate.ROOT / mutant.path).read_text(encoding="utf-8")
+        mutated = mutant.apply(text)
+        ast.parse(mutated)
+        assert mutated.count(f"* {mutate.SCALE}") == text.count(f"* {mutate.SCALE}") + 1
