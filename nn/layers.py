@@ -98,7 +98,7 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence[Operand]) -> Value:
         """The neuron's output for inputs ``x`` (numbers or Values): two nodes, one for linear."""
-        _check_inputs(x, self.nin, f"Neuron {self.out_label!r}")
+        _check_inputs(x, self.nin, self._who)
         z = dot(self.w, x, self.b)
         z.label = self.pre_label
         if self._activate is None:
@@ -106,6 +106,9 @@ class Neuron(Module):
         a = self._activate(z)
         a.label = self.out_label
         return a
+
+    def _who(self) -> str:
+        return f"Neuron {self.out_label!r}"
 
     def parameters(self) -> list[Value]:
         """``[w[0], ..., w[nin-1], b]``."""
@@ -175,8 +178,14 @@ class Layer(Module):
 
     def __call__(self, x: Sequence[Operand]) -> list[Value]:
         """Each neuron's output, in order."""
-        _check_inputs(x, self.nin, f"Layer {self.index}")
-        return [n(x) for n in self.neurons]
+        _check_inputs(x, self.nin, self._who)
+        out = []
+        for neuron in self.neurons:
+            out.append(neuron(x))
+        return out
+
+    def _who(self) -> str:
+        return f"Layer {self.index}"
 
     def parameters(self) -> list[Value]:
         """Neuron by neuron: each neuron's weights in input order, then its bias."""
@@ -266,7 +275,7 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[Operand]) -> Value | list[Value]:
         """The model's output: a `Value` for a single output, else a list of them."""
-        _check_inputs(x, self.nin, repr(self))
+        _check_inputs(x, self.nin, self.__repr__)
         for layer in self.layers:
             x = layer(x)
         return x[0] if self._single else x  # type: ignore[return-value]

@@ -51,7 +51,10 @@ def _bce(pred: float, target: float) -> float:
         raise ValueError("the prediction must be in [0, 1] (a probability, e.g. a sigmoid output)")
     if not 0.0 <= target <= 1.0:
         raise ValueError(f"the target must be in [0, 1]; got {target!r}")
-    return (target - 1.0) * _log1m(pred) - target * _log(pred)
+    log_p = math.log(pred) if pred > 0.0 else -100.0  # each log clamped at -100, as PyTorch does
+    log_1mp = math.log1p(-pred) if pred < 1.0 else -100.0
+    log_p, log_1mp = (log_p if log_p > -100.0 else -100.0), (log_1mp if log_1mp > -100.0 else -100.0)
+    return (target - 1.0) * log_1mp - target * log_p
 
 
 def _log(p: float) -> float:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from autograd.value import Value
@@ -33,17 +33,18 @@ def _length(x: object) -> int | None:
         return None
 
 
-def _check_inputs(x: object, nin: int, who: str) -> None:
-    """``x`` must be a list-like collection of ``nin`` inputs: `TypeError` or `ValueError` naming ``who``.
+def _check_inputs(x: object, nin: int, who: Callable[[], str]) -> None:
+    """``x`` must be a list-like collection of ``nin`` inputs: `TypeError` or `ValueError` naming
+    ``who()`` (a bound method: the name is made only for an error).
 
     The common case, a list or a tuple, costs two identity tests and ``len``.
     """
     kind = type(x)
     n = len(x) if kind is list or kind is tuple else _length(x)  # type: ignore[arg-type]
     if n is None:
-        raise TypeError(f"{who}: expects a sequence of {nin} inputs, got {kind.__name__}")
+        raise TypeError(f"{who()}: expects a sequence of {nin} inputs, got {kind.__name__}")
     if n != nin:
-        raise ValueError(f"{who}: expects {nin} inputs, got {n}")
+        raise ValueError(f"{who()}: expects {nin} inputs, got {n}")
 
 
 class Module(ABC):

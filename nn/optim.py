@@ -96,8 +96,8 @@ class SGD(Optimizer):
             if decay == 0.0:
                 for p in self.params:
                     g = p.grad
-                    if g is not None:
-                        p.data -= lr * g
+                    if g is not None:  # the slot itself: the data setter checks what users assign
+                        p._data -= lr * g  # (a float here), and would double the step's cost
             else:
                 for p in self.params:
                     g = p.grad
