@@ -8,7 +8,7 @@ While ``f`` runs, the few ways a number can leave the graph and steer Python are
 the tracing thread): a comparison of Values (``a < b``, ``max(a, b)``), ``bool(v)`` and
 ``round(v)`` become *guards*, checked by the compiled code at every step (a different outcome
 retraces); ``float(v)``, ``int(v)``, ``v.item()`` (a number the compiled code could not follow) are
-refused with a `CompileError`.  Reading ``v.data`` cannot be seen: see docs/NOTES-compile.md.
+refused with a `CompileError`.  Reading ``v.data`` cannot be seen: see docs/compile.md.
 """
 
 from __future__ import annotations
