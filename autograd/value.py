@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import compress, repeat
 from typing import Any, SupportsIndex, overload
 
 from autograd import backprop
@@ -243,21 +242,28 @@ class Op:
 def apply(op: Op, operands: Sequence[Operand]) -> Value:
     """Compute ``op`` on ``operands``: the result, and the local derivative along each edge."""
     xs: list[float] = []  # every operand as a float
-    constants = False  # a number among the operands is a constant: no edge
+    values: list[Value] = []  # the operands that are Values: the node's children, one edge each
+    converted = False  # an int operand is kept as a float
     for a in operands:
         if isinstance(a, Value):
             xs.append(a._data)
+            values.append(a)
+        elif type(a) is float:
+            xs.append(a)
         else:
-            xs.append(a if type(a) is float else number(a, op.name, _first_value(operands)))
-            constants = True
-    kept = children = tuple(operands)  # the node keeps its operands; its Values are its children
-    if constants:
-        kept, children = _kept(operands, xs)
+            xs.append(number(a, op.name, _first_value(operands)))
+            converted = True
+    constants = len(values) != len(xs)  # a number is a constant: no edge
+    kept = _kept(operands, xs) if converted else tuple(operands)  # the node keeps its operands
+    children = tuple(values) if constants else kept
     try:
         if op.variadic:
             out, derivatives = _variadic(op, xs)
             if constants:  # a constant has no edge, so no local gradient
-                derivatives = list(compress(derivatives, map(isinstance, operands, repeat(Value))))
+                every, derivatives = derivatives, []
+                for a, d in zip(operands, every):  # noqa: B905 (one derivative per operand)
+                    if isinstance(a, Value):
+                        derivatives.append(d)
         else:
             out, derivatives = _fixed(op, xs, operands)
     except (ValueError, ZeroDivisionError) as error:  # a domain error: say which operands
@@ -320,17 +326,9 @@ def _variadic(op: Op, xs: list[float]) -> tuple[float, list[float]]:
     return out, derivatives
 
 
-def _kept(operands: Sequence[Operand], xs: list[float]) -> tuple[tuple[Operand, ...], tuple[Value, ...]]:
-    """The operands as a node keeps them (numbers as floats), and those that are Values."""
-    kept: list[Value | float] = []
-    children: list[Value] = []
-    for a, x in zip(operands, xs):  # noqa: B905 (one float per operand)
-        if isinstance(a, Value):
-            kept.append(a)
-            children.append(a)
-        else:
-            kept.append(x)
-    return tuple(kept), tuple(children)
+def _kept(operands: Sequence[Operand], xs: list[float]) -> tuple[Operand, ...]:
+    """The operands as a node keeps them: its Values, and its numbers as floats."""
+    return tuple([a if isinstance(a, Value) else x for a, x in zip(operands, xs, strict=True)])
 
 
 def _first_value(operands: Sequence[object]) -> Value | None:
