@@ -158,7 +158,7 @@ def _check_node(
     """The local derivative of ``node`` for each of its Value operands."""
     floats = [x.data if isinstance(x, Value) else float(x) for x in operands]
     names = _operand_names(op_def, len(operands))
-    call = _forward(op_def, len(operands))
+    call = _forward(op_def)
     shown = tuple(
         f"{n}={x.label}={f:.6g}" if isinstance(x, Value) and x.label not in ("", n) else f"{n}={f:.6g}"
         for n, x, f in zip(names, operands, floats, strict=True)
@@ -228,23 +228,17 @@ def _slopes(
     return (out - at(-h)) / h, (at(h) - out) / h
 
 
-def _forward(op_def: Op, count: int) -> Callable[[list[float]], float]:
-    """The op's forward as a function of the flat operand list (regrouped for a variadic op)."""
+def _forward(op_def: Op) -> Callable[[list[float]], float]:
+    """The op's forward as a function of the flat operand list (as its columns for a variadic op)."""
     forward = op_def.forward
     if not op_def.variadic:
         return lambda floats: float(forward(*floats))
-    groups, n = _layout(op_def, count)
 
-    def grouped(floats: list[float]) -> float:  # forward(group_1, ..., group_k, *tail)
-        return float(forward(*(floats[g * n : (g + 1) * n] for g in range(groups)), *floats[groups * n :]))
+    def grouped(floats: list[float]) -> float:  # forward(column_1, ..., column_k, *tail)
+        columns, tail = op_def.columns(floats)
+        return float(forward(*columns, *tail))
 
     return grouped
-
-
-def _layout(op_def: Op, count: int) -> tuple[int, int]:
-    """A variadic op's number of groups and elements per group (the tail follows them)."""
-    groups = len(op_def.params)
-    return groups, (count - len(op_def.tail)) // max(groups, 1)
 
 
 def _operand_names(op_def: Op, count: int) -> list[str]:
@@ -252,5 +246,5 @@ def _operand_names(op_def: Op, count: int) -> list[str]:
     params = op_def.params
     if not op_def.variadic:
         return [params[k] if k < len(params) else f"#{k}" for k in range(count)]
-    groups, n = _layout(op_def, count)
-    return [f"{params[g]}{i + 1}" for g in range(groups) for i in range(n)] + list(op_def.tail)
+    n = len(op_def.columns(list(range(count)))[0][0])  # operands per group
+    return [f"{param}{i + 1}" for param in params for i in range(n)] + list(op_def.tail)

@@ -303,9 +303,8 @@ def _forward_formula(node: Value, names: dict[Value, str]) -> str:
 
 def _split(op: Op, operands: list[str]) -> tuple[list[tuple[str, ...]], int, list[str]]:
     """A variadic op's operand names as groups (one tuple per group), their count, and the tail."""
-    n = (len(operands) - len(op.tail)) // len(op.params)
-    columns = [operands[j * n : (j + 1) * n] for j in range(len(op.params))]
-    return list(zip(*columns, strict=True)), n, operands[len(op.params) * n :]
+    columns, tail = op.columns(operands)
+    return list(zip(*columns, strict=True)), len(columns[0]), tail
 
 
 def _listed(terms: list[str], joiner: str = " + ", most: int = 6) -> str:

@@ -380,32 +380,25 @@ class _Generator:
         return [self.var[v] if isinstance(v, Value) else float(v) for v in node.operands]
 
     def call_args(self, node: Value, args: list[Arg]) -> list[Arg]:
-        """How the op's forward (and check) takes ``args``: as they are, or grouped (variadic)."""
+        """How the op's forward takes ``args``: as they are, or as its columns and tail (variadic)."""
         op = node.op_def
         assert op is not None
         if not op.variadic:
             return list(args)
-        nt = len(op.tail)
-        body = args[: len(args) - nt]
-        n = len(body) // len(op.params)
-        return [list(body[k * n:(k + 1) * n]) for k in range(len(op.params))] + list(args[len(args) - nt:])
+        columns, tail = op.columns(args)
+        return [*columns, *tail]
 
     def forward_lines(self, node: Value, args: list[Arg], *, batched: bool = False) -> list[str]:
-        """The node's forward line (after its domain check's line, if its op has a check)."""
+        """The node's forward line."""
         op = node.op_def
         assert op is not None
         hint = _identifier(op.name) if _identifier(op.name) != "v" else "op"
         call_args = list(args) if batched else self.call_args(node, args)
-        lines = []
-        check = getattr(op, "check", None)
-        if check is not None:
-            lines.append(rule_code(check, call_args, self.ns, hint + "_check", symbolic=False).text)
         unroll = op.variadic and not batched and len(node.operands) <= MAX_UNROLLED
         code = rule_code(op.forward, call_args, self.ns, hint, symbolic=unroll)
         if unroll:
             code = self._verified(node, op.forward, call_args, code, hint)
-        lines.append(f"{self.var[node]} = {code.text}")
-        return lines
+        return [f"{self.var[node]} = {code.text}"]
 
     def _verified(self, node: Value, fn: Any, args: list[Arg], code: Code, hint: str) -> Code:
         """Code of a variadic forward, kept only if it gives the rule's own result on the traced

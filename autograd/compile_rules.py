@@ -1,6 +1,6 @@
 """How `autograd.compile` turns one rule of the op table into a line of Python.
 
-A rule (an Op's ``forward``, one of its ``derivatives``, its ``check``) is a function of floats.
+A rule (an Op's ``forward``, or one of its ``derivatives``) is a function of floats.
 The compiled code must compute exactly what the engine computes when it calls that function, so
 the code is taken from the rule itself, three ways, the first that applies:
 

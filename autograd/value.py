@@ -18,12 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, SupportsIndex, overload
+from typing import Any, SupportsIndex, TypeVar, overload
 
 from autograd import backprop
 from autograd.errors import domain_error, iterable, number
 
 __all__ = ["Op", "Operand", "Value", "apply"]
+
+T = TypeVar("T")
 
 
 class Value:
@@ -213,8 +215,10 @@ class Op:
     ``forward(*xs)`` computes the result from the operands' floats; rule k,
     ``derivatives[k](out, *xs)``, gives d(out)/d(operand k).  A variadic op (``sum``, ``mean``,
     ``dot``) takes any number of groups of ``params`` (``dot``: pairs w, x), stored group-major
-    (w_1..w_n, x_1..x_n), then its ``tail`` (``dot``'s bias); its ``forward`` gets one list per
-    param and then the tail, and its rules get one group's (or the tail's) operands and ``n``.
+    (w_1..w_n, x_1..x_n), then its ``tail`` (``dot``'s bias): see `columns`.  Its ``forward`` gets
+    the columns, one list per param, and then the tail; a param's rule gets the columns and ``n``
+    and gives a list (one derivative per group) or one number for every group; a tail param's rule
+    gets the tail and ``n``.
     ``formula`` and ``derivative_formulas`` are the explainer's notation (see `autograd.ops`).
 
     The rules use arithmetic, comparisons and `math` only, so the same rule evaluated with Values
@@ -237,6 +241,19 @@ class Op:
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
+
+    def columns(self, operands: list[T]) -> tuple[list[list[T]], list[T]]:
+        """A variadic op's operands (or anything laid out as they are) as its columns, one list per
+        param (``dot``: the weights, the inputs), and its tail (``dot``: the bias)."""
+        width, tail = len(self.params), len(self.tail)
+        n, extra = divmod(len(operands) - tail, width)
+        if extra or n < 0:
+            given = len(operands)
+            raise TypeError(f"{self.name}: {given} operands are not groups of {width} and {tail} more")
+        columns = []
+        for j in range(width):  # a loop: a comprehension costs more than the slicing on CPython 3.11
+            columns.append(operands[j * n : j * n + n])
+        return columns, operands[width * n :]
 
 
 def apply(op: Op, operands: Sequence[Operand]) -> Value:
@@ -305,19 +322,14 @@ def _fixed(op: Op, xs: list[float], operands: Sequence[Operand]) -> tuple[float,
 def _variadic(op: Op, xs: list[float]) -> tuple[float, list[float]]:
     """A variadic op's result and the derivative for every operand.
 
-    The operands are n groups of ``op.params``, stored group-major (``dot``: w_1..w_n, x_1..x_n),
-    then ``op.tail``.  Each rule gets the columns (``dot``'s d/dw: ``lambda out, w, x, n: x``) and
-    gives one derivative per group (a list), or one number for every group (``sum``'s ``1.0``).
+    Each param's rule gets the columns (``dot``'s d/dw: ``lambda out, w, x, n: x``) and gives one
+    derivative per group (a list), or one number for every group (``sum``'s ``1.0``).
     """
-    width, tail = len(op.params), len(op.tail)
-    n, extra = divmod(len(xs) - tail, width)
-    if extra or n < 0:
-        raise TypeError(f"{op.name}: {len(xs)} operands are not groups of {width} and {tail} more")
-    columns = [xs[:n], xs[n : 2 * n]] if width == 2 else [xs[j * n : j * n + n] for j in range(width)]
-    args = (*columns, *xs[width * n :])  # the columns, then the tail
-    out = op.forward(*args)
+    columns, tail = op.columns(xs)
+    n, width = len(columns[0]), len(columns)
+    out = op.forward(*columns, *tail)
     derivatives: list[float] = []
-    group_args, tail_args = (out, *columns, n), (out, *args[width:], n)
+    group_args, tail_args = (out, *columns, n), (out, *tail, n)
     for rule in op.derivatives[:width]:
         d: Any = rule(*group_args)
         derivatives += d if type(d) is list else [d] * n
