@@ -5,7 +5,7 @@ The compiled code must compute exactly what the engine computes when it calls th
 the code is taken from the rule itself, three ways, the first that applies:
 
 1. **Inlined from its source**: a lambda (or a ``def`` whose body is one ``return``) is found in
-   its module's source (`autograd.ops.rule_expression`), and its body is written with the
+   its module's source (`autograd.rule_source.rule_expression`), and its body is written with the
    generated variable names in place of its parameters (``lambda out, x, y: y`` for ``w * x`` is
    ``x``).  Other names in the body (``math``, a helper) refer to the objects of the rule's module.
 2. **Run symbolically**: a rule without source (typed at a REPL), or one over lists (the forward
@@ -27,6 +27,8 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from autograd.rule_source import rule_expression
 
 __all__ = ["Arg", "Code", "Namespace", "call_code", "column_rule_code", "constant", "rule_code"]
 
@@ -116,8 +118,6 @@ def _template(fn: Callable[..., Any]) -> _Template | None:
 def _find_template(fn: Any, code: Any) -> _Template | None:
     if code.co_freevars or fn.__defaults__ or fn.__kwdefaults__ or code.co_flags & 0x0C:
         return None  # closures, defaults, *args, **kwargs
-    from autograd.ops import rule_expression  # (autograd.ops imports the engine, which imports this)
-
     body = rule_expression(fn)
     if body is None or not all(isinstance(n, _ALLOWED) for n in ast.walk(body)):
         return None
@@ -133,7 +133,7 @@ def _find_template(fn: Any, code: Any) -> _Template | None:
                 used.append(n.id)
             return n
 
-    marked = Mark().visit(ast.parse(ast.unparse(body), mode="eval").body)
+    marked = Mark().visit(body)
     return _Template(params, ast.unparse(marked), isinstance(marked, _LOW) or _is_sum(marked), tuple(used))
 
 

@@ -52,7 +52,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 
 from autograd.errors import number, require_iterable
-from autograd.rule_source import formula_from_source, rule_expression
+from autograd.rule_source import formula_from_source
 from autograd.value import Op, Operand, Value, apply
 
 __all__ = [
@@ -67,7 +67,6 @@ __all__ = [
     "mean",
     "register",
     "relu",
-    "rule_expression",
     "sigmoid",
     "sin",
     "sqrt",

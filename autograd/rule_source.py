@@ -17,7 +17,8 @@ def rule_expression(rule: Callable[..., Any]) -> ast.expr | None:
     """The expression a one-line rule returns, as an `ast` tree (None if its source is not to be had).
 
     For a lambda it is the lambda's body; for a ``def`` whose body is a single ``return``, the
-    returned expression.  `autograd.compile` inlines it; the explainer writes it.
+    returned expression.  `autograd.compile` inlines it; the explainer writes it.  Each call gives
+    a tree of its own, which the caller may change.
     """
     code = getattr(rule, "__code__", None)
     try:
@@ -38,7 +39,7 @@ def rule_expression(rule: Callable[..., Any]) -> ast.expr | None:
         positions: Iterable[tuple[int, int, int | None, int]] = getattr(code, "co_positions", list)()
         columns = {(line, col) for line, _, col, _ in positions if col is not None}
         found = [f for f in found if columns and all(_within(f, position) for position in columns)]
-    return found[0] if len(found) == 1 else None
+    return copy.deepcopy(found[0]) if len(found) == 1 else None  # the parsed module is cached: a copy
 
 
 @functools.lru_cache(maxsize=64)
@@ -68,6 +69,6 @@ def formula_from_source(rule: Callable[..., Any], params: Sequence[str]) -> str:
                 return ast.Name(id="\x00" + node.id + "\x01", ctx=node.ctx)
             return node
 
-    text = ast.unparse(Placeholders().visit(copy.deepcopy(expression)))  # the tree is cached: a copy
+    text = ast.unparse(Placeholders().visit(expression))
     text = text.replace("{", "{{").replace("}", "}}")
     return text.replace("\x00", "{").replace("\x01", "}")
