@@ -26,6 +26,8 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from autograd.errors import describe
+
 if TYPE_CHECKING:
     from autograd.value import Value
 
@@ -84,7 +86,7 @@ def _prepare(
     order = topological_order(root)
     held: list[tuple[Value, float]] = []
     if not root.children:  # a lone leaf: accumulates like any leaf (never reset)
-        root.grad = (_gradient(root.grad, root) if root.grad is not None else 0.0) + gradient
+        root.grad = _leaf_gradient(root) + gradient
         return order, held
     for node in order:
         node.grad = 0.0
@@ -92,12 +94,17 @@ def _prepare(
             if not child.children:
                 earlier = child.grad
                 if type(earlier) is not float:  # None (no gradient yet), an int, or an error
-                    child.grad = earlier = _gradient(earlier, child) if earlier is not None else 0.0
+                    child.grad = earlier = _leaf_gradient(child)
                 if hold_leaves and earlier:  # held once: it is 0 the next time it is seen
                     held.append((child, earlier))
                     child.grad = 0.0
     root.grad = gradient
     return order, held
+
+
+def _leaf_gradient(leaf: Value) -> float:
+    """What a leaf holds from earlier passes, as a float: ``None`` (no gradient yet) is 0."""
+    return 0.0 if leaf.grad is None else _gradient(leaf.grad, leaf)
 
 
 def _gradient(grad: object, node: Value) -> float:
@@ -106,9 +113,8 @@ def _gradient(grad: object, node: Value) -> float:
         return grad
     if isinstance(grad, (int, float)) and not isinstance(grad, bool):
         return float(grad)
-    name = f"{node.label!r}" if node.label else f"(op={node.op!r}, data={node.data!r})"
     raise TypeError(
-        f"backward: the gradient of Value {name} is {grad!r} (type {type(grad).__name__});"
+        f"backward: the gradient of {describe(node)} is {grad!r} (type {type(grad).__name__});"
         " it must be a number (or None for none yet)"
     )
 

@@ -225,3 +225,81 @@ def test_a_subclass_of_value_is_an_operand_like_any_value() -> None:
     y = w * Value(3.0) + 1
     y.backward()
     assert (y.data, w.grad) == (7.0, 3.0)
+
+
+# ---- Python's and PyTorch's idioms: float(), formats, round(), comparisons, backward(gradient=) ------
+
+
+def test_float_format_and_round_read_data() -> None:
+    x = Value(2.718281828, label="x")
+    assert float(x) == 2.718281828
+    assert f"{x:.3f}" == "2.718"
+    assert round(x, 2) == 2.72
+    assert round(x) == 3
+    assert type(round(x)) is int
+    assert f"{x}" == repr(x)  # no format spec: the repr, as print() shows it
+
+
+def test_comparisons_read_data_return_bool_and_build_no_graph() -> None:
+    x, y = Value(1.0), Value(2.0)
+    assert (x < y, x <= y, x > y, x >= y) == (True, True, False, False)
+    assert (x < 1.5, x >= 1) == (True, True)
+    assert max(x, y) is y
+    assert (x.children, y.children) == ((), ())
+    assert x != Value(1.0)  # == stays identity: a Value is a dict key
+
+
+def test_a_comparison_with_a_non_number_is_a_type_error_naming_the_operator() -> None:
+    with pytest.raises(TypeError, match=r"<: cannot use 'a' \(type str\)"):
+        _ = Value(1.0) < "a"  # type: ignore[operator]
+
+
+def test_backward_with_a_gradient_scales_every_gradient() -> None:
+    x = Value(3.0, label="x")
+    y = x * x
+    y.backward(2.0)
+    assert (y.grad, x.grad) == (2.0, 12.0)
+
+
+def test_a_grad_of_none_counts_as_no_gradient_yet() -> None:
+    x = Value(3.0, label="x")
+    x.grad = None  # type: ignore[assignment]  # PyTorch's set_to_none habit
+    (x * x).backward()
+    assert x.grad == 6.0
+    lone = Value(1.0)
+    lone.grad = None  # type: ignore[assignment]
+    lone.backward()
+    assert lone.grad == 1.0
+
+
+def test_a_grad_that_is_not_a_number_is_refused_before_any_gradient_moves() -> None:
+    x, w = Value(3.0, label="x"), Value(0.5, label="w")
+    y = x * w
+    w.grad = 0.25
+    x.grad = "a"  # type: ignore[assignment]
+    message = r"^backward: the gradient of Value 'x' \(data=3.0\) is 'a' \(type str\)"
+    with pytest.raises(TypeError, match=message):
+        y.backward()
+    assert w.grad == 0.25  # the pass never started
+
+
+def test_a_bad_gradient_argument_is_refused_naming_the_root() -> None:
+    y = Value(2.0, label="y") * 2
+    y.label = "loss"
+    with pytest.raises(TypeError, match=r"the gradient of Value 'loss' .* is 'x'"):
+        y.backward("x")  # type: ignore[arg-type]
+
+
+def test_data_too_large_for_a_float_names_the_operation() -> None:
+    message = r"^Value: 1000000000\.\.\.000000 \(401 digits\) is too large for a float"
+    with pytest.raises(OverflowError, match=message):
+        Value(10**400)
+    with pytest.raises(OverflowError, match=r"^\*: .* is too large for a float .* with Value 'x'"):
+        Value(1.0, label="x") * 10**400
+
+
+def test_an_op_called_with_the_wrong_number_of_operands_says_how_many_it_takes() -> None:
+    with pytest.raises(TypeError, match=r"^\*: takes 2 operands \(x, y\); got 1$"):
+        autograd.ops.MUL(Value(1.0))
+    with pytest.raises(TypeError, match=r"^exp: takes 1 operands \(x\); got 2$"):
+        autograd.ops.EXP(Value(1.0), 2.0)
