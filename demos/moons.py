@@ -36,6 +36,7 @@ from autograd import Value
 from autograd.cli import exits_quietly_on_broken_pipe
 from autograd.console import escapes_unencodable
 from demos.plots import PlotError, decision_surface, plot_path, pyplot, save_figure
+from demos.xor import positive_int
 from nn import MLP, SGD, mean_hinge_loss
 
 __all__ = [
@@ -207,16 +208,6 @@ def figure(model: MLP, data: Data, history: Sequence[tuple[float, float]]) -> An
     return fig
 
 
-def _steps(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
-    return n
-
-
 @escapes_unencodable
 @exits_quietly_on_broken_pipe
 def main(argv: Sequence[str] | None = None) -> int:
@@ -225,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m demos.moons",
         description="micrograd's demo on this engine: an MLP learns two moons; draws its decision boundary.",
     )
-    parser.add_argument("--steps", type=_steps, default=STEPS, help=f"training steps ({STEPS})")
+    parser.add_argument("--steps", type=positive_int, default=STEPS, help=f"training steps ({STEPS})")
     parser.add_argument("--out", metavar="PATH", type=plot_path, default=None,
                         help=f"the picture: .png, .svg or .pdf (default: {DEFAULT_OUT})")
     parser.add_argument("--no-plot", action="store_true", help="only train and print")

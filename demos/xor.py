@@ -160,7 +160,8 @@ def _output(out: Value | list[Value]) -> float:
     return out.data
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number >= 1 (the demos' epochs and steps)."""
     try:
         n = int(text)
     except ValueError:
@@ -220,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m demos.xor",
         description="Train the seed article's 2-2-1 sigmoid network on XOR and print its log.",
     )
-    parser.add_argument("--epochs", type=_positive_int, default=EPOCHS,
+    parser.add_argument("--epochs", type=positive_int, default=EPOCHS,
                         help="passes over the 4 samples (1000)")
     parser.add_argument("--lr", type=_learning_rate, default=None,
                         help="SGD learning rate (0.4 for bce, the seed's; 0.8 for mse)")

@@ -57,6 +57,13 @@ class Optimizer:
         for p in self.params:
             p.grad = 0.0
 
+    @staticmethod
+    def _gradient(p: Value, decay: float) -> float | None:
+        """``p``'s gradient with the weight decay ``decay * p`` added, as PyTorch adds it; None when
+        it has no gradient yet (PyTorch's ``set_to_none``: the parameter is skipped)."""
+        g = p.grad
+        return g + decay * p.data if g is not None and decay != 0.0 else g
+
     def _hyper(self, x: object, name: str, below: float | None = None) -> float:
         """A hyper-parameter: a finite int or float >= 0 (and < ``below`` if given)."""
         optimizer = type(self).__name__
@@ -95,22 +102,20 @@ class SGD(Optimizer):
         if momentum == 0.0:
             if decay == 0.0:
                 for p in self.params:
-                    g = p.grad
+                    g: float | None = p.grad
                     if g is not None:  # the slot itself: the data setter checks what users assign
                         p._data -= lr * g  # (a float here), and would double the step's cost
             else:
                 for p in self.params:
-                    g = p.grad
+                    g = self._gradient(p, decay)
                     if g is not None:
-                        p.data -= lr * (g + decay * p.data)
+                        p.data -= lr * g
             return
         velocity = self.velocity
         for k, p in enumerate(self.params):
-            g = p.grad
+            g = self._gradient(p, decay)
             if g is None:
                 continue
-            if decay != 0.0:
-                g = g + decay * p.data
             v = velocity[k]
             v = g if v is None else momentum * v + g
             velocity[k] = v
@@ -167,11 +172,9 @@ class Adam(Optimizer):
         lr, eps, decay = self.lr, self.eps, self.weight_decay
         m, v, t = self.m, self.v, self.t
         for k, p in enumerate(self.params):
-            g = p.grad
+            g = self._gradient(p, decay)
             if g is None:
                 continue
-            if decay != 0.0:
-                g = g + decay * p.data
             t[k] += 1
             step_size = lr / (1.0 - beta1 ** t[k])
             correction2_sqrt = math.sqrt(1.0 - beta2 ** t[k])
