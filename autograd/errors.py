@@ -15,9 +15,6 @@ if TYPE_CHECKING:
 
 __all__ = ["describe", "domain_error", "iterable", "number", "require_iterable"]
 
-_LARGEST_FLOAT_INT = 2**1024  # float() of an int this large (or larger) overflows
-
-
 def describe(v: object) -> str:
     """An operand as an error message names it: ``Value 'x' (op='*2', data=4.0)``, or a number."""
     from autograd.ops import display
@@ -41,16 +38,15 @@ def number(other: object, op: str, node: Value | None, expected: str = "a Value,
     """A plain-number operand as a float; anything else is a `TypeError` naming op and operand."""
     if type(other) is float:
         return other
-    if type(other) is int and -_LARGEST_FLOAT_INT < other < _LARGEST_FLOAT_INT:
-        return float(other)
-    side = f" with {describe(node)}" if node is not None else ""
-    if isinstance(other, Real) and not isinstance(other, bool):
+    if type(other) is int or (isinstance(other, Real) and not isinstance(other, bool)):
         try:
             return float(other)
-        except OverflowError:
+        except OverflowError:  # ints from 2**1024 - 2**970 up: they round to 2**1024
+            side = f" with {describe(node)}" if node is not None else ""
             raise OverflowError(
                 f"{op}: {short_repr(other)} is too large for a float (at most about 1.8e308){side}"
             ) from None
+    side = f" with {describe(node)}" if node is not None else ""
     raise TypeError(f"{op}: cannot use {other!r} (type {type(other).__name__}){side}; expected {expected}")
 
 

@@ -303,3 +303,9 @@ def test_an_op_called_with_the_wrong_number_of_operands_says_how_many_it_takes()
         autograd.ops.MUL(Value(1.0))
     with pytest.raises(TypeError, match=r"^exp: takes 1 operands \(x\); got 2$"):
         autograd.ops.EXP(Value(1.0), 2.0)
+
+
+def test_an_int_just_below_2_to_the_1024_that_rounds_up_to_it_is_refused_by_name() -> None:
+    assert Value(2**1024 - 2**971).data == 1.7976931348623157e308  # the largest float
+    with pytest.raises(OverflowError, match=r"^Value: .* \(309 digits\) is too large for a float"):
+        Value(2**1024 - 2**969)  # rounds to 2**1024: float() overflows
