@@ -17,7 +17,7 @@ of its ``operands``, numbers included: ``x * 2`` has operands ``(x, 2.0)``, one 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, SupportsIndex, TypeVar, overload
 
 from autograd import backprop
@@ -234,6 +234,10 @@ class Op:
     derivative_formulas: tuple[str, ...]
     tail: tuple[str, ...] = ()
     variadic: bool = False
+    arity: int = field(init=False, repr=False)  # how many operands: len(params), or -1 if variadic
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "arity", -1 if self.variadic else len(self.params))
 
     def __call__(self, *operands: Operand) -> Value:
         """The node for this operation on ``operands`` (numbers are constants: no edge)."""
@@ -245,11 +249,11 @@ class Op:
     def columns(self, operands: list[T]) -> tuple[list[list[T]], list[T]]:
         """A variadic op's operands (or anything laid out as they are) as its columns, one list per
         param (``dot``: the weights, the inputs), and its tail (``dot``: the bias)."""
-        width, tail = len(self.params), len(self.tail)
-        n, extra = divmod(len(operands) - tail, width)
-        if extra or n < 0:
-            given = len(operands)
-            raise TypeError(f"{self.name}: {given} operands are not groups of {width} and {tail} more")
+        width = len(self.params)
+        n = (len(operands) - len(self.tail)) // width
+        if n < 0 or n * width + len(self.tail) != len(operands):
+            raise TypeError(f"{self.name}: {len(operands)} operands are not groups of {width}"
+                            f" and {len(self.tail)} more")
         columns = []
         for j in range(width):  # a loop: a comprehension costs more than the slicing on CPython 3.11
             columns.append(operands[j * n : j * n + n])
@@ -257,90 +261,127 @@ class Op:
 
 
 def apply(op: Op, operands: Sequence[Operand]) -> Value:
-    """Compute ``op`` on ``operands``: the result, and the local derivative along each edge."""
+    """The node for ``op`` on ``operands``: the result, and the local derivative d(result)/d(operand)
+    along the edge to each operand that is a Value (a number is a constant: no edge).
+
+    Almost every node is an op of one Value or of two operands: those cases are written out, with
+    positional calls (a call with ``*args`` costs three times as much on CPython); `_general`
+    does the rest (the variadic ops, ops of three or more operands, a number alone).
+    """
+    if type(operands) is not tuple:
+        operands = tuple(operands)
+    if op.arity == 1 and len(operands) == 1 and isinstance(operands[0], Value):
+        x = operands[0]._data
+        try:
+            out = op.forward(x)
+            local_grads: tuple[float, ...] = (op.derivatives[0](out, x),)
+        except (ValueError, ZeroDivisionError) as error:  # out of the op's domain: say which operand
+            raise _domain_error(op, error, operands) from None
+        return _node(op, out, operands, local_grads, operands)  # type: ignore[arg-type]
+    if op.arity == 2 and len(operands) == 2:
+        a, b = operands
+        x = a._data if isinstance(a, Value) else _constant(a, op, operands)
+        y = b._data if isinstance(b, Value) else _constant(b, op, operands)
+        d_x, d_y = op.derivatives  # the rules for d(out)/dx and d(out)/dy
+        try:
+            out = op.forward(x, y)
+            if isinstance(a, Value) and isinstance(b, Value):
+                local_grads = (d_x(out, x, y), d_y(out, x, y))
+                return _node(op, out, operands, local_grads, operands)  # type: ignore[arg-type]
+            if isinstance(a, Value):  # y is a constant: one edge
+                return _node(op, out, (a,), (d_x(out, x, y),), (a, y))
+            if isinstance(b, Value):  # x is a constant
+                return _node(op, out, (b,), (d_y(out, x, y),), (x, b))
+            return _node(op, out, (), (), (x, y))  # two numbers: a node with no edges
+        except (ValueError, ZeroDivisionError) as error:
+            raise _domain_error(op, error, _kept(operands, [x, y])) from None
+    return _general(op, operands)
+
+
+def _general(op: Op, operands: tuple[Operand, ...]) -> Value:
+    """`apply` for the variadic ops and the ops of three or more operands."""
     xs: list[float] = []  # every operand as a float
-    values: list[Value] = []  # the operands that are Values: the node's children, one edge each
-    converted = False  # an int operand is kept as a float
-    for a in operands:
+    constants = False
+    for a in operands:  # plain loops here: a comprehension costs more than its work on CPython 3.11
         if isinstance(a, Value):
             xs.append(a._data)
-            values.append(a)
-        elif type(a) is float:
-            xs.append(a)
         else:
-            xs.append(number(a, op.name, _first_value(operands)))
-            converted = True
-    constants = len(values) != len(xs)  # a number is a constant: no edge
-    kept = _kept(operands, xs) if converted else tuple(operands)  # the node keeps its operands
-    children = tuple(values) if constants else kept
+            xs.append(a if type(a) is float else _constant(a, op, operands))
+            constants = True
     try:
         if op.variadic:
             out, derivatives = _variadic(op, xs)
-            if constants:  # a constant has no edge, so no local gradient
-                every, derivatives = derivatives, []
-                for a, d in zip(operands, every):  # noqa: B905 (one derivative per operand)
-                    if isinstance(a, Value):
-                        derivatives.append(d)
-        else:
-            out, derivatives = _fixed(op, xs, operands)
-    except (ValueError, ZeroDivisionError) as error:  # a domain error: say which operands
-        raise type(error)(domain_error(op.name, error, kept)) from None
-    # The second path that builds a node: Value()'s checks of a user's arguments would cost about
-    # 1.9 us a node, more than all of x * y here (1.1 us); these operands are checked above.
-    node = Value.__new__(Value)
-    node._data, node.grad, node.op, node.label = out, 0.0, op.name, ""
-    node.children, node.local_grads = children, tuple(derivatives)  # type: ignore[assignment]
-    node.op_def, node.operands = op, kept
-    return node
-
-
-def _fixed(op: Op, xs: list[float], operands: Sequence[Operand]) -> tuple[float, list[float]]:
-    """The result of an op of fixed arity, and the local derivative along each edge."""
-    local_grads = []
-    if len(xs) == 1 == len(op.params):  # one and two operands by position: f(*args) is 3x slower
-        (x,) = xs
-        out = op.forward(x)
-        if isinstance(operands[0], Value):
-            local_grads.append(op.derivatives[0](out, x))
-    elif len(xs) == 2 == len(op.params):
-        x, y = xs
-        out = op.forward(x, y)
-        for rule, operand in zip(op.derivatives, operands):  # noqa: B905 (two of each)
-            if isinstance(operand, Value):  # a number is a constant: no edge
-                local_grads.append(rule(out, x, y))
-    else:
-        if len(xs) != len(op.params):
+        elif len(xs) != len(op.params):
             params = ", ".join(op.params)
             raise TypeError(f"{op.name}: takes {len(op.params)} operands ({params}); got {len(xs)}")
-        out = op.forward(*xs)
-        for rule, operand in zip(op.derivatives, operands):  # noqa: B905 (lengths checked above)
-            if isinstance(operand, Value):
-                local_grads.append(rule(out, *xs))
-    return out, local_grads
+        else:
+            out, derivatives = op.forward(*xs), []
+            for rule, a in zip(op.derivatives, operands):  # noqa: B905 (lengths checked above)
+                derivatives.append(rule(out, *xs) if isinstance(a, Value) else 0.0)  # 0.0: no edge
+    except (ValueError, ZeroDivisionError) as error:
+        raise _domain_error(op, error, _kept(operands, xs)) from None
+    if not constants:  # one edge per operand: the operands are the children
+        return _node(op, out, operands, tuple(derivatives), operands)  # type: ignore[arg-type]
+    children: list[Value] = []
+    local_grads: list[float] = []
+    for a, d in zip(operands, derivatives):  # noqa: B905 (one derivative per operand)
+        if isinstance(a, Value):
+            children.append(a)
+            local_grads.append(d)
+    return _node(op, out, tuple(children), tuple(local_grads), _kept(operands, xs))
 
 
 def _variadic(op: Op, xs: list[float]) -> tuple[float, list[float]]:
     """A variadic op's result and the derivative for every operand.
 
     Each param's rule gets the columns (``dot``'s d/dw: ``lambda out, w, x, n: x``) and gives one
-    derivative per group (a list), or one number for every group (``sum``'s ``1.0``).
+    derivative per group (a list), or one number for every group (``sum``'s ``1.0``); a tail
+    param's rule gets the tail and ``n``.
     """
     columns, tail = op.columns(xs)
     n, width = len(columns[0]), len(columns)
     out = op.forward(*columns, *tail)
     derivatives: list[float] = []
-    group_args, tail_args = (out, *columns, n), (out, *tail, n)
     for rule in op.derivatives[:width]:
-        d: Any = rule(*group_args)
+        d: Any = rule(out, *columns, n)
         derivatives += d if type(d) is list else [d] * n
     for rule in op.derivatives[width:]:
-        derivatives.append(rule(*tail_args))
+        derivatives.append(rule(out, *tail, n))
     return out, derivatives
+
+
+def _node(op: Op, out: float, children: tuple[Value, ...], local_grads: tuple[float, ...],
+          operands: tuple[Operand, ...]) -> Value:
+    """A node made by an operation.  `Value()` is for a user's own nodes: its checks of its
+    arguments would cost more than all of ``x * y`` (about 1.9 us a node); these are checked."""
+    node = Value.__new__(Value)
+    node._data = out
+    node.grad = 0.0
+    node.children = children
+    node.local_grads = local_grads
+    node.op = op.name
+    node.label = ""
+    node.op_def = op
+    node.operands = operands
+    return node
+
+
+def _domain_error(op: Op, error: Exception, operands: Sequence[Operand]) -> Exception:
+    """The same kind of error, saying which operands were out of ``op``'s domain."""
+    return type(error)(domain_error(op.name, error, operands))
 
 
 def _kept(operands: Sequence[Operand], xs: list[float]) -> tuple[Operand, ...]:
     """The operands as a node keeps them: its Values, and its numbers as floats."""
-    return tuple([a if isinstance(a, Value) else x for a, x in zip(operands, xs, strict=True)])
+    kept: list[Operand] = []
+    for a, x in zip(operands, xs):  # noqa: B905 (one float per operand)
+        kept.append(a if isinstance(a, Value) else x)
+    return tuple(kept)
+
+
+def _constant(a: object, op: Op, operands: Sequence[object]) -> float:
+    """A number operand as a float; anything else a `TypeError` naming the op and its first Value."""
+    return a if type(a) is float else number(a, op.name, _first_value(operands))
 
 
 def _first_value(operands: Sequence[object]) -> Value | None:

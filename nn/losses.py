@@ -24,7 +24,7 @@ import math
 from collections.abc import Callable, Sequence
 
 from autograd.ops import mean, register
-from autograd.value import Op, Operand, Value
+from autograd.value import Op, Operand, Value, apply
 from nn.module import _length
 
 __all__ = [
@@ -112,7 +112,8 @@ def hinge_loss(pred: Value, target: Operand) -> Value:
 
 def _loss(op: Op, pred: Value, target: Operand, name: str) -> Value:
     """The loss node, labelled ``loss``; a number target is a constant, a Value target an operand."""
-    out = op(_prediction(pred, name), target if isinstance(target, Value) else _target(pred, target, name))
+    pred = _prediction(pred, name)
+    out = apply(op, (pred, target if isinstance(target, Value) else _target(pred, target, name)))
     out.label = "loss"
     return out
 

@@ -9,7 +9,8 @@ from collections.abc import Callable
 import pytest
 
 import autograd
-from autograd import Value, gradcheck
+from autograd import Value, gradcheck, ops
+from autograd.value import apply
 
 POINTS = (-3.0, -1.7, -0.9, -0.35, 0.25, 0.6, 1.0, 1.3, 2.2, 4.5)
 POSITIVE = (0.05, 0.3, 0.8, 1.0, 1.7, 3.0, 9.5)
@@ -187,6 +188,24 @@ def test_dot_value_is_bias_plus_weighted_sum() -> None:
     assert out.data == 0.5 + 2.0 * 3.0 + -1.0 * 4.0
     assert out.children == (w[0], w[1], x[0], b)
     assert out.local_grads == (3.0, 4.0, 2.0, 1.0)
+
+
+@pytest.mark.parametrize("inputs", ["numbers", "values", "ints", "mixed"])
+@pytest.mark.parametrize("bias", ["value", "number", "int"])
+def test_dot_builds_the_node_the_general_path_builds(inputs: str, bias: str) -> None:
+    """`dot()` sorts a neuron's operands in one pass; `apply(DOT, ...)` must give the same node."""
+    w = [Value(0.5, label="w0"), Value(-1.5, label="w1"), Value(2.0, label="w2")]
+    x: list[Value | float] = {
+        "numbers": [1.0, -2.0, 0.25],
+        "values": [Value(1.0), Value(-2.0), Value(0.25)],
+        "ints": [1, -2, 3],
+        "mixed": [Value(1.0), -2.0, Value(0.25)],
+    }[inputs]  # type: ignore[assignment]
+    b: Value | float = {"value": Value(0.75, label="b"), "number": 0.75, "int": 1}[bias]  # type: ignore[assignment]
+    fast, general = autograd.dot(w, x, b), apply(ops.DOT, (*w, *x, b))
+    for field in ("data", "children", "local_grads", "op", "op_def", "operands", "label", "grad"):
+        assert getattr(fast, field) == getattr(general, field), field
+    assert [type(a) for a in fast.operands] == [type(a) for a in general.operands]
 
 
 def test_relu_derivative_is_one_above_zero_and_zero_below() -> None:
