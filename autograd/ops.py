@@ -345,7 +345,7 @@ def dot(weights: Sequence[Value], inputs: Sequence[Operand], bias: Operand = 0.0
     d/dw_i = x_i, d/dx_i = w_i, d/db = 1 (`DOT`'s rules).  Its operands are the weights, the
     inputs, then the bias; its children, in that order, those that are Values (a number has no
     edge).  The node is every neuron's, so this sorts its operands in one pass (the general
-    ``apply(DOT, ...)``, which gives the same node, takes 2.5 times as long).
+    ``apply(DOT, ...)``, which gives the same node, takes twice as long or more).
     """
     n = len(weights)
     if len(inputs) != n:
