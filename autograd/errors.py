@@ -1,19 +1,19 @@
 """How the engine words its errors: each names the operation, the operand and its label.
 
 Raised from one place each: a number that is not one (`number`), an argument that is not
-iterable (`iterable`, `require_iterable`), a value out of an operation's domain (`domain_error`).
+iterable (`iterable`), a value out of an operation's domain (`domain_error`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from numbers import Real
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from autograd.value import Value
 
-__all__ = ["describe", "domain_error", "iterable", "number", "require_iterable"]
+__all__ = ["describe", "domain_error", "iterable", "number"]
 
 def describe(v: object) -> str:
     """An operand as an error message names it: ``Value 'x' (op='*2', data=4.0)``, or a number."""
@@ -56,24 +56,17 @@ def short_repr(value: object) -> str:
     return text if len(text) <= 24 else f"{text[:10]}...{text[-6:]} ({len(text)} digits)"
 
 
-def iterable(items: object, op: str, label: str, name: str, expected: str) -> Iterable[Any]:
-    """``items`` if iterable, else a `TypeError` naming ``Value(op, label)`` (``(x)`` meant as ``(x,)``)."""
+def iterable(items: object, op: str, label: str | None, name: str, expected: str) -> Iterator[Any]:
+    """An iterator over ``items``, else a `TypeError` naming ``op``, or, with a ``label``, the call
+    ``Value(op, label)`` (where ``(x)`` was likely meant as ``(x,)``).  An error raised later, while
+    iterating (by a generator, say), is the iterator's own."""
     try:
         return iter(items)  # type: ignore[call-overload,no-any-return]
     except TypeError:
-        single = isinstance(items, (int, float)) or hasattr(items, "local_grads")  # (x) meant as (x,)
+        where = op if label is None else f"Value(op={op!r}, label={label!r})"
+        single = label is not None and (isinstance(items, (int, float)) or hasattr(items, "local_grads"))
         comma = " (one item in parentheses needs a comma to be a tuple)" if single else ""
         raise TypeError(
-            f"Value(op={op!r}, label={label!r}): {name} must be an iterable of {expected};"
+            f"{where}: {name} must be an iterable of {expected};"
             f" got {items!r} (type {type(items).__name__}){comma}"
-        ) from None
-
-
-def require_iterable(items: object, op: str, name: str, expected: str) -> None:
-    """A `TypeError` naming ``op`` if ``items`` is not iterable at all; returns if it is."""
-    try:
-        iter(items)  # type: ignore[call-overload]
-    except TypeError:
-        raise TypeError(
-            f"{op}: {name} must be an iterable of {expected}; got {items!r} (type {type(items).__name__})"
         ) from None

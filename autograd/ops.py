@@ -51,7 +51,7 @@ import inspect
 import math
 from collections.abc import Callable, Iterable, Sequence
 
-from autograd.errors import number, require_iterable
+from autograd.errors import iterable, number
 from autograd.rule_source import formula_from_source
 from autograd.value import Op, Operand, Value, _node, apply
 
@@ -317,11 +317,7 @@ exp, log, tanh, sigmoid, relu, sin, cos, sqrt = map(
 
 def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:  # noqa: A001 (mirrors torch.sum)
     """One node for ``start + v_1 + ... + v_n``: d/dv_i = 1.  Numbers are constants (no edge)."""
-    try:
-        terms = [*values]
-    except TypeError:
-        require_iterable(values, "sum", "values", _TERMS)
-        raise  # raised while iterating, e.g. by an operator in a generator: its own message
+    terms = [*iterable(values, "sum", None, "values", _TERMS)]
     if isinstance(start, Value) or start != 0:
         terms.insert(0, start)
     return SUM(*terms)
@@ -329,11 +325,7 @@ def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:  # noqa: A001
 
 def mean(values: Iterable[Operand]) -> Value:
     """One node for ``(v_1 + ... + v_n) / n``: d/dv_i = 1/n.  `values`: a list, or any iterable."""
-    try:
-        terms = [*values]
-    except TypeError:
-        require_iterable(values, "mean", "values", _TERMS)
-        raise
+    terms = [*iterable(values, "mean", None, "values", _TERMS)]
     if not terms:
         raise ValueError("mean: needs at least one value; got an empty sequence")
     return MEAN(*terms)
