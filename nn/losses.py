@@ -45,26 +45,25 @@ def _mse(pred: float, target: float) -> float:
     return (pred - target) * (pred - target)
 
 
+def _log(p: float) -> float:
+    """ln p clamped at -100, as PyTorch's binary_cross_entropy clamps it."""
+    log_p = math.log(p) if p > 0.0 else -100.0
+    return log_p if log_p > -100.0 else -100.0
+
+
+def _log1m(p: float) -> float:
+    """ln(1 - p) clamped at -100."""
+    log_1mp = math.log1p(-p) if p < 1.0 else -100.0
+    return log_1mp if log_1mp > -100.0 else -100.0
+
+
 def _bce(pred: float, target: float) -> float:
     """``(y - 1) max(log1p(-p), -100) - y max(log p, -100)``, as PyTorch computes it."""
     if not 0.0 <= pred <= 1.0:
         raise ValueError("the prediction must be in [0, 1] (a probability, e.g. a sigmoid output)")
     if not 0.0 <= target <= 1.0:
         raise ValueError(f"the target must be in [0, 1]; got {target!r}")
-    log_p = math.log(pred) if pred > 0.0 else -100.0  # each log clamped at -100, as PyTorch does
-    log_1mp = math.log1p(-pred) if pred < 1.0 else -100.0
-    log_p, log_1mp = (log_p if log_p > -100.0 else -100.0), (log_1mp if log_1mp > -100.0 else -100.0)
-    return (target - 1.0) * log_1mp - target * log_p
-
-
-def _log(p: float) -> float:
-    """ln p clamped at -100, as PyTorch's binary_cross_entropy clamps it."""
-    return max(math.log(p), -100.0) if p > 0.0 else -100.0
-
-
-def _log1m(p: float) -> float:
-    """ln(1 - p) clamped at -100."""
-    return max(math.log1p(-p), -100.0) if p < 1.0 else -100.0
+    return (target - 1.0) * _log1m(pred) - target * _log(pred)
 
 
 def _hinge(pred: float, target: float) -> float:
@@ -113,7 +112,7 @@ def hinge_loss(pred: Value, target: Operand) -> Value:
 def _loss(op: Op, pred: Value, target: Operand, name: str) -> Value:
     """The loss node, labelled ``loss``; a number target is a constant, a Value target an operand."""
     pred = _prediction(pred, name)
-    out = apply(op, (pred, target if isinstance(target, Value) else _target(pred, target, name)))
+    out = apply(op, (pred, target if isinstance(target, Value) else _target(target, name)))
     out.label = "loss"
     return out
 
@@ -167,7 +166,7 @@ def _prediction(pred: object, name: str) -> Value:
     return pred
 
 
-def _target(pred: object, target: object, name: str) -> float:
+def _target(target: object, name: str) -> float:
     """A plain-number target as a float (a Value target is an operand of its own)."""
     if type(target) is float:
         return target
