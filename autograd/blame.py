@@ -178,12 +178,15 @@ def _check_node(
             note = f"its forward fails within the step h = {h:.2g} of {names[k]} ({type(e).__name__}: {e})"
             checks.append(LocalCheck(*made, math.nan, "fails", note))
             continue
+        if not (math.isfinite(left) and math.isfinite(right)):  # inf would pass as "close" to anything
+            note = f"its forward overflows (or is NaN) within the step h = {h:.2g} of {names[k]}"
+            checks.append(LocalCheck(*made, math.nan, "fails", note))
+            continue
         expected = (left + right) / 2.0
-        noise = 4.0 * sys.float_info.epsilon * (abs(node.data) + h * max(abs(left), abs(right))) / h
-        tolerance = atol + noise
-        if _within(found, expected, tolerance, rtol):
+        tolerance = atol + _noise(abs(node.data), left, right, h)
+        if _close(found, expected, tolerance, rtol):
             status = "ok"
-        elif _within(found, left, tolerance, rtol) or _within(found, right, tolerance, rtol) or (
+        elif _close(found, left, tolerance, rtol) or _close(found, right, tolerance, rtol) or (
             min(left, right) <= found <= max(left, right)
         ):
             status = "kink"  # one-sided slopes disagree and the rule picks one of them (or between)
@@ -193,10 +196,19 @@ def _check_node(
     return checks
 
 
-def _within(found: float, expected: float, atol: float, rtol: float) -> bool:
-    if found == expected:
+def _noise(scale: float, left: float, right: float, h: float) -> float:
+    """How far rounding in f may move a difference quotient with step h: ~4 eps_machine S / h, S
+    the rounding scale of f's graph (see `autograd.gradcheck`'s module doc; the slope term: rounding
+    in x +- h)."""
+    return 4.0 * sys.float_info.epsilon * (scale + h * max(abs(left), abs(right))) / h
+
+
+def _close(a: float, b: float, atol: float, rtol: float) -> bool:
+    if a == b:  # also equal infinities
         return True
-    return abs(found - expected) <= atol + rtol * abs(expected)  # False for NaN
+    if not (math.isfinite(a) and math.isfinite(b)):  # inf <= inf would pass any finite a
+        return False
+    return abs(a - b) <= atol + rtol * abs(b)
 
 
 def _step_and_slopes(

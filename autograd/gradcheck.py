@@ -32,13 +32,12 @@ import inspect
 import math
 import random
 import reprlib
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from numbers import Real
 
 from autograd.backprop import topological_order
-from autograd.blame import Blame, blame
+from autograd.blame import Blame, _close, _noise, blame
 from autograd.value import Value
 
 __all__ = ["GradcheckError", "GradcheckResult", "InputCheck", "gradcheck"]
@@ -341,23 +340,9 @@ def _one_sided_slopes(
     return (f0 - at(-h)) / h, (at(h) - f0) / h
 
 
-def _noise(scale: float, left: float, right: float, h: float) -> float:
-    """How far rounding in f may move a difference quotient with step h: ~4 eps_machine S / h, S
-    the rounding scale of f's graph (see the module doc; the slope term: rounding in x +- h)."""
-    return 4.0 * sys.float_info.epsilon * (scale + h * max(abs(left), abs(right))) / h
-
-
 def _apart(left: float, right: float, atol: float, rtol: float, noise: float) -> bool:
     """The one-sided slopes differ by more than the tolerance and twice the rounding noise."""
     return abs(right - left) > atol + rtol * max(abs(left), abs(right)) + 2.0 * noise
-
-
-def _close(a: float, b: float, atol: float, rtol: float) -> bool:
-    if a == b:  # also equal infinities
-        return True
-    if not (math.isfinite(a) and math.isfinite(b)):  # inf <= inf would pass any finite a
-        return False
-    return abs(a - b) <= atol + rtol * abs(b)
 
 
 def _call(f: Callable[..., Value], args: list[Value], names: list[str] | None) -> Value:
