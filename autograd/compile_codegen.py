@@ -443,11 +443,14 @@ class _Generator:
             n = len(columns[0])
             if j < g * n:  # a group's rule takes the columns: its derivative for group j % n
                 k = j // n
-                data = self.call_args(node, [v.data if isinstance(v, Value) else v for v in node.operands])
                 rule = op.derivatives[k]
+
+                def probe() -> Any:  # the rule on the traced floats: made only if the rule is called
+                    floats = [v.data if isinstance(v, Value) else v for v in node.operands]
+                    return rule(node.data, *self.call_args(node, floats)[:g], n)
+
                 return column_rule_code(
-                    rule, self.var[node], columns[:g], n, j % n, self.ns, self._hint(op, k),
-                    lambda: rule(node.data, *data[:g], n))
+                    rule, self.var[node], columns[:g], n, j % n, self.ns, self._hint(op, k), probe)
             k, rest = g + (j - g * n), [*columns[g:], n]
         hint = self._hint(op, k)
         return rule_code(op.derivatives[k], [self.var[node], *rest], self.ns, hint, symbolic=False)
