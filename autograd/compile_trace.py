@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from numbers import Real
 from typing import Any
 
+from autograd.errors import describe, number
 from autograd.value import Value
 
 __all__ = ["CompileError", "Guard", "Trace", "flatten", "freeze", "trace"]
@@ -78,13 +79,6 @@ _state = _State()
 _lock = threading.RLock()
 
 
-def _describe(v: object) -> str:
-    if isinstance(v, Value):
-        name = f"Value {v.label!r}" if v.label else "an unlabelled Value"
-        return f"{name} (op {v.op!r}, data {v.data!r})" if v.op else f"{name} (data {v.data!r})"
-    return repr(v)
-
-
 def _watch(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
     def watched(self: Value, *rest: Any) -> Any:
         guards = _state.guards
@@ -92,7 +86,7 @@ def _watch(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
             return original(self, *rest)
         if name in _ESCAPES:
             raise CompileError(
-                f"compile: f calls {_ESCAPES[name]} on {_describe(self)} while it is traced: the number"
+                f"compile: f calls {_ESCAPES[name]} on {describe(self)} while it is traced: the number"
                 " leaves the graph, so the compiled code could not follow it; keep it a Value (its"
                 " operators and functions), or compute it outside f"
             )
@@ -103,7 +97,7 @@ def _watch(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
         if kind in ("<", "<=", ">", ">="):
             other = rest[0]
             if not isinstance(other, (Value, int, float)) or isinstance(other, bool):
-                raise CompileError(f"compile: f compares {_describe(self)} with {other!r}; only numbers"
+                raise CompileError(f"compile: f compares {describe(self)} with {other!r}; only numbers"
                                    " and Values can be guarded")
             operand = other if isinstance(other, Value) else float(other)
             guards.append(Guard(kind, (self, operand), (), result))
@@ -144,8 +138,8 @@ def flatten(args: Sequence[Any], names: Sequence[str]) -> tuple[Structure, list[
         if type(x) is float:
             numbers.append((path, x))
             return None
-        if _is_number(x):
-            numbers.append((path, float(x)))  # type: ignore[arg-type]
+        if _is_number(x):  # an int, say: as a float, or an OverflowError naming the argument
+            numbers.append((path, number(x, f"compile: argument {place(path, names)}", None)))
             return None
         if isinstance(x, (list, tuple)):
             return tuple(walk(item, (*path, i)) for i, item in enumerate(x))

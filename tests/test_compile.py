@@ -547,3 +547,10 @@ def test_every_rule_compiles_to_the_true_derivative(name: str) -> None:
 
         numeric = (at(v + h) - at(v - h)) / (2 * h)
         assert grads[k] == pytest.approx(numeric, rel=1e-5, abs=1e-7), f"{name}: d/d{params[k].label}"
+
+
+def test_an_int_argument_too_large_for_a_float_is_an_overflow_error_naming_it() -> None:
+    w = Value(1.0, label="w")
+    too_large = r"compile: argument x: 1797693134\.\.\..* is too large for a float"
+    with pytest.raises(OverflowError, match=too_large):
+        autograd.compile(lambda x: w * x, [w], 2**1024)
