@@ -54,9 +54,6 @@ class Generated:
     source: str
     objects: dict[str, object]
     function: str
-    nodes: int
-    edges: int
-    batches: list[int] = field(default_factory=list)  # the number of terms of each loop
     labels: dict[str, str] = field(default_factory=dict)  # a variable -> the label of its Value
 
 
@@ -117,7 +114,6 @@ class _Generator:
         self.names = _Names()
         self.var: dict[Value, str] = {}
         self.grad: dict[Value, str] = {}
-        self.edges = 0
         self.verified: set[Any] = set()
 
     # ---- the graph ------------------------------------------------------------------------------
@@ -316,11 +312,6 @@ class _Generator:
                 self.var[leaf] = self.names.take(leaf.label or "c")
         # argument numbers used outside any loop
         self.top_args: set[Value] = set()
-        used_in_batch: set[Value] = set()
-        for b in self.batches:
-            for block in b.blocks:
-                for u in block:
-                    used_in_batch.update(v for v in u.operands if isinstance(v, Value) and v in placeholders)
         for node in self.forward:
             if node in in_batch:
                 continue
@@ -464,7 +455,6 @@ class _Generator:
         child = node.operands[j]
         assert isinstance(child, Value)
         local = self.local_code(node, j, args)
-        self.edges += 1
         if node is self.root:
             term = local.text  # local * 1.0 is local, to the bit
         else:
@@ -545,8 +535,7 @@ class _Generator:
         body.append(f"return {self.loss}")
         source = "\n".join([*head, *("    " + line for line in body)]) + "\n"
         labels = {name: v.label for v, name in self.var.items() if v.label}
-        return Generated(source, dict(ns.objects), self.fname, n_nodes, self.edges,
-                         [len(b.terms) for b in self.batches], labels)
+        return Generated(source, dict(ns.objects), self.fname, labels)
 
     def _unpack_lines(self) -> list[str]:
         lines = []
@@ -613,9 +602,7 @@ class _Generator:
         body: list[str] = []
         for u in reversed(b.blocks[0]):
             body.extend(self.forward_lines(u, self._body_args(b, u)))
-        edges = self.edges
         back = self._batch_backward_body(b, set())  # to know what it reads
-        self.edges = edges
         defined = list(dict.fromkeys(b.names[s] for s in sorted(b.names)))
         defined += [self.var[u] for u in reversed(b.blocks[0])]
         read = set(re.findall(r"[^\W\d]\w*", "\n".join(back)))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
@@ -54,7 +54,6 @@ class Trace:
     guards: list[Guard]
     structure: Structure
     baked: frozenset[int]  # the arguments passed as plain numbers (baked in, guarded by value)
-    arg_values: tuple[Any, ...] = field(default=())
 
 
 _COMPARISONS = {"__lt__": "<", "__le__": "<=", "__gt__": ">", "__ge__": ">="}
@@ -192,4 +191,4 @@ def trace(f: Callable[..., Any], args: Sequence[Any], names: Sequence[str], bake
         raise CompileError(
             f"compile: f must return a Value (the loss); it returned {root!r} ({type(root).__name__})"
         )
-    return Trace(root, placeholders, guards, structure, baked, tuple(args))
+    return Trace(root, placeholders, guards, structure, baked)
