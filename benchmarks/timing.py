@@ -26,14 +26,3 @@ def best_of(repeats: int, work: Callable[[], T]) -> tuple[float, T]:
         elapsed = time.perf_counter() - start
         best = min(best, elapsed)
     return best, result
-
-
-def best_of_each(repeats: int, *works: Callable[[], T]) -> list[tuple[float, T]]:
-    """`best_of` for several workloads at once, their repeats interleaved (a, b, a, b, ...)."""
-    best = [float("inf")] * len(works)
-    results: list[T] = [None] * len(works)  # type: ignore[list-item]
-    for _ in range(repeats):
-        for i, work in enumerate(works):
-            elapsed, results[i] = best_of(1, work)
-            best[i] = min(best[i], elapsed)
-    return list(zip(best, results, strict=True))
