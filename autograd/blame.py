@@ -31,11 +31,14 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from autograd.backprop import topological_order
 from autograd.value import Op, Value
 
 __all__ = ["Blame", "LocalCheck", "blame"]
+
+C = TypeVar("C")
 
 
 @dataclass(frozen=True)
@@ -105,9 +108,9 @@ class Blame:
         return "\n".join(self.lines())
 
 
-def _grouped(checks: Sequence[LocalCheck], key: Callable[[LocalCheck], object]) -> list[list[LocalCheck]]:
+def _grouped(checks: Sequence[C], key: Callable[[C], object]) -> list[list[C]]:
     """``checks`` grouped by ``key``, in order of first appearance."""
-    groups: dict[object, list[LocalCheck]] = {}
+    groups: dict[object, list[C]] = {}
     for c in checks:
         groups.setdefault(key(c), []).append(c)
     return list(groups.values())
@@ -258,5 +261,5 @@ def _operand_names(op_def: Op, count: int) -> list[str]:
     params = op_def.params
     if not op_def.variadic:
         return [params[k] if k < len(params) else f"#{k}" for k in range(count)]
-    n = len(op_def.columns(list(range(count)))[0][0])  # operands per group
+    n = (count - len(op_def.tail)) // len(params)  # operands per group
     return [f"{param}{i + 1}" for param in params for i in range(n)] + list(op_def.tail)

@@ -37,7 +37,7 @@ from dataclasses import dataclass, replace
 from numbers import Real
 
 from autograd.backprop import topological_order
-from autograd.blame import Blame, _close, _noise, blame
+from autograd.blame import Blame, _close, _grouped, _noise, blame
 from autograd.value import Value
 
 __all__ = ["GradcheckError", "GradcheckResult", "InputCheck", "gradcheck"]
@@ -425,11 +425,7 @@ def _coordinates(labels: Sequence[str], point: Sequence[float]) -> str:
 def _by_input(checks: list[InputCheck]) -> list[list[InputCheck]]:
     """The failed checks grouped by (status, input), each group in the order given (worst first):
     with random points one line per input and kind of failure, not one per point."""
-    groups: dict[tuple[str, int], list[InputCheck]] = {}
-    for c in checks:
-        if c.status != "ok":
-            groups.setdefault((c.status, c.index), []).append(c)
-    return list(groups.values())
+    return _grouped([c for c in checks if c.status != "ok"], lambda c: (c.status, c.index))
 
 
 def _report(result: GradcheckResult) -> list[str]:

@@ -13,6 +13,7 @@ whose local derivative is wrong, not this module's source.
 
 from __future__ import annotations
 
+from autograd.blame import _operand_names
 from autograd.gradcheck import GradcheckResult, gradcheck
 from autograd.ops import Op
 from autograd.value import Value
@@ -43,10 +44,7 @@ def check_op(
         raise TypeError(f"check_op: op must be an Op (from autograd.ops or define_op); got {kind}")
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"check_op: n (elements per group of a variadic op) must be an int >= 1; got {n!r}")
-    if op.variadic:
-        names = [f"{p}{i + 1}" for p in op.params for i in range(n)] + list(op.tail)
-    else:
-        names = list(op.params)
+    names = _operand_names(op, n * len(op.params) + len(op.tail) if op.variadic else len(op.params))
     middle = (float(within[0]) + float(within[1])) / 2.0
     return gradcheck(
         lambda *operands: op(*operands),
