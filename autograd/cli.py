@@ -27,8 +27,8 @@ leaves no partial file.  A directory, device, named pipe or socket at the output
 refused argument (exit status 2), never written to.  Every error is one line on stderr, never a
 traceback; text stdout or stderr cannot encode (``PYTHONIOENCODING=ascii``, non-UTF-8 file names)
 is printed escaped (see `autograd.console`).  When stdout is closed before everything is printed
-(``... | head -1``) it stops quietly, with exit status 1 (see `exits_quietly_on_broken_pipe`,
-which the demos' command lines use too).
+(``... | head -1``) it stops quietly, with exit status 1 (see `command_line`, which the demos'
+command lines use too).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import ParamSpec
 
-from autograd.console import escapes_unencodable
+from autograd.console import escape_unencodable_output
 from autograd.files import NotARegularFileError, check_writable
 from autograd.frames import FrameWriter, check_directory
 from autograd.graph import DEFAULT_MAX_NODES, SPLIT_SHARED_OVER, SUFFIXES, draw
@@ -61,8 +61,8 @@ __all__ = [
     "INTERRUPTED_STATUS",
     "Options",
     "UsageError",
+    "command_line",
     "evaluate",
-    "exits_quietly_on_broken_pipe",
     "main",
 ]
 
@@ -72,8 +72,9 @@ _P = ParamSpec("_P")
 BROKEN_PIPE_STATUS = 1
 
 
-def exits_quietly_on_broken_pipe(main: Callable[_P, int]) -> Callable[_P, int]:
-    """Wrap a command line's ``main`` so that a closed stdout (``| head -1``) ends it quietly.
+def command_line(main: Callable[_P, int]) -> Callable[_P, int]:
+    """Wrap a command line's ``main``: what stdout and stderr cannot encode is printed escaped (see
+    `autograd.console`), and a closed stdout (``| head -1``) ends it quietly.
 
     When printing (or the final flush of what was printed) meets a closed pipe, the rest of the
     run is skipped, nothing is written to stderr, and the wrapped ``main`` returns
@@ -83,6 +84,7 @@ def exits_quietly_on_broken_pipe(main: Callable[_P, int]) -> Callable[_P, int]:
 
     @functools.wraps(main)
     def run(*args: _P.args, **kwargs: _P.kwargs) -> int:
+        escape_unencodable_output()
         try:
             try:
                 status = main(*args, **kwargs)
@@ -421,8 +423,7 @@ def _parse_args(argv: Sequence[str]) -> Options | None:
     return Options(expression, variables, output, backend, max_nodes, "--steps" in flags, frames, split)
 
 
-@escapes_unencodable
-@exits_quietly_on_broken_pipe
+@command_line
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line (`argv` without the program name); return the exit status."""
     args = sys.argv[1:] if argv is None else argv

@@ -4,7 +4,7 @@ A terminal or pipe set up for ASCII (``PYTHONIOENCODING=ascii``, an old locale) 
 ``∂`` or ``é``, and a file name made of bytes that are not UTF-8 (``$'\\xff.dot'``) reaches Python
 as a lone surrogate that no strict encoder takes.  Python's default is then a `UnicodeEncodeError`
 traceback, after the work is done.  Every command line of the project (``python -m
-autograd.draw``, ``python -m demos.*``) is wrapped in `escapes_unencodable`, which switches its
+autograd.draw``, ``python -m demos.*``) is wrapped in `autograd.cli.command_line`, which switches its
 stdout and stderr to the error handler `ERRORS`: each character the stream's encoding cannot hold
 is written as a Python escape instead, ASCII-only, so it always fits:
 
@@ -25,16 +25,10 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import functools
 import io
 import sys
-from collections.abc import Callable
-from typing import ParamSpec, TypeVar
 
-__all__ = ["ERRORS", "escape_unencodable_output", "escapes_unencodable"]
-
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
+__all__ = ["ERRORS", "escape_unencodable_output"]
 
 ERRORS = "autograd.escape"
 """The name of the codec error handler (see the module doc) registered when this module loads."""
@@ -49,12 +43,8 @@ def _escape(error: UnicodeError) -> tuple[str, int]:
         code = ord(ch)
         if 0xDC80 <= code <= 0xDCFF:  # a byte os.fsdecode could not decode: show that byte
             escapes.append(f"\\x{code - 0xDC00:02x}")
-        elif code <= 0xFF:
-            escapes.append(f"\\x{code:02x}")
-        elif code <= 0xFFFF:
-            escapes.append(f"\\u{code:04x}")
-        else:
-            escapes.append(f"\\U{code:08x}")
+        else:  # as repr writes it: \xe9, \u2202, \U0001d417
+            escapes.append(ch.encode("ascii", "backslashreplace").decode("ascii"))
     return "".join(escapes), error.end
 
 
@@ -67,14 +57,3 @@ def escape_unencodable_output() -> None:
         if isinstance(stream, io.TextIOWrapper) and stream.errors in ("strict", "surrogateescape"):
             with contextlib.suppress(ValueError):  # closed or detached: nothing will be printed to it
                 stream.reconfigure(errors=ERRORS)
-
-
-def escapes_unencodable(main: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Wrap a command line's ``main``: its output escapes what the streams cannot encode."""
-
-    @functools.wraps(main)
-    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        escape_unencodable_output()
-        return main(*args, **kwargs)
-
-    return run

@@ -20,8 +20,7 @@ from collections.abc import Sequence
 
 import autograd
 from autograd.backprop import topological_order
-from autograd.cli import exits_quietly_on_broken_pipe
-from autograd.console import escapes_unencodable
+from autograd.cli import command_line
 from demos.seed import LOSSES, XOR_DATA, first_sample_graph, seed_model
 from demos.step_through import closed_forms
 
@@ -71,8 +70,7 @@ def lines(loss: str = "mse") -> list[str]:
     return out
 
 
-@escapes_unencodable
-@exits_quietly_on_broken_pipe
+@command_line
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m demos.compiled",

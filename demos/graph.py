@@ -19,8 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autograd import draw
-from autograd.cli import exits_quietly_on_broken_pipe
-from autograd.console import escapes_unencodable
+from autograd.cli import command_line
 from autograd.files import NotARegularFileError, check_writable
 from autograd.graph import Graph
 from autograd.render import BackendUnavailableError, choose_backend
@@ -36,8 +35,7 @@ def xor_graph(backend: str = "auto") -> Graph:
     return draw(loss, params=model.parameters(), backend=backend)
 
 
-@escapes_unencodable
-@exits_quietly_on_broken_pipe
+@command_line
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.graph", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("out"), help="output directory (default: out)")

@@ -33,8 +33,7 @@ from typing import Any
 
 import autograd
 from autograd import Value
-from autograd.cli import exits_quietly_on_broken_pipe
-from autograd.console import escapes_unencodable
+from autograd.cli import command_line
 from demos.plots import PlotError, decision_surface, plot_path, pyplot, save_figure
 from demos.xor import positive_int
 from nn import MLP, SGD, mean_hinge_loss
@@ -208,8 +207,7 @@ def figure(model: MLP, data: Data, history: Sequence[tuple[float, float]]) -> An
     return fig
 
 
-@escapes_unencodable
-@exits_quietly_on_broken_pipe
+@command_line
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the demo with command-line arguments ``argv`` (default: ``sys.argv[1:]``)."""
     parser = argparse.ArgumentParser(

@@ -31,8 +31,7 @@ from pathlib import Path
 
 from autograd.backprop import topological_order
 from autograd.chain_rule import StepExplanation, as_printed, equals_or_approx, number
-from autograd.cli import INTERRUPTED_STATUS, exits_quietly_on_broken_pipe
-from autograd.console import escapes_unencodable
+from autograd.cli import INTERRUPTED_STATUS, command_line
 from autograd.frames import FrameWriter, check_directory
 from autograd.render import BackendUnavailableError, choose_backend
 from autograd.stepping import walk_steps
@@ -277,8 +276,7 @@ def _frames_directory(text: str) -> str:
     return text
 
 
-@escapes_unencodable
-@exits_quietly_on_broken_pipe
+@command_line
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line (see the module doc)."""
     parser = argparse.ArgumentParser(prog="python -m demos.step_through", description=__doc__.splitlines()[0])

@@ -33,8 +33,7 @@ from typing import Any
 
 from autograd import Value
 from autograd import compile as compile_step
-from autograd.cli import exits_quietly_on_broken_pipe
-from autograd.console import escapes_unencodable
+from autograd.cli import command_line
 from autograd.files import check_writable
 from demos.plots import PlotError, decision_surface, plot_path, pyplot, save_figure
 from demos.seed import DEFAULT_LR, LOSSES, XOR_DATA, format_layout, seed_layout, seed_model
@@ -213,8 +212,7 @@ def verdict(results: Sequence[tuple[Sequence[float], float, float]]) -> str:
     return "XOR solved: yes (every output within 0.5 of its target)"
 
 
-@escapes_unencodable
-@exits_quietly_on_broken_pipe
+@command_line
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the demo with command-line arguments ``argv`` (default: ``sys.argv[1:]``)."""
     parser = argparse.ArgumentParser(
