@@ -66,10 +66,11 @@ def walk_steps(
         explanation = explainer.explain(step)
         explanations.append(explanation)
         text = "\n".join(explanation.lines())
-        write(f"\n── step {step.index + 1} of {total}: {caption(explanation)} ──")
+        title = caption(explanation)
+        write(f"\n── step {step.index + 1} of {total}: {title} ──")
         write(text)
         if writer is not None:
-            writer.add(step, caption(explanation), text)
+            writer.add(step, title, text)
         if pause is not None and step.index + 1 < total and not pause():
             stepper.close()
             write("(stopped)")
