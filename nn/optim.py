@@ -35,7 +35,10 @@ __all__ = ["SGD", "Adam", "Optimizer"]
 
 
 class Optimizer:
-    """What every optimizer shares: its checked parameter list and `zero_grad()`."""
+    """What every optimizer shares: its checked parameter list and `zero_grad()`.
+
+    A step writes each parameter's float slot, ``p._data``: what it writes is a float made from
+    floats, and the ``data`` setter's check (there for what users assign) would double its cost."""
 
     def __init__(self, params: Iterable[Value]) -> None:
         name = type(self).__name__
@@ -103,13 +106,13 @@ class SGD(Optimizer):
             if decay == 0.0:
                 for p in self.params:
                     g: float | None = p.grad
-                    if g is not None:  # the slot itself: the data setter checks what users assign
-                        p._data -= lr * g  # (a float here), and would double the step's cost
+                    if g is not None:
+                        p._data -= lr * g
             else:
                 for p in self.params:
                     g = self._gradient(p, decay)
                     if g is not None:
-                        p.data -= lr * g
+                        p._data -= lr * g
             return
         velocity = self.velocity
         for k, p in enumerate(self.params):
@@ -119,7 +122,7 @@ class SGD(Optimizer):
             v = velocity[k]
             v = g if v is None else momentum * v + g
             velocity[k] = v
-            p.data -= lr * v
+            p._data -= lr * v
 
     def __repr__(self) -> str:
         return (
@@ -180,7 +183,7 @@ class Adam(Optimizer):
             correction2_sqrt = math.sqrt(1.0 - beta2 ** t[k])
             m[k] += (1.0 - beta1) * (g - m[k])
             v[k] = v[k] * beta2 + (1.0 - beta2) * (g * g)
-            p.data -= step_size * (m[k] / (math.sqrt(v[k]) / correction2_sqrt + eps))
+            p._data -= step_size * (m[k] / (math.sqrt(v[k]) / correction2_sqrt + eps))
 
     def __repr__(self) -> str:
         return (
