@@ -191,16 +191,19 @@ def _names(f: Callable[..., Any], n: int) -> list[str]:
                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     except (TypeError, ValueError):
         names = []
-    ok = (len(names) == n and len(set(names)) == n
-          and all(x.isidentifier() and not x.startswith("_") and not keyword.iskeyword(x) for x in names))
+    ok = len(names) == n and len(set(names)) == n and all(_plain(x) for x in names)
     return names if ok else [f"a{k}" for k in range(n)]
 
 
 def _function_name(f: Callable[..., Any], argnames: Sequence[str]) -> str:
     name = getattr(f, "__name__", "")
-    if not name.isidentifier() or name.startswith("_") or keyword.iskeyword(name) or name in argnames:
-        return "step"
-    return name
+    return name if _plain(name) and name not in argnames else "step"
+
+
+def _plain(name: str) -> bool:
+    """A name the generated code may use as it is: an identifier, not a keyword, not ``_``-private
+    (the generated code's own names start with ``_``)."""
+    return name.isidentifier() and not name.startswith("_") and not keyword.iskeyword(name)
 
 
 def _check_params(params: Iterable[Value]) -> list[Value]:
