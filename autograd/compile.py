@@ -89,13 +89,13 @@ class _Program:
                 f" ({', '.join(self.argnames)}); got {len(args)}"
             )
         structure, _ = flatten(args, self.argnames)
-        return (structure, tuple(freeze(args[a]) for a in sorted(baked)))
+        return _key(structure, args, baked)
 
     def build(self, args: Sequence[Any]) -> _Variant:
         """Trace ``f`` on ``args`` and compile what it did."""
         tr = self._trace(args)
         generated = generate(tr, self.params, self.argnames, self.fname, self.optimizer)
-        variant = _Variant(self.key(args, tr.baked), _unset, generated)
+        variant = _Variant(_key(tr.structure, args, tr.baked), _unset, generated)
         objects: dict[str, Any] = dict(generated.objects)
         objects["_recover"] = lambda *a: self.recover(variant, a)
         objects["_retrace"] = lambda *a: self.retrace(variant, a)
@@ -151,11 +151,12 @@ class _Program:
         if key != variant.key:
             return self.call(args, key)
         self.f(*args)  # the engine: raises its own error, naming the node
-        return self.retrace(variant, args)  # it did not: f took another path on this data
+        return self.retrace(variant, args, key)  # it did not: f took another path on this data
 
-    def retrace(self, variant: _Variant, args: tuple[Any, ...]) -> float:
+    def retrace(self, variant: _Variant, args: tuple[Any, ...], key: tuple[Any, ...] | None = None) -> float:
         """A guard failed: f's graph for ``args`` is another one; trace it (once)."""
-        key = self.key(args, self.baked or frozenset())
+        if key is None:
+            key = self.key(args, self.baked or frozenset())
         current = self.variants.get(key)
         if current is not None and current is not variant:
             return current.function(*args)
@@ -169,6 +170,11 @@ class _Program:
             return self.build(args).function(*args)
         finally:
             self.retracing = False
+
+
+def _key(structure: Any, args: Sequence[Any], baked: frozenset[int]) -> tuple[Any, ...]:
+    """What tells one variant from another: the arguments' structure, and the baked numbers."""
+    return (structure, tuple(freeze(args[a]) for a in sorted(baked)))
 
 
 def _unset(*args: Any) -> float:  # pragma: no cover (replaced before any call)
