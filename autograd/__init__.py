@@ -9,7 +9,7 @@
 """
 
 from autograd.backprop import Edge, Step, backward, backward_steps, topological_order, zero_grad
-from autograd.compile import CompileCheckError, CompiledStep, CompileError, compile  # noqa: A004
+from autograd.compile import CompileCheckError, CompiledStep, CompiledUpdate, CompileError, compile  # noqa: A004
 from autograd.gradcheck import GradcheckError, GradcheckResult, InputCheck, gradcheck
 from autograd.graph import draw
 from autograd.ops import Op, cos, define_op, dot, exp, log, mean, relu, sigmoid, sin, sqrt, sum, tanh  # noqa: A004
@@ -19,6 +19,7 @@ __all__ = [
     "CompileCheckError",
     "CompileError",
     "CompiledStep",
+    "CompiledUpdate",
     "Edge",
     "GradcheckError",
     "GradcheckResult",

@@ -17,6 +17,8 @@ bit for bit, and returns the loss as a float.  ``step.source`` is the generated 
 
 - ``optimizer=SGD(params, lr)``: ``step(*args)`` is a whole update, ``zero_grad()``, ``backward()``,
   ``step()``, generated into one function (the learning rate is read from the optimizer each call).
+- ``return_loss=False``: ``step(*args)`` returns None and does not compute the loss's value (only
+  its op's domain check: a BCE target outside [0, 1] still raises); the fastest training step.
 - ``check=True``: every step also runs the engine and raises `CompileCheckError` on any difference.
 
 Arguments are numbers or nested lists/tuples of numbers; another structure, a decision ``f`` took
@@ -35,13 +37,13 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import count
-from typing import Any, Protocol, cast
+from typing import Any, Literal, Protocol, cast, overload
 
 from autograd.compile_codegen import Generated, generate, same
 from autograd.compile_trace import CompileError, Trace, flatten, freeze, trace
 from autograd.value import Value
 
-__all__ = ["CompileCheckError", "CompileError", "CompiledStep", "compile"]
+__all__ = ["CompileCheckError", "CompileError", "CompiledStep", "CompiledUpdate", "compile"]
 
 _files = count(1)
 
@@ -50,14 +52,22 @@ class CompileCheckError(AssertionError):
     """``check=True``: the compiled step and the engine disagreed (names the value and both numbers)."""
 
 
-class CompiledStep(Protocol):
-    """What `compile` returns: call it like ``f``; ``source`` is its code."""
-
+class _Compiled(Protocol):
     source: str
     variants: list[str]
     labels: dict[str, str]  # the source's variables -> the labels of the graph's Values
 
+
+class CompiledStep(_Compiled, Protocol):
+    """What `compile` returns: call it like ``f``, get the loss; ``source`` is its code."""
+
     def __call__(self, *args: Any) -> float: ...
+
+
+class CompiledUpdate(_Compiled, Protocol):
+    """What `compile` returns with ``return_loss=False``: call it like ``f``, get None."""
+
+    def __call__(self, *args: Any) -> None: ...
 
 
 @dataclass
@@ -71,8 +81,9 @@ class _Program:
     """Everything behind one compiled step: the traces (one per structure and guard outcome)."""
 
     def __init__(self, f: Callable[..., Any], params: list[Value], argnames: list[str], fname: str,
-                 optimizer: Any) -> None:
+                 optimizer: Any, return_loss: bool) -> None:
         self.f = f
+        self.return_loss = return_loss
         self.params = params
         self.argnames = argnames
         self.fname = fname
@@ -94,7 +105,7 @@ class _Program:
     def build(self, args: Sequence[Any]) -> _Variant:
         """Trace ``f`` on ``args`` and compile what it did."""
         tr = self._trace(args)
-        generated = generate(tr, self.params, self.argnames, self.fname, self.optimizer)
+        generated = generate(tr, self.params, self.argnames, self.fname, self.optimizer, self.return_loss)
         variant = _Variant(_key(tr.structure, args, tr.baked), _unset, generated)
         objects: dict[str, Any] = dict(generated.objects)
         objects["_recover"] = lambda *a: self.recover(variant, a)
@@ -242,18 +253,32 @@ def _check_optimizer(optimizer: Any, params: list[Value]) -> None:
         raise CompileError("compile: the optimizer's parameters must be the parameters given to compile")
 
 
+@overload
+def compile(  # noqa: A001
+    f: Callable[..., Value], params: Iterable[Value], *example_args: Any, check: bool = ...,
+    optimizer: Any = ..., return_loss: Literal[True] = ...) -> CompiledStep: ...
+
+
+@overload
+def compile(  # noqa: A001
+    f: Callable[..., Value], params: Iterable[Value], *example_args: Any, check: bool = ...,
+    optimizer: Any = ..., return_loss: Literal[False]) -> CompiledUpdate: ...
+
+
 def compile(  # noqa: A001 (the name the issue asks for: autograd.compile)
     f: Callable[..., Value],
     params: Iterable[Value],
     *example_args: Any,
     check: bool = False,
     optimizer: Any = None,
-) -> CompiledStep:
+    return_loss: bool = True,
+) -> CompiledStep | CompiledUpdate:
     """Trace ``f(*example_args)`` once and return its compiled step (see the module doc).
 
     ``params``: the Values whose gradients ``step`` adds (every other leaf not built from the
     arguments is a constant, baked in).  ``optimizer``: an `nn.SGD` over exactly ``params``,
     without momentum: ``step(*args)`` then also does ``zero_grad()`` before and ``step()`` after.
+    ``return_loss=False``: ``step`` returns None, and computes of the loss only its domain check.
     ``check``: run the engine beside the compiled code at every step, and raise
     `CompileCheckError` on any difference in the loss, a gradient or (with an optimizer) a weight.
     """
@@ -261,7 +286,7 @@ def compile(  # noqa: A001 (the name the issue asks for: autograd.compile)
     if optimizer is not None:
         _check_optimizer(optimizer, plist)
     argnames = _names(f, len(example_args))
-    program = _Program(f, plist, argnames, _function_name(f, argnames), optimizer)
+    program = _Program(f, plist, argnames, _function_name(f, argnames), optimizer, return_loss)
     first = program.build(example_args)
     step = first.function
     if check:
@@ -269,7 +294,7 @@ def compile(  # noqa: A001 (the name the issue asks for: autograd.compile)
     step.source = first.generated.source  # type: ignore[attr-defined]
     step.variants = program.sources  # type: ignore[attr-defined]
     step.labels = first.generated.labels  # type: ignore[attr-defined]
-    return cast(CompiledStep, step)
+    return cast(CompiledStep, step) if return_loss else cast(CompiledUpdate, step)
 
 
 def _checked(program: _Program, fn: Callable[..., float]) -> Callable[..., float]:
@@ -289,7 +314,7 @@ def _checked(program: _Program, fn: Callable[..., float]) -> Callable[..., float
             p.data, p.grad = data, grad
         got = fn(*args)
         problems = []
-        if not same(got, loss.data):
+        if not same(got, loss.data if program.return_loss else None):
             problems.append(f"the loss is {got!r} compiled but {loss.data!r} by the engine")
         for k, (p, (data, grad)) in enumerate(zip(params, expected, strict=True)):
             name = p.label or f"parameter #{k}"

@@ -102,8 +102,9 @@ class _Names:
 
 class _Generator:
     def __init__(self, tr: Trace, params: Sequence[Value], argnames: Sequence[str], fname: str,
-                 optimizer: Any) -> None:
+                 optimizer: Any, return_loss: bool) -> None:
         self.tr = tr
+        self.return_loss = return_loss
         self.root = tr.root
         self.params = list(params)
         self.param_index = {p: k for k, p in enumerate(self.params)}
@@ -513,11 +514,8 @@ class _Generator:
                 fwd.extend(self.forward_lines(node, [b.terms_list], batched=True))
             else:
                 fwd.extend(self.forward_lines(node, self.operand_args(node)))
-        body.append("try:")
-        body.extend("    " + line for line in fwd)
-        body.append("except (ArithmeticError, TypeError, ValueError):")
-        body.append(f"    {recover}  # another structure, or a domain error: the engine says which")
-        body.extend(self._guard_lines(retrace))
+        root_line = len(fwd) - 1  # the loss's line: the last of the forward block
+        guards = self._guard_lines(retrace)
         back: list[str] = []
         first: set[Value] = set()
         starts = {b.blocks[-1 if b.reverse else 0][0]: b for b in self.batches}
@@ -529,13 +527,33 @@ class _Generator:
             back.extend(self.node_edges(node, self.operand_args(node), first))
         if not self.root.children and self.root in self.param_index:
             back.append(f"{self.grad_name(self.root)} = 1.0")
+        write_back = self._write_back(params_used)
+        if not self.return_loss and self.root.children:
+            fwd[root_line] = self._unneeded_root(fwd[root_line], [*guards, *back, *write_back])
+        body.append("try:")
+        body.extend("    " + line for line in fwd)
+        body.append("except (ArithmeticError, TypeError, ValueError):")
+        body.append(f"    {recover}  # another structure, or a domain error: the engine says which")
+        body.extend(guards)
         body.append(f"# backward: d_v = d({self.loss})/d(v), every edge in backward()'s order")
         body.extend(back)
-        body.extend(self._write_back(params_used))
-        body.append(f"return {self.loss}")
+        body.extend(write_back)
+        body.append(f"return {self.loss}" if self.return_loss else "return None")
         source = "\n".join([*head, *("    " + line for line in body)]) + "\n"
         labels = {name: v.label for v, name in self.var.items() if v.label}
         return Generated(source, dict(ns.objects), self.fname, labels)
+
+    def _unneeded_root(self, line: str, rest: list[str]) -> str:
+        """``return_loss=False``: the loss's line, unless the rest of the step reads the loss, becomes
+        its op's domain check (a bad target still raises, and nothing else is computed)."""
+        op = self.root.op_def
+        assert op is not None
+        if op.domain is None or self.loss in re.findall(r"[^\W\d]\w*", "\n".join(rest)):
+            return line
+        args = self.call_args(self.root, self.operand_args(self.root))
+        hint = _identifier(op.domain.__name__)
+        check = call_code(op.domain, args, self.ns, hint).text
+        return f"{check}  # the loss is not computed; its domain is checked"
 
     def _unpack_lines(self) -> list[str]:
         lines = []
@@ -706,6 +724,7 @@ def same(a: Any, b: Any) -> bool:
 
 
 def generate(tr: Trace, params: Sequence[Value], argnames: Sequence[str], fname: str,
-             optimizer: Any = None) -> Generated:
-    """The source of the step of trace ``tr`` (see the module doc)."""
-    return _Generator(tr, params, argnames, fname, optimizer).generate()
+             optimizer: Any = None, return_loss: bool = True) -> Generated:
+    """The source of the step of trace ``tr`` (see the module doc); with ``return_loss=False`` the
+    step returns None and does not compute the loss (its op's domain check still runs)."""
+    return _Generator(tr, params, argnames, fname, optimizer, return_loss).generate()

@@ -7,7 +7,8 @@ the code is taken from the rule itself, three ways, the first that applies:
 1. **Inlined from its source**: a lambda (or a ``def`` whose body is one ``return``) is found in
    its module's source (`autograd.rule_source.rule_expression`), and its body is written with the
    generated variable names in place of its parameters (``lambda out, x, y: y`` for ``w * x`` is
-   ``x``).  Other names in the body (``math``, a helper) refer to the objects of the rule's module.
+   ``x``).  Other names in the body (``math``, a helper) refer to the objects of the rule's module;
+   a name the body assigns (``(e := math.exp(x)) / (1.0 + e)``) becomes one of the step's own.
 2. **Run symbolically**: a rule without source (typed at a REPL), or one over lists (the forward
    of ``sum``, ``mean``, ``dot``), is called once on symbols that record the arithmetic done to
    them, giving the same operations in the same order, unrolled (``0 + a * x + b * y + c``).  A rule
@@ -37,6 +38,7 @@ Arg = Any  # a variable name (str), a float or int constant, or a list of them (
 _ALLOWED = (
     ast.Expression, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp, ast.Call, ast.Name,
     ast.Constant, ast.Attribute, ast.Load, ast.operator, ast.unaryop, ast.boolop, ast.cmpop, ast.keyword,
+    ast.NamedExpr, ast.Store,
 )
 _LOW = (ast.BoolOp, ast.Compare, ast.IfExp, ast.Lambda, ast.NamedExpr)
 
@@ -60,19 +62,31 @@ class Namespace:
         self.objects: dict[str, object] = {"_inf": math.inf, "_nan": math.nan}
         self._names: dict[int, str] = {}
         self._keep: list[object] = []  # keeps the objects alive, so their ids stay theirs
+        self._locals: dict[str, str] = {}  # an inlined rule's own variable -> the step's name for it
 
     def alias(self, obj: object, hint: str) -> str:
         key = id(obj)
         if key in self._names:
             return self._names[key]
-        base = "_" + (re.sub(r"\W+", "_", hint).strip("_") or "f")
-        name, k = base, 1
-        while name in self.objects:
-            k += 1
-            name = f"{base}{k}"
+        name = self._free(hint)
         self.objects[name] = obj
         self._names[key] = name
         self._keep.append(obj)
+        return name
+
+    def local(self, name: str) -> str:
+        """The step's variable for an inlined rule's variable ``name`` (the same for every rule that
+        names it so: each rule's variable is used within its own line)."""
+        if name not in self._locals:
+            self._locals[name] = self._free(name)
+        return self._locals[name]
+
+    def _free(self, hint: str) -> str:
+        base = "_" + (re.sub(r"\W+", "_", hint).strip("_") or "f")
+        name, k = base, 1
+        while name in self.objects or name in self._locals.values():
+            k += 1
+            name = f"{base}{k}"
         return name
 
 
@@ -96,13 +110,15 @@ def constant(x: float | int) -> Code:
 @dataclass(frozen=True)
 class _Template:
     params: tuple[str, ...]
-    text: str  # the body, each parameter written as a marker __arg<k>__
+    text: str  # the body, each parameter written as a marker __arg<k>__, its own variables __local_<name>__
     loose: bool
     globals_used: tuple[str, ...]
+    assigned: tuple[str, ...]  # the names the body assigns with :=
 
 
 _templates: dict[Any, _Template | None] = {}
 _MARKER = re.compile(r"__arg(\d+)__")
+_LOCAL = re.compile(r"__local_(\w+?)__")
 
 
 def _template(fn: Callable[..., Any]) -> _Template | None:
@@ -123,18 +139,25 @@ def _find_template(fn: Any, code: Any) -> _Template | None:
         return None
     params = tuple(code.co_varnames[: code.co_argcount])
     index = {p: k for k, p in enumerate(params)}
+    assigned = tuple(dict.fromkeys(n.target.id for n in ast.walk(body)
+                                   if isinstance(n, ast.NamedExpr) and isinstance(n.target, ast.Name)))
+    if any(a in index or "__" in a for a in assigned):
+        return None
     used: list[str] = []
 
     class Mark(ast.NodeTransformer):
         def visit_Name(self, n: ast.Name) -> ast.AST:
             if n.id in index:
                 return ast.copy_location(ast.Name(f"__arg{index[n.id]}__", ast.Load()), n)
+            if n.id in assigned:
+                return ast.copy_location(ast.Name(f"__local_{n.id}__", n.ctx), n)
             if n.id not in used:
                 used.append(n.id)
             return n
 
     marked = Mark().visit(body)
-    return _Template(params, ast.unparse(marked), isinstance(marked, _LOW) or _is_sum(marked), tuple(used))
+    return _Template(params, ast.unparse(marked), isinstance(marked, _LOW) or _is_sum(marked), tuple(used),
+                     assigned)
 
 
 def _is_sum(node: ast.AST) -> bool:
@@ -156,6 +179,8 @@ def _inline(fn: Any, args: Sequence[Arg], ns: Namespace) -> Code | None:
             return None  # a name the rule's module does not define: leave it to the call
     texts = [_operand(a).text for a in args]
     text = _MARKER.sub(lambda m: texts[int(m.group(1))], tpl.text)
+    if tpl.assigned:
+        text = _LOCAL.sub(lambda m: ns.local(m.group(1)), text)
     if renames:
         text = re.sub(r"(?<![\w.])(" + "|".join(map(re.escape, renames)) + r")\b",
                       lambda m: renames[m.group(1)], text)

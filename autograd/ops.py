@@ -104,11 +104,9 @@ def _sqrt(x: float) -> float:
 
 
 def _sigmoid(x: float) -> float:
-    """1 / (1 + e^-x), stable for any float: e^-x never overflows."""
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)  # e^x / (1 + e^x): e^x underflows to 0 instead of e^-x overflowing
-    return e / (1.0 + e)
+    """1 / (1 + e^-x), stable for any float: for x < 0 it is e^x / (1 + e^x), where e^x underflows
+    to 0 instead of e^-x overflowing.  One expression, so that `autograd.compile` inlines it."""
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0.0 else (e := math.exp(x)) / (1.0 + e)
 
 
 def _periodic(f: Callable[[float], float]) -> Callable[[float], float]:
@@ -253,6 +251,7 @@ def define_op(
     formula: str | None = None,
     derivative_formulas: Sequence[str] | None = None,
     method: bool = False,
+    domain: Callable[..., None] | None = None,
 ) -> Op:
     """Make and register a new operation from its forward function and one rule per operand.
 
@@ -261,7 +260,9 @@ def define_op(
     ``formula`` (``"sin({x})"``) and ``derivative_formulas`` (``("cos({x})",)``) are how the
     chain-rule explainer writes them; without them it writes ``name(x)`` and each rule's own
     expression, read from its source.  With ``method=True`` the op is also a `Value` method
-    (``x.name()``; for type checkers, call the returned `Op` instead).  The `Op` is callable:
+    (``x.name()``; for type checkers, call the returned `Op` instead).  ``domain(x, ...)``, if
+    ``forward`` refuses some operands, raises what it raises for them (``forward`` should call it):
+    `autograd.compile` runs it alone where the result is not needed.  The `Op` is callable:
     ``op(x)`` builds the node; numbers among the operands are constants.
     """
     params = tuple(inspect.signature(forward).parameters)
@@ -274,7 +275,8 @@ def define_op(
         formula = f"{name}({', '.join('{' + p + '}' for p in params)})"
     if derivative_formulas is None:
         derivative_formulas = tuple(formula_from_source(rule, params) for rule in derivatives)
-    op = register(Op(name, params, forward, tuple(derivatives), formula, tuple(derivative_formulas)))
+    op = register(Op(name, params, forward, tuple(derivatives), formula, tuple(derivative_formulas),
+                     domain=domain))
     if method:
         if hasattr(Value, name):
             raise ValueError(f"define_op({name!r}): Value already has an attribute {name!r}")

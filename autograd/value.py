@@ -220,6 +220,9 @@ class Op:
     and gives a list (one derivative per group) or one number for every group; a tail param's rule
     gets the tail and ``n``.
     ``formula`` and ``derivative_formulas`` are the explainer's notation (see `autograd.ops`).
+    ``domain(*xs)``, for an op whose forward refuses some operands (a loss's target), raises what
+    ``forward`` raises for them and returns nothing; ``forward`` calls it first, and
+    `autograd.compile` calls it alone where the result is not needed (``return_loss=False``).
 
     The rules use arithmetic, comparisons and `math` only, so the same rule evaluated with Values
     for its operands (and `math` bound to the engine's functions) would build the derivative's own
@@ -234,6 +237,7 @@ class Op:
     derivative_formulas: tuple[str, ...]
     tail: tuple[str, ...] = ()
     variadic: bool = False
+    domain: Callable[..., None] | None = None
     arity: int = field(init=False, repr=False)  # how many operands: len(params), or -1 if variadic
 
     def __post_init__(self) -> None:

@@ -57,18 +57,28 @@ def _log1m(p: float) -> float:
     return log_1mp if log_1mp > -100.0 else -100.0
 
 
-def _bce(pred: float, target: float) -> float:
-    """``(y - 1) max(log1p(-p), -100) - y max(log p, -100)``, as PyTorch computes it."""
+def _bce_domain(pred: float, target: float) -> None:
+    """BCE's operands: a probability and a target, both in [0, 1] (NaN is in neither)."""
     if not 0.0 <= pred <= 1.0:
         raise ValueError("the prediction must be in [0, 1] (a probability, e.g. a sigmoid output)")
     if not 0.0 <= target <= 1.0:
         raise ValueError(f"the target must be in [0, 1]; got {target!r}")
+
+
+def _bce(pred: float, target: float) -> float:
+    """``(y - 1) max(log1p(-p), -100) - y max(log p, -100)``, as PyTorch computes it."""
+    _bce_domain(pred, target)
     return (target - 1.0) * _log1m(pred) - target * _log(pred)
 
 
-def _hinge(pred: float, target: float) -> float:
+def _hinge_domain(pred: float, target: float) -> None:
+    """The hinge loss's target: -1 or +1."""
     if target != 1.0 and target != -1.0:
         raise ValueError(f"the target must be -1 or +1; got {target!r}")
+
+
+def _hinge(pred: float, target: float) -> float:
+    _hinge_domain(pred, target)
     margin = 1.0 - target * pred
     return 0.0 if margin <= 0.0 else margin  # NaN passes on, as relu passes NaN on
 
@@ -82,11 +92,11 @@ BCE = register(Op("bce", ("pred", "target"), _bce,
     (lambda out, p, y: (p - y) / max((1.0 - p) * p, BCE_EPSILON),
      lambda out, p, y: _log1m(p) - _log(p)),
     "−(y·log {pred} + (1 − y)·log(1 − {pred}))",
-    ("({pred} − y)/({pred}(1 − {pred}))", "log(1 − {pred}) − log {pred}")))  # fmt: skip
+    ("({pred} − y)/({pred}(1 − {pred}))", "log(1 − {pred}) − log {pred}"), domain=_bce_domain))  # fmt: skip
 HINGE = register(Op("hinge", ("pred", "target"), _hinge,
     (lambda out, p, y: 0.0 if 1.0 - y * p <= 0.0 else -y,  # 0 at the kink, as relu'(0) = 0
      lambda out, p, y: 0.0 if 1.0 - y * p <= 0.0 else -p),
-    "max(0, 1 − y·{pred})", ("{grad}", "{grad}")))  # fmt: skip
+    "max(0, 1 − y·{pred})", ("{grad}", "{grad}"), domain=_hinge_domain))  # fmt: skip
 
 
 def mse_loss(pred: Value, target: Operand) -> Value:
