@@ -116,6 +116,7 @@ class _Generator:
         self.var: dict[Value, str] = {}
         self.grad: dict[Value, str] = {}
         self.verified: set[Any] = set()
+        self.floats: set[str] = set()  # the variables sure to hold floats (`compile_rules.zero_plus`)
 
     # ---- the graph ------------------------------------------------------------------------------
 
@@ -306,6 +307,7 @@ class _Generator:
             if leaf in self.param_index:
                 self.leaf_kind[leaf] = "param"
                 self.var[leaf] = self.names.take(leaf.label or f"p{self.param_index[leaf]}")
+                self.floats.add(self.var[leaf])  # a parameter's data is a float
             elif leaf in placeholders:
                 self.leaf_kind[leaf] = "arg"
             else:
@@ -387,9 +389,12 @@ class _Generator:
         hint = _identifier(op.name) if _identifier(op.name) != "v" else "op"
         call_args = list(args) if batched else self.call_args(node, args)
         unroll = op.variadic and not batched and len(node.operands) <= MAX_UNROLLED
-        code = rule_code(op.forward, call_args, self.ns, hint, symbolic=unroll)
+        code = rule_code(op.forward, call_args, self.ns, hint, symbolic=unroll,
+                         floats=self.floats.__contains__)
         if unroll:
             code = self._verified(node, op.forward, call_args, code, hint)
+        if code.floating:
+            self.floats.add(self.var[node])
         return [f"{self.var[node]} = {code.text}"]
 
     def _verified(self, node: Value, fn: Any, args: list[Arg], code: Code, hint: str) -> Code:
@@ -445,7 +450,8 @@ class _Generator:
                     rule, self.var[node], columns[:g], n, j % n, self.ns, self._hint(op, k), probe)
             k, rest = g + (j - g * n), [*columns[g:], n]
         hint = self._hint(op, k)
-        return rule_code(op.derivatives[k], [self.var[node], *rest], self.ns, hint, symbolic=False)
+        return rule_code(op.derivatives[k], [self.var[node], *rest], self.ns, hint, symbolic=False,
+                         floats=self.floats.__contains__)
 
     @staticmethod
     def _hint(op: Any, k: int) -> str:
@@ -456,8 +462,8 @@ class _Generator:
         child = node.operands[j]
         assert isinstance(child, Value)
         local = self.local_code(node, j, args)
-        if node is self.root:
-            term = local.text  # local * 1.0 is local, to the bit
+        if node is self.root:  # backward() adds local * 1.0: the local itself, and sure to be a float
+            term = local.text if local.floating else f"{local.factor()} * 1.0"
         else:
             grad = self.grad_name(node)
             if local.text in ("1.0", "1"):
@@ -471,7 +477,7 @@ class _Generator:
             return f"{target} += {term}"
         first.add(child)
         if child in self.param_index and self.optimizer is not None:
-            return f"{target} = 0.0 + {term}"  # after zero_grad(), backward() adds to 0.0
+            return f"{target} = {term} or 0.0"  # after zero_grad(), backward() adds to 0.0 (see zero_plus)
         return f"{target} = {term}"
 
     def node_edges(self, node: Value, args: list[Arg], first: set[Value]) -> list[str]:

@@ -11,17 +11,22 @@ the code is taken from the rule itself, three ways, the first that applies:
    a name the body assigns (``(e := math.exp(x)) / (1.0 + e)``) becomes one of the step's own.
 2. **Run symbolically**: a rule without source (typed at a REPL), or one over lists (the forward
    of ``sum``, ``mean``, ``dot``), is called once on symbols that record the arithmetic done to
-   them, giving the same operations in the same order, unrolled (``0 + a * x + b * y + c``).  A rule
-   that branches on its operands, or calls a function on them, cannot be run this way.
+   them, giving the same operations in the same order, unrolled (``0.0 + a * x + b * y + c``, written
+   ``a * x + b * y + c or 0.0``: see `zero_plus`).  A rule that branches on its operands, or calls a
+   function on them, cannot be run this way.
 3. **Called**: otherwise the code calls the rule function itself: correct, and a little slower.
 
-So a change to a rule in the table (a `make mutate` mutant) changes the compiled code too.
+So a change to a rule in the table (a `make mutate` mutant) changes the compiled code too.  Two
+rewrites make the code cheaper and leave every result as it was, to the bit: ``max(a, b)`` and
+``min(a, b)`` of the builtins become the comparison they make (`_Unmax`), and ``0.0 + e`` becomes
+``e or 0.0`` (`zero_plus`).
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import copy
 import math
 import re
 import sys
@@ -31,7 +36,7 @@ from typing import Any
 
 from autograd.rule_source import rule_expression
 
-__all__ = ["Arg", "Code", "Namespace", "call_code", "column_rule_code", "constant", "rule_code"]
+__all__ = ["Arg", "Code", "Namespace", "call_code", "column_rule_code", "constant", "rule_code", "zero_plus"]
 
 Arg = Any  # a variable name (str), a float or int constant, or a list of them (a variadic group)
 
@@ -49,6 +54,7 @@ class Code:
 
     text: str
     loose: bool = False  # its top operator binds less tightly than * (a + b, a if c else b, ...)
+    floating: bool = False  # a float whatever numbers the step is given (see `_floating`)
 
     def factor(self) -> str:
         """The text as a left operand of ``*`` (parenthesised when needed)."""
@@ -97,12 +103,12 @@ def constant(x: float | int) -> Code:
     if isinstance(x, int):
         return Code(repr(x)) if x >= 0 else Code(f"({x!r})")
     if math.isnan(x):
-        return Code("_nan")
+        return Code("_nan", floating=True)
     if math.isinf(x):
-        return Code("_inf") if x > 0 else Code("(-_inf)")
+        return Code("_inf", floating=True) if x > 0 else Code("(-_inf)", floating=True)
     if math.copysign(1.0, x) < 0:
-        return Code(f"({x!r})")
-    return Code(repr(x))
+        return Code(f"({x!r})", floating=True)
+    return Code(repr(x), floating=True)
 
 
 # ---- 1. inlined from source -------------------------------------------------------------------------
@@ -110,6 +116,7 @@ def constant(x: float | int) -> Code:
 @dataclass(frozen=True)
 class _Template:
     params: tuple[str, ...]
+    tree: ast.expr  # the body, marked as ``text`` is
     text: str  # the body, each parameter written as a marker __arg<k>__, its own variables __local_<name>__
     loose: bool
     globals_used: tuple[str, ...]
@@ -138,6 +145,7 @@ def _find_template(fn: Any, code: Any) -> _Template | None:
     if body is None or not all(isinstance(n, _ALLOWED) for n in ast.walk(body)):
         return None
     params = tuple(code.co_varnames[: code.co_argcount])
+    body = _Unmax({n.id for n in ast.walk(body) if isinstance(n, ast.Name)}, fn.__globals__).visit(body)
     index = {p: k for k, p in enumerate(params)}
     assigned = tuple(dict.fromkeys(n.target.id for n in ast.walk(body)
                                    if isinstance(n, ast.NamedExpr) and isinstance(n.target, ast.Name)))
@@ -156,8 +164,98 @@ def _find_template(fn: Any, code: Any) -> _Template | None:
             return n
 
     marked = Mark().visit(body)
-    return _Template(params, ast.unparse(marked), isinstance(marked, _LOW) or _is_sum(marked), tuple(used),
-                     assigned)
+    return _Template(params, marked, ast.unparse(marked), isinstance(marked, _LOW) or _is_sum(marked),
+                     tuple(used), assigned)
+
+
+class _Unmax(ast.NodeTransformer):
+    """``max(a, b)`` as ``(b if b > a else a)``, what the builtin does (it keeps a unless b is
+    greater: a NaN first stays), without the cost of a call; ``min`` alike with ``<``.  An operand
+    that is not a name or a number is bound once (``(m := a)``) and read after."""
+
+    def __init__(self, taken: set[str], module: dict[str, Any]) -> None:
+        self.taken = taken  # the names the rule uses (a bound operand takes another)
+        self.module = module  # the rule's module: one that defines a max of its own keeps it
+
+    def visit_Call(self, n: ast.Call) -> ast.AST:
+        self.generic_visit(n)
+        f = n.func
+        plain = len(n.args) == 2 and not n.keywords and not any(isinstance(a, ast.Starred) for a in n.args)
+        if not (isinstance(f, ast.Name) and f.id in ("max", "min") and f.id not in self.module and plain):
+            return n
+        a, b = n.args
+        a_first, a_read = self._bind(a, f.id)
+        b_first, b_read = self._bind(b, f.id)
+        compare = ast.Compare(b_first, [ast.Gt() if f.id == "max" else ast.Lt()], [a_first])
+        return ast.copy_location(ast.IfExp(compare, b_read, a_read), n)
+
+    def _bind(self, x: ast.expr, hint: str) -> tuple[ast.expr, ast.expr]:
+        if isinstance(x, (ast.Name, ast.Constant)):
+            return x, copy.deepcopy(x)
+        k = 1
+        while f"{hint}{k}" in self.taken:
+            k += 1
+        name = f"{hint}{k}"
+        self.taken.add(name)
+        return ast.NamedExpr(ast.Name(name, ast.Store()), x), ast.Name(name, ast.Load())
+
+
+def zero_plus(tree: ast.expr, floats: Callable[[str], bool]) -> ast.expr:
+    """``0.0 + a + b - c`` (a sum started at 0.0, as the engine's ``sum`` and ``dot`` start theirs)
+    as ``a + b - c or 0.0``: the same number to the bit, without the addition, when one of the
+    terms is sure to be a float (``floats(name)``: the variable is one), so that the sum is one.
+
+    Adding 0.0 changes only -0.0 (to 0.0), and a chain of + and - started at 0.0 differs from the
+    same chain without it only while every term is -0.0, where it ends in 0.0 instead of -0.0;
+    ``or 0.0`` turns exactly that -0.0 (and 0.0) into 0.0.  (Of ints, ``0.0 + 2`` is 2.0 but
+    ``2 or 0.0`` is 2: hence the float term.)
+    """
+    spine = [tree]  # the chain's additions and subtractions, outermost first
+    while isinstance(spine[-1], ast.BinOp) and isinstance(spine[-1].op, (ast.Add, ast.Sub)):
+        spine.append(spine[-1].left)  # type: ignore[attr-defined]
+    bottom = spine[-2] if len(spine) >= 2 else None
+    started_at_zero = (isinstance(bottom, ast.BinOp) and isinstance(bottom.op, ast.Add)
+                       and _is_positive_zero(spine[-1]))
+    if not started_at_zero or not any(_floating(b.right, floats) for b in spine[:-1]):  # type: ignore[attr-defined]
+        for name, child in ast.iter_fields(tree):  # a sum within: mean's (0.0 + a + b) / 2
+            if isinstance(child, ast.expr):
+                setattr(tree, name, zero_plus(child, floats))
+        return tree
+    rest = spine[-2].right  # type: ignore[attr-defined]
+    if len(spine) == 2:
+        return ast.BoolOp(ast.Or(), [rest, ast.Constant(0.0)])
+    spine[-3].left = rest  # type: ignore[attr-defined]
+    return ast.BoolOp(ast.Or(), [tree, ast.Constant(0.0)])
+
+
+def _floating(node: ast.expr, floats: Callable[[str], bool]) -> bool:
+    """Whether ``node`` gives a float whatever numbers its names hold, given which names hold floats:
+    a float constant, a true division, +, -, * with a float operand, a choice between floats."""
+    if isinstance(node, ast.Constant):
+        return type(node.value) is float
+    if isinstance(node, ast.Name):
+        return floats(node.id)
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.Div):
+            return True
+        if isinstance(node.op, ast.Pow):  # a float to an int power (to a fractional one it may be complex)
+            return type(getattr(node.right, "value", None)) is int and _floating(node.left, floats)
+        return isinstance(node.op, (ast.Add, ast.Sub, ast.Mult)) and (
+            _floating(node.left, floats) or _floating(node.right, floats))
+    if isinstance(node, ast.UnaryOp):
+        return isinstance(node.op, (ast.USub, ast.UAdd)) and _floating(node.operand, floats)
+    if isinstance(node, ast.IfExp):
+        return _floating(node.body, floats) and _floating(node.orelse, floats)
+    if isinstance(node, ast.BoolOp):
+        return all(_floating(v, floats) for v in node.values)
+    if isinstance(node, ast.NamedExpr):
+        return _floating(node.value, floats)
+    return False
+
+
+def _is_positive_zero(node: ast.expr) -> bool:
+    return (isinstance(node, ast.Constant) and type(node.value) is float and node.value == 0.0
+            and math.copysign(1.0, node.value) > 0)
 
 
 def _is_sum(node: ast.AST) -> bool:
@@ -165,7 +263,12 @@ def _is_sum(node: ast.AST) -> bool:
                                                                 ast.BitAnd, ast.BitOr, ast.BitXor))
 
 
-def _inline(fn: Any, args: Sequence[Arg], ns: Namespace) -> Code | None:
+def _no_floats(name: str) -> bool:
+    return False
+
+
+def _inline(fn: Any, args: Sequence[Arg], ns: Namespace,
+            floats: Callable[[str], bool] = _no_floats) -> Code | None:
     if any(isinstance(a, list) for a in args):
         return None  # a variadic forward's lists: unrolled or called
     tpl = _template(fn)
@@ -181,10 +284,16 @@ def _inline(fn: Any, args: Sequence[Arg], ns: Namespace) -> Code | None:
     text = _MARKER.sub(lambda m: texts[int(m.group(1))], tpl.text)
     if tpl.assigned:
         text = _LOCAL.sub(lambda m: ns.local(m.group(1)), text)
+    codes = [_operand(a) for a in args]
+
+    def marked(name: str) -> bool:  # a marker __arg<k>__ holds a float if its argument does
+        k = _MARKER.fullmatch(name)
+        return k is not None and (codes[int(k.group(1))].floating or floats(codes[int(k.group(1))].text))
+
     if renames:
         text = re.sub(r"(?<![\w.])(" + "|".join(map(re.escape, renames)) + r")\b",
                       lambda m: renames[m.group(1)], text)
-    return Code(text, tpl.loose)
+    return Code(text, tpl.loose, _floating(tpl.tree, marked))
 
 
 def _operand(a: Arg) -> Code:
@@ -269,7 +378,8 @@ class _Sym:
     __lt__ = __le__ = __gt__ = __ge__ = _refuse
 
 
-def _symbolic(fn: Callable[..., Any], args: Sequence[Arg]) -> Code | None:
+def _symbolic(fn: Callable[..., Any], args: Sequence[Arg],
+              floats: Callable[[str], bool] = _no_floats) -> Code | None:
     names = getattr(getattr(fn, "__code__", None), "co_names", ())
     if sys.version_info >= (3, 12) and "sum" in names:
         return None  # sum() of floats is compensated from 3.12 on: not a chain of + on symbols
@@ -287,7 +397,8 @@ def _symbolic(fn: Callable[..., Any], args: Sequence[Arg]) -> Code | None:
         return constant(result)
     if not isinstance(result, _Sym):
         return None
-    return Code(ast.unparse(result.node), isinstance(result.node, _LOW) or _is_sum(result.node))
+    tree = zero_plus(result.node, floats)
+    return Code(ast.unparse(tree), isinstance(tree, _LOW) or _is_sum(tree), _floating(tree, floats))
 
 
 # ---- 3. called ---------------------------------------------------------------------------------------
@@ -324,7 +435,9 @@ def column_rule_code(fn: Callable[..., Any], out: str, columns: Sequence[list[Ar
 
 
 def rule_code(fn: Callable[..., Any], args: Sequence[Arg], ns: Namespace, hint: str,
-              *, symbolic: bool = True) -> Code:
-    """The code of ``fn(*args)``: inlined, run symbolically, or a call (see the module doc)."""
-    unrolled = _symbolic(fn, args) if symbolic else None
-    return _inline(fn, args, ns) or unrolled or call_code(fn, args, ns, hint)
+              *, symbolic: bool = True, floats: Callable[[str], bool] = _no_floats) -> Code:
+    """The code of ``fn(*args)``: inlined, run symbolically, or a call (see the module doc).
+    ``floats(name)``: whether the step's variable ``name`` is sure to hold a float (for `zero_plus`
+    and the code's own ``floating``); by default none is."""
+    unrolled = _symbolic(fn, args, floats) if symbolic else None
+    return _inline(fn, args, ns, floats) or unrolled or call_code(fn, args, ns, hint)

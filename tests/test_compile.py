@@ -117,6 +117,58 @@ def test_weight_decay_is_generated_in_too() -> None:
         assert_same_grads(compiled.parameters(), engine.parameters(), str(x))
 
 
+def test_return_loss_false_skips_the_loss_and_keeps_its_domain_check() -> None:
+    compiled, engine = seed_model(), seed_model()
+    fused, plain = nn.SGD(compiled.parameters(), lr=0.4), nn.SGD(engine.parameters(), lr=0.4)
+    update = autograd.compile(lambda x, y: nn.bce_loss(one(compiled, x), y), compiled.parameters(),
+                              *XOR_DATA[0], optimizer=fused, return_loss=False)
+    lines = [line.strip() for line in update.source.splitlines()]
+    assert "_bce_domain(ô, y)  # the loss is not computed; its domain is checked" in lines
+    assert "return None" in lines
+    assert "_bce(" not in update.source
+    assert "loss = " not in update.source
+    for x, y in XOR_DATA * 5:
+        plain.zero_grad()
+        engine_step(lambda x, y: nn.bce_loss(one(engine, x), y), engine.parameters(), x, y)
+        plain.step()
+        assert update(x, y) is None
+        assert_same_grads(compiled.parameters(), engine.parameters(), str(x))
+    before = [(p.data, p.grad) for p in compiled.parameters()]
+    with pytest.raises(ValueError, match=r"bce: .*'ô'.*the target must be in \[0, 1\]; got 2.0"):
+        update([1.0, 0.0], 2.0)
+    assert [(p.data, p.grad) for p in compiled.parameters()] == before  # nothing changed
+    with pytest.raises(ValueError, match=r"the target must be -1 or \+1; got 0.5"):
+        autograd.compile(lambda x, y: nn.hinge_loss(one(compiled, x), y), compiled.parameters(),
+                         [1.0, 0.0], 1.0, return_loss=False)([1.0, 0.0], 0.5)
+
+
+def test_return_loss_false_keeps_a_loss_the_backward_reads_or_that_has_no_domain_check() -> None:
+    w, w2 = Value(0.5, label="w"), Value(0.5, label="w")
+    update = autograd.compile(lambda x: (w * x).exp(), [w], 2.0, return_loss=False, check=True)
+    assert " = _exp(" in update.source  # d exp(u)/du = exp(u): the backward reads the loss
+    assert update(2.0) is None
+    engine_step(lambda x: (w2 * x).exp(), [w2], 2.0)
+    assert same(w.grad, w2.grad)
+    mse = autograd.compile(lambda x: nn.mse_loss(w * x, 1.0), [w], 2.0, return_loss=False)
+    assert "loss = " in mse.source  # no domain check to run instead: the line stays
+    assert mse(2.0) is None
+
+
+def test_int_arguments_give_float_gradients_as_backward_does() -> None:
+    w, w2 = Value(0.5, label="w"), Value(0.5, label="w")
+    fused, plain = nn.SGD([w], lr=0.1), nn.SGD([w2], lr=0.1)
+    update = autograd.compile(lambda x: w * x, [w], 3, optimizer=fused, return_loss=False)
+    assert "d_w = x * 1.0 or 0.0" in update.source  # backward() adds 1.0 * x: a float
+    for x in (3, 0, -2):
+        update(x)
+        plain.zero_grad()
+        (w2 * x).backward()
+        plain.step()
+        assert type(w.grad) is float
+        assert same(w.grad, w2.grad)
+        assert same(w.data, w2.data)
+
+
 # ---- random networks and random expressions -----------------------------------------------------------
 
 
@@ -146,10 +198,18 @@ def test_random_networks_every_activation_and_loss_bit_for_bit(
         return lambda x, y: LOSSES[loss]([one(m, row) for row in x], y)
 
     step = autograd.compile(f(compiled), compiled.parameters(), xs, ys)
+    fused, plain = model(), model()  # the whole update generated in, the loss not computed
+    fused_sgd, plain_sgd = nn.SGD(fused.parameters(), lr=0.1), nn.SGD(plain.parameters(), lr=0.1)
+    update = autograd.compile(f(fused), fused.parameters(), xs, ys, optimizer=fused_sgd, return_loss=False)
     for _ in range(2):
         xs = [[round(rng.uniform(-2, 2), 3) for _ in range(nin)] for _ in range(batch)]
         assert same(step(xs, ys), engine_step(f(engine), engine.parameters(), xs, ys))
         assert_same_grads(compiled.parameters(), engine.parameters(), step.source)
+        plain_sgd.zero_grad()
+        engine_step(f(plain), plain.parameters(), xs, ys)
+        plain_sgd.step()
+        assert update(xs, ys) is None
+        assert_same_grads(fused.parameters(), plain.parameters(), update.source)
 
 
 def _suitable(tree: Tree, xs: list[float]) -> bool:
