@@ -212,7 +212,7 @@ def zero_plus(tree: ast.expr, floats: Callable[[str], bool]) -> ast.expr:
     """
     spine = [tree]  # the chain's additions and subtractions, outermost first
     while isinstance(spine[-1], ast.BinOp) and isinstance(spine[-1].op, (ast.Add, ast.Sub)):
-        spine.append(spine[-1].left)  # type: ignore[attr-defined]
+        spine.append(spine[-1].left)
     bottom = spine[-2] if len(spine) >= 2 else None
     started_at_zero = (isinstance(bottom, ast.BinOp) and isinstance(bottom.op, ast.Add)
                        and _is_positive_zero(spine[-1]))

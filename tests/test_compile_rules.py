@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -61,7 +61,7 @@ def _code(rule: object, *names: str) -> str:
 
 
 def test_max_and_min_of_two_are_written_as_the_comparison_the_builtins_make() -> None:
-    rules = {
+    rules: dict[str, Callable[[float, float, float], float]] = {
         "max": lambda out, a, b: max(a * 1.0, b),
         "min": lambda out, a, b: min(a, b + 0.0),
         "nested": lambda out, a, b: max(max(a, b) * 2.0, min(b, a) - 1.0),
