@@ -20,6 +20,7 @@ the order `backward()` visits them.
 from __future__ import annotations
 
 import builtins
+import functools
 import itertools
 import keyword
 import math
@@ -57,6 +58,10 @@ class Generated:
     labels: dict[str, str] = field(default_factory=dict)  # a variable -> the label of its Value
 
 
+_VERIFIED: set[Any] = set()
+"""(rule, shape of its operands) whose unrolled code gave the rule's own result: the same for
+every compile (a rule that looks at its operands' types looks at the shape's)."""
+
 _Term = tuple[tuple[Any, ...], list[Value], list[Any], list[tuple[Value, int]]]
 """A term's shape, its nodes, its slots (leaves and numbers, in order) and where each slot is."""
 
@@ -75,6 +80,7 @@ class _Batch:
     saved: list[str] = field(default_factory=list)
 
 
+@functools.lru_cache(maxsize=4096)
 def _identifier(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     out = re.sub(r"\W+", "_", text).strip("_")
@@ -115,7 +121,7 @@ class _Generator:
         self.names = _Names()
         self.var: dict[Value, str] = {}
         self.grad: dict[Value, str] = {}
-        self.verified: set[Any] = set()
+        self.verified = _VERIFIED
         self.floats: set[str] = set()  # the variables sure to hold floats (`compile_rules.zero_plus`)
 
     # ---- the graph ------------------------------------------------------------------------------

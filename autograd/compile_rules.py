@@ -311,7 +311,11 @@ def _ast_of(x: object) -> ast.expr:
     if isinstance(x, _Sym):
         return x.node
     if isinstance(x, (int, float)) and not isinstance(x, bool):
-        return ast.parse(constant(x).text, mode="eval").body
+        if isinstance(x, float) and not math.isfinite(x):
+            return ast.parse(constant(x).text, mode="eval").body  # _inf, (-_inf), _nan
+        if x > 0 or (x == 0 and math.copysign(1.0, x) > 0):
+            return ast.Constant(x)
+        return ast.UnaryOp(ast.USub(), ast.Constant(-x))  # as constant() writes it: (-2.5), (-0.0)
     raise _Unsupported
 
 
@@ -378,16 +382,43 @@ class _Sym:
     __lt__ = __le__ = __gt__ = __ge__ = _refuse
 
 
+_unrolled: dict[Any, Code | None] = {}
+
+
 def _symbolic(fn: Callable[..., Any], args: Sequence[Arg],
               floats: Callable[[str], bool] = _no_floats) -> Code | None:
     names = getattr(getattr(fn, "__code__", None), "co_names", ())
     if sys.version_info >= (3, 12) and "sum" in names:
         return None  # sum() of floats is compensated from 3.12 on: not a chain of + on symbols
+    position: dict[str, int] = {}  # each variable's marker: the same variable twice, the same one
+
+    def marked(a: Arg) -> Any:  # the arguments with each variable a marker, numbers as their bits
+        if isinstance(a, list):
+            return tuple(marked(x) for x in a)
+        if isinstance(a, str):
+            return (position.setdefault(a, len(position)), floats(a))
+        return (type(a), a.hex() if isinstance(a, float) else a)
+
+    # The code for one shape of arguments (lists, numbers, which variables hold floats) is the same
+    # with other variables: made once, with markers, then written with each call's names.
+    key = (fn, tuple(marked(a) for a in args))
+    variables = list(position)
+    if key not in _unrolled:
+        _unrolled[key] = _unroll(fn, args, variables, floats)
+    code = _unrolled[key]
+    if code is None:
+        return None
+    return Code(_MARKER.sub(lambda m: variables[int(m.group(1))], code.text), code.loose, code.floating)
+
+
+def _unroll(fn: Callable[..., Any], args: Sequence[Arg], variables: list[str],
+            floats: Callable[[str], bool]) -> Code | None:
+    index = {v: k for k, v in enumerate(variables)}
 
     def sym(a: Arg) -> Any:
         if isinstance(a, list):
             return [sym(x) for x in a]
-        return _Sym(ast.Name(a, ast.Load())) if isinstance(a, str) else a
+        return _Sym(ast.Name(f"__arg{index[a]}__", ast.Load())) if isinstance(a, str) else a
 
     try:
         result = fn(*[sym(a) for a in args])
@@ -397,8 +428,13 @@ def _symbolic(fn: Callable[..., Any], args: Sequence[Arg],
         return constant(result)
     if not isinstance(result, _Sym):
         return None
-    tree = zero_plus(result.node, floats)
-    return Code(ast.unparse(tree), isinstance(tree, _LOW) or _is_sum(tree), _floating(tree, floats))
+
+    def marked_floats(name: str) -> bool:
+        k = _MARKER.fullmatch(name)
+        return k is not None and floats(variables[int(k.group(1))])
+
+    tree = zero_plus(result.node, marked_floats)
+    return Code(ast.unparse(tree), isinstance(tree, _LOW) or _is_sum(tree), _floating(tree, marked_floats))
 
 
 # ---- 3. called ---------------------------------------------------------------------------------------
