@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import settings
@@ -34,3 +35,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 if IN_CI:
                     raise pytest.UsageError(f"CI=true but {reason}; .ci/run must install it")
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture
+def op_table_restored() -> Iterator[None]:
+    """The ops a test defines leave the op table (`autograd.ops.OPS`) as it was."""
+    import autograd.ops
+
+    before = dict(autograd.ops.OPS)
+    yield
+    autograd.ops.OPS.clear()
+    autograd.ops.OPS.update(before)

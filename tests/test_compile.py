@@ -7,7 +7,7 @@ import linecache
 import math
 import pdb
 import random
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -24,13 +24,7 @@ from demos.seed import XOR_DATA, seed_model
 LOSSES = {"mse": nn.mean_mse_loss, "bce": nn.mean_bce_loss, "hinge": nn.mean_hinge_loss}
 
 
-@pytest.fixture(autouse=True)
-def _table_as_it_was() -> Iterator[None]:
-    """The ops these tests define leave the op table (`autograd.ops.OPS`) as it was."""
-    before = dict(autograd.ops.OPS)
-    yield
-    autograd.ops.OPS.clear()
-    autograd.ops.OPS.update(before)
+pytestmark = pytest.mark.usefixtures("op_table_restored")  # the ops defined here leave the table
 
 
 def same(a: float, b: float) -> bool:

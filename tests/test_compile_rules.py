@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import itertools
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -16,12 +16,7 @@ from autograd.compile_rules import Namespace, rule_code, zero_plus
 SPECIAL = [0.0, -0.0, 1.5, -1.5, 1e-300, math.inf, -math.inf, math.nan, 3, -2, 0]
 
 
-@pytest.fixture(autouse=True)
-def _table_as_it_was() -> Iterator[None]:
-    before = dict(autograd.ops.OPS)
-    yield
-    autograd.ops.OPS.clear()
-    autograd.ops.OPS.update(before)
+pytestmark = pytest.mark.usefixtures("op_table_restored")  # the ops defined here leave the table
 
 
 def bits(x: object) -> object:
