@@ -7,6 +7,7 @@ import ast
 import copy
 import functools
 import inspect
+import linecache
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -22,13 +23,17 @@ def rule_expression(rule: Callable[..., Any]) -> ast.expr | None:
     """
     code = getattr(rule, "__code__", None)
     try:
-        lines, _ = inspect.findsource(code)  # type: ignore[arg-type]
-        functions = _functions_by_line("".join(lines))
-    except (OSError, TypeError, SyntaxError):
+        # the file's lines as linecache has them (inspect.findsource would first map every module
+        # to its file: milliseconds, on the first compile of a process)
+        lines = linecache.getlines(code.co_filename, getattr(rule, "__globals__", None))  # type: ignore[union-attr]
+        if not lines:
+            lines, _ = inspect.findsource(code)  # type: ignore[arg-type]
+        tree = _parsed("".join(lines))
+    except (OSError, TypeError, SyntaxError, AttributeError):
         return None
     params = list(code.co_varnames[: code.co_argcount])  # type: ignore[union-attr]
     found: list[ast.expr] = []
-    for node in functions.get(code.co_firstlineno, []):  # type: ignore[union-attr]
+    for node in _functions_at(tree, code.co_firstlineno):  # type: ignore[union-attr]
         if isinstance(node, ast.Lambda) and [a.arg for a in node.args.args] == params:
             found.append(node.body)
         elif isinstance(node, ast.FunctionDef) and node.name == code.co_name:  # type: ignore[union-attr]
@@ -43,13 +48,26 @@ def rule_expression(rule: Callable[..., Any]) -> ast.expr | None:
 
 
 @functools.lru_cache(maxsize=64)
-def _functions_by_line(source: str) -> dict[int, list[ast.Lambda | ast.FunctionDef]]:
-    """A module's lambdas and functions by their first line, parsed once per source text."""
-    functions: dict[int, list[ast.Lambda | ast.FunctionDef]] = {}
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, (ast.Lambda, ast.FunctionDef)):
-            functions.setdefault(node.lineno, []).append(node)
-    return functions
+def _parsed(source: str) -> ast.Module:
+    """A module's tree, parsed once per source text."""
+    return ast.parse(source)
+
+
+def _functions_at(tree: ast.AST, line: int) -> list[ast.Lambda | ast.FunctionDef]:
+    """The lambdas and functions that start on ``line``: a walk into only the nodes that span it."""
+    found: list[ast.Lambda | ast.FunctionDef] = []
+    stack = [tree]
+    while stack:
+        for child in ast.iter_child_nodes(stack.pop()):
+            start, end = getattr(child, "lineno", None), getattr(child, "end_lineno", None)
+            if start is None or end is None:  # no position (arguments, operators): look inside
+                stack.append(child)
+            elif min([start, *(d.lineno for d in getattr(child, "decorator_list", ()))]) <= line <= end:
+                if start == line and isinstance(child, (ast.Lambda, ast.FunctionDef)):
+                    found.append(child)
+                stack.append(child)
+    found.sort(key=lambda node: (node.lineno, node.col_offset))
+    return found
 
 
 def _within(node: ast.expr, position: tuple[int, int]) -> bool:
