@@ -37,7 +37,7 @@ def rule_expression(rule: Callable[..., Any]) -> ast.expr | None:
         if isinstance(node, ast.Lambda) and [a.arg for a in node.args.args] == params:
             found.append(node.body)
         elif isinstance(node, ast.FunctionDef) and node.name == code.co_name:  # type: ignore[union-attr]
-            body = [s for s in node.body if not isinstance(s, ast.Expr)]  # a docstring
+            body = node.body[1:] if ast.get_docstring(node, clean=False) is not None else node.body
             if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None:
                 found.append(body[0].value)
     if len(found) > 1:  # several lambdas on one line: the one whose code lies within it (Python 3.11+)

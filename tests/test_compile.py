@@ -141,6 +141,17 @@ def test_return_loss_false_skips_the_loss_and_keeps_its_domain_check() -> None:
                          [1.0, 0.0], 1.0, return_loss=False)([1.0, 0.0], 0.5)
 
 
+def test_a_bad_target_raises_from_the_compiled_step_as_from_the_engine() -> None:
+    model = seed_model()
+    step = autograd.compile(lambda x, y: nn.bce_loss(one(model, x), y), model.parameters(), *XOR_DATA[0])
+    assert "_bce(ô, y)" in step.source  # the forward calls its domain check: a call, not inlined
+    before = [(p.data, p.grad) for p in model.parameters()]
+    for bad in (2.0, -0.5, math.nan):
+        with pytest.raises(ValueError, match="the target must be in"):
+            step([1.0, 0.0], bad)
+    assert [(p.data, p.grad) for p in model.parameters()] == before
+
+
 def test_return_loss_false_keeps_a_loss_the_backward_reads_or_that_has_no_domain_check() -> None:
     w, w2 = Value(0.5, label="w"), Value(0.5, label="w")
     update = autograd.compile(lambda x: (w * x).exp(), [w], 2.0, return_loss=False, check=True)
