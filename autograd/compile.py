@@ -265,6 +265,12 @@ def compile(  # noqa: A001
     optimizer: Any = ..., return_loss: Literal[False]) -> CompiledUpdate: ...
 
 
+@overload
+def compile(  # noqa: A001
+    f: Callable[..., Value], params: Iterable[Value], *example_args: Any, check: bool = ...,
+    optimizer: Any = ..., return_loss: bool) -> CompiledStep | CompiledUpdate: ...
+
+
 def compile(  # noqa: A001 (the name the issue asks for: autograd.compile)
     f: Callable[..., Value],
     params: Iterable[Value],

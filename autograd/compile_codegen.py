@@ -58,10 +58,6 @@ class Generated:
     labels: dict[str, str] = field(default_factory=dict)  # a variable -> the label of its Value
 
 
-_VERIFIED: set[Any] = set()
-"""(rule, shape of its operands) whose unrolled code gave the rule's own result: the same for
-every compile (a rule that looks at its operands' types looks at the shape's)."""
-
 _Term = tuple[tuple[Any, ...], list[Value], list[Any], list[tuple[Value, int]]]
 """A term's shape, its nodes, its slots (leaves and numbers, in order) and where each slot is."""
 
@@ -121,7 +117,7 @@ class _Generator:
         self.names = _Names()
         self.var: dict[Value, str] = {}
         self.grad: dict[Value, str] = {}
-        self.verified = _VERIFIED
+        self.verified: set[Any] = set()
         self.floats: set[str] = set()  # the variables sure to hold floats (`compile_rules.zero_plus`)
 
     # ---- the graph ------------------------------------------------------------------------------
@@ -140,7 +136,7 @@ class _Generator:
                         if u not in seen:
                             seen.add(u)
                             extra.append(u)
-        self.forward = extra + list(reversed(self.order))
+        self.forward = list(reversed(self.order)) + extra  # extra: nodes only guards read, maybe of the loss
         self.leaves: list[Value] = [] if root.children else [root]
         leaf_seen: set[Value] = set(self.leaves)
         parents: dict[Value, int] = {}
@@ -469,7 +465,7 @@ class _Generator:
         assert isinstance(child, Value)
         local = self.local_code(node, j, args)
         if node is self.root:  # backward() adds local * 1.0: the local itself, and sure to be a float
-            term = local.text if local.floating else f"{local.factor()} * 1.0"
+            term = local.factor() if local.floating else f"{local.factor()} * 1.0"
         else:
             grad = self.grad_name(node)
             if local.text in ("1.0", "1"):
@@ -526,7 +522,8 @@ class _Generator:
                 fwd.extend(self.forward_lines(node, [b.terms_list], batched=True))
             else:
                 fwd.extend(self.forward_lines(node, self.operand_args(node)))
-        root_line = len(fwd) - 1  # the loss's line: the last of the forward block
+            if node is self.root:
+                root_line = len(fwd) - 1  # the loss's line
         guards = self._guard_lines(retrace)
         back: list[str] = []
         first: set[Value] = set()
@@ -540,8 +537,9 @@ class _Generator:
         if not self.root.children and self.root in self.param_index:
             back.append(f"{self.grad_name(self.root)} = 1.0")
         write_back = self._write_back(params_used)
-        if not self.return_loss and self.root.children:
-            fwd[root_line] = self._unneeded_root(fwd[root_line], [*guards, *back, *write_back])
+        if not self.return_loss and self.root.children and self.root not in batch_of:
+            rest = [*fwd[:root_line], *fwd[root_line + 1 :], *guards, *back, *write_back]
+            fwd[root_line] = self._unneeded_root(fwd[root_line], rest)
         body.append("try:")
         body.extend("    " + line for line in fwd)
         body.append("except (ArithmeticError, TypeError, ValueError):")
@@ -563,7 +561,7 @@ class _Generator:
         if op.domain is None or self.loss in re.findall(r"[^\W\d]\w*", "\n".join(rest)):
             return line
         args = self.call_args(self.root, self.operand_args(self.root))
-        hint = _identifier(op.domain.__name__)
+        hint = _identifier(op.name) + "_domain"
         check = call_code(op.domain, args, self.ns, hint).text
         return f"{check}  # the loss is not computed; its domain is checked"
 

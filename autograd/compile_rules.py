@@ -61,6 +61,9 @@ class Code:
         return f"({self.text})" if self.loose else self.text
 
 
+_RESERVED = re.compile(r"_recover|_retrace|_lr|_baked\d+")  # names the step gets from `autograd.compile`
+
+
 class Namespace:
     """The objects the generated module refers to, each under one name starting with ``_``."""
 
@@ -69,6 +72,7 @@ class Namespace:
         self._names: dict[int, str] = {}
         self._keep: list[object] = []  # keeps the objects alive, so their ids stay theirs
         self._locals: dict[str, str] = {}  # an inlined rule's own variable -> the step's name for it
+        self.unrolled: dict[Any, Code | None] = {}  # `_symbolic`'s code by shape, for this step
 
     def alias(self, obj: object, hint: str) -> str:
         key = id(obj)
@@ -90,7 +94,7 @@ class Namespace:
     def _free(self, hint: str) -> str:
         base = "_" + (re.sub(r"\W+", "_", hint).strip("_") or "f")
         name, k = base, 1
-        while name in self.objects or name in self._locals.values():
+        while name in self.objects or name in self._locals.values() or _RESERVED.fullmatch(name):
             k += 1
             name = f"{base}{k}"
         return name
@@ -169,9 +173,10 @@ def _find_template(fn: Any, code: Any) -> _Template | None:
 
 
 class _Unmax(ast.NodeTransformer):
-    """``max(a, b)`` as ``(b if b > a else a)``, what the builtin does (it keeps a unless b is
-    greater: a NaN first stays), without the cost of a call; ``min`` alike with ``<``.  An operand
-    that is not a name or a number is bound once (``(m := a)``) and read after."""
+    """``max(a, b)`` as ``(b if a < b else a)``, what the builtin does (it keeps a unless b is
+    greater: a NaN first stays), without the cost of a call; ``min`` alike with ``>``.  An operand
+    that is not a name or a number is bound once (``(m := a)``) and read after; a is evaluated
+    first, as in the call."""
 
     def __init__(self, taken: set[str], module: dict[str, Any]) -> None:
         self.taken = taken  # the names the rule uses (a bound operand takes another)
@@ -186,7 +191,7 @@ class _Unmax(ast.NodeTransformer):
         a, b = n.args
         a_first, a_read = self._bind(a, f.id)
         b_first, b_read = self._bind(b, f.id)
-        compare = ast.Compare(b_first, [ast.Gt() if f.id == "max" else ast.Lt()], [a_first])
+        compare = ast.Compare(a_first, [ast.Lt() if f.id == "max" else ast.Gt()], [b_first])
         return ast.copy_location(ast.IfExp(compare, b_read, a_read), n)
 
     def _bind(self, x: ast.expr, hint: str) -> tuple[ast.expr, ast.expr]:
@@ -202,30 +207,31 @@ class _Unmax(ast.NodeTransformer):
 
 def zero_plus(tree: ast.expr, floats: Callable[[str], bool]) -> ast.expr:
     """``0.0 + a + b - c`` (a sum started at 0.0, as the engine's ``sum`` and ``dot`` start theirs)
-    as ``a + b - c or 0.0``: the same number to the bit, without the addition, when one of the
-    terms is sure to be a float (``floats(name)``: the variable is one), so that the sum is one.
+    as ``a + b - c or 0.0``: the same number to the bit, without the addition, when the first term
+    is sure to be a float (``floats(name)``: the variable is one).  A new tree (the symbolic trees
+    share nodes: ``s * s``).
 
     Adding 0.0 changes only -0.0 (to 0.0), and a chain of + and - started at 0.0 differs from the
     same chain without it only while every term is -0.0, where it ends in 0.0 instead of -0.0;
-    ``or 0.0`` turns exactly that -0.0 (and 0.0) into 0.0.  (Of ints, ``0.0 + 2`` is 2.0 but
-    ``2 or 0.0`` is 2: hence the float term.)
+    ``or 0.0`` turns exactly that -0.0 (and 0.0) into 0.0.  (With an int first, ``0.0 + 2**53 + 1``
+    is a float sum but ``2**53 + 1`` an exact int one: hence the float first term.)
     """
     spine = [tree]  # the chain's additions and subtractions, outermost first
     while isinstance(spine[-1], ast.BinOp) and isinstance(spine[-1].op, (ast.Add, ast.Sub)):
         spine.append(spine[-1].left)
     bottom = spine[-2] if len(spine) >= 2 else None
-    started_at_zero = (isinstance(bottom, ast.BinOp) and isinstance(bottom.op, ast.Add)
-                       and _is_positive_zero(spine[-1]))
-    if not started_at_zero or not any(_floating(b.right, floats) for b in spine[:-1]):  # type: ignore[attr-defined]
-        for name, child in ast.iter_fields(tree):  # a sum within: mean's (0.0 + a + b) / 2
-            if isinstance(child, ast.expr):
-                setattr(tree, name, zero_plus(child, floats))
-        return tree
-    rest = spine[-2].right  # type: ignore[attr-defined]
-    if len(spine) == 2:
-        return ast.BoolOp(ast.Or(), [rest, ast.Constant(0.0)])
-    spine[-3].left = rest  # type: ignore[attr-defined]
-    return ast.BoolOp(ast.Or(), [tree, ast.Constant(0.0)])
+    if (isinstance(bottom, ast.BinOp) and isinstance(bottom.op, ast.Add) and _is_positive_zero(spine[-1])
+            and _floating(bottom.right, floats)):
+        chain = bottom.right
+        for above in reversed(spine[:-2]):
+            assert isinstance(above, ast.BinOp)
+            chain = ast.BinOp(chain, above.op, zero_plus(above.right, floats))
+        return ast.BoolOp(ast.Or(), [chain, ast.Constant(0.0)])
+    if isinstance(tree, ast.BinOp):  # a sum within: mean's (0.0 + a + b) / 3
+        return ast.BinOp(zero_plus(tree.left, floats), tree.op, zero_plus(tree.right, floats))
+    if isinstance(tree, ast.UnaryOp):
+        return ast.UnaryOp(tree.op, zero_plus(tree.operand, floats))
+    return tree
 
 
 def _floating(node: ast.expr, floats: Callable[[str], bool]) -> bool:
@@ -280,19 +286,21 @@ def _inline(fn: Any, args: Sequence[Arg], ns: Namespace,
             renames[g] = ns.alias(fn.__globals__[g], g)
         elif not hasattr(builtins, g):
             return None  # a name the rule's module does not define: leave it to the call
-    texts = [_operand(a).text for a in args]
-    text = _MARKER.sub(lambda m: texts[int(m.group(1))], tpl.text)
+    # the module's names, then the rule's own variables, then the operands: in this order, so that
+    # nothing written in is rewritten (an operand labelled ``math`` is not the module)
+    text = tpl.text
+    if renames:
+        text = re.sub(r"(?<![\w.])(" + "|".join(map(re.escape, renames)) + r")\b",
+                      lambda m: renames[m.group(1)], text)
     if tpl.assigned:
         text = _LOCAL.sub(lambda m: ns.local(m.group(1)), text)
     codes = [_operand(a) for a in args]
+    text = _MARKER.sub(lambda m: codes[int(m.group(1))].text, text)
 
     def marked(name: str) -> bool:  # a marker __arg<k>__ holds a float if its argument does
         k = _MARKER.fullmatch(name)
         return k is not None and (codes[int(k.group(1))].floating or floats(codes[int(k.group(1))].text))
 
-    if renames:
-        text = re.sub(r"(?<![\w.])(" + "|".join(map(re.escape, renames)) + r")\b",
-                      lambda m: renames[m.group(1)], text)
     return Code(text, tpl.loose, _floating(tpl.tree, marked))
 
 
@@ -382,10 +390,7 @@ class _Sym:
     __lt__ = __le__ = __gt__ = __ge__ = _refuse
 
 
-_unrolled: dict[Any, Code | None] = {}
-
-
-def _symbolic(fn: Callable[..., Any], args: Sequence[Arg],
+def _symbolic(fn: Callable[..., Any], args: Sequence[Arg], unrolled: dict[Any, Code | None],
               floats: Callable[[str], bool] = _no_floats) -> Code | None:
     names = getattr(getattr(fn, "__code__", None), "co_names", ())
     if sys.version_info >= (3, 12) and "sum" in names:
@@ -400,12 +405,13 @@ def _symbolic(fn: Callable[..., Any], args: Sequence[Arg],
         return (type(a), a.hex() if isinstance(a, float) else a)
 
     # The code for one shape of arguments (lists, numbers, which variables hold floats) is the same
-    # with other variables: made once, with markers, then written with each call's names.
-    key = (fn, tuple(marked(a) for a in args))
+    # with other variables: made once a step (``unrolled``), with markers, then written with each
+    # call's names.
+    key = (id(fn), tuple(marked(a) for a in args))
     variables = list(position)
-    if key not in _unrolled:
-        _unrolled[key] = _unroll(fn, args, variables, floats)
-    code = _unrolled[key]
+    if key not in unrolled:
+        unrolled[key] = _unroll(fn, args, variables, floats)
+    code = unrolled[key]
     if code is None:
         return None
     return Code(_MARKER.sub(lambda m: variables[int(m.group(1))], code.text), code.loose, code.floating)
@@ -475,5 +481,5 @@ def rule_code(fn: Callable[..., Any], args: Sequence[Arg], ns: Namespace, hint: 
     """The code of ``fn(*args)``: inlined, run symbolically, or a call (see the module doc).
     ``floats(name)``: whether the step's variable ``name`` is sure to hold a float (for `zero_plus`
     and the code's own ``floating``); by default none is."""
-    unrolled = _symbolic(fn, args, floats) if symbolic else None
+    unrolled = _symbolic(fn, args, ns.unrolled, floats) if symbolic else None
     return _inline(fn, args, ns, floats) or unrolled or call_code(fn, args, ns, hint)
