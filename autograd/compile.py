@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from itertools import count
 from typing import Any, Literal, Protocol, cast, overload
 
+from autograd.backprop import _leaf_gradient
 from autograd.compile_codegen import Generated, generate, same
 from autograd.compile_trace import CompileError, Trace, flatten, freeze, trace
 from autograd.value import Value
@@ -110,6 +111,7 @@ class _Program:
         objects: dict[str, Any] = dict(generated.objects)
         objects["_recover"] = lambda *a: self.recover(variant, a)
         objects["_retrace"] = lambda *a: self.retrace(variant, a)
+        objects["_regrad"] = lambda *a: self.regrad(variant, a)
         for a in tr.baked:
             objects[f"_baked{a}"] = _copy(args[a])
         filename = f"<autograd.compile {self.fname} #{next(_files)}>"
@@ -163,6 +165,19 @@ class _Program:
             return self.call(args, key)
         self.f(*args)  # the engine: raises its own error, naming the node
         return self.retrace(variant, args, key)  # it did not: f took another path on this data
+
+    def regrad(self, variant: _Variant, args: tuple[Any, ...]) -> float:
+        """A parameter's ``grad`` was not a float when the step went to add to it (nothing is
+        written before every sum is made): each ``grad`` as `backward()` takes it (None is 0, an
+        int its float, anything else the engine's `TypeError` naming the parameter), then the step."""
+        fixed = False
+        for p in self.params:
+            if type(p.grad) is not float:
+                p.grad = _leaf_gradient(p)
+                fixed = True
+        if not fixed:  # pragma: no cover (the sums add floats to floats)
+            raise CompileError("compile: the step's gradient sums failed with every p.grad a float")
+        return variant.function(*args)
 
     def retrace(self, variant: _Variant, args: tuple[Any, ...], key: tuple[Any, ...] | None = None) -> float:
         """A guard failed: f's graph for ``args`` is another one; trace it (once)."""

@@ -689,8 +689,16 @@ class _Generator:
 
     def _write_back(self, params_used: list[Value]) -> list[str]:
         ns = self.ns
-        if self.optimizer is None:
-            return [f"{ns.alias(p, 'P')}.grad += {self.grad[p]}" for p in params_used if p in self.grad]
+        if self.optimizer is None:  # p.grad += d_p, each read before any is written
+            adds = [(ns.alias(p, "P"), self.grad[p]) for p in params_used if p in self.grad]
+            sums = [self.names.take(f"{d}_sum") for _, d in adds]
+            return [
+                "try:  # every p.grad + d_p first, so that a p.grad of None changes nothing",
+                *(f"    {total} = {alias}.grad + {d}" for (alias, d), total in zip(adds, sums, strict=True)),
+                "except TypeError:",
+                f"    return _regrad({', '.join(self.argnames)})  # None counts as 0, as in backward()",
+                *(f"{alias}.grad = {total}" for (alias, _), total in zip(adds, sums, strict=True)),
+            ] if adds else []
         opt = self.optimizer
         lines = [f"_lr = {ns.alias(opt, 'optimizer')}.lr"]
         decay = opt.weight_decay

@@ -61,7 +61,7 @@ class Code:
         return f"({self.text})" if self.loose else self.text
 
 
-_RESERVED = re.compile(r"_recover|_retrace|_lr|_baked\d+")  # names the step gets from `autograd.compile`
+_RESERVED = re.compile(r"_recover|_retrace|_regrad|_lr|_baked\d+")  # the step's names from `compile`
 
 
 class Namespace:
