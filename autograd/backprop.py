@@ -88,16 +88,21 @@ def _prepare(
     if not root.children:  # a lone leaf: accumulates like any leaf (never reset)
         root.grad = _leaf_gradient(root) + gradient
         return order, held
-    for node in order:
-        node.grad = 0.0
-        for child in node.children:
-            if not child.children:
-                earlier = child.grad
-                if type(earlier) is not float:  # None (no gradient yet), an int, or an error
-                    child.grad = earlier = _leaf_gradient(child)
-                if hold_leaves and earlier:  # held once: it is 0 the next time it is seen
-                    held.append((child, earlier))
-                    child.grad = 0.0
+    try:
+        for node in order:
+            node.grad = 0.0
+            for child in node.children:
+                if not child.children:
+                    earlier = child.grad
+                    if type(earlier) is not float:  # None (no gradient yet), an int, or an error
+                        child.grad = earlier = _leaf_gradient(child)
+                    if hold_leaves and earlier:  # held once: it is 0 the next time it is seen
+                        held.append((child, earlier))
+                        child.grad = 0.0
+    except TypeError:  # a leaf's grad is not a number: the leaves held so far get theirs back
+        for leaf, earlier in held:
+            leaf.grad = earlier
+        raise
     root.grad = gradient
     return order, held
 

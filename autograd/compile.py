@@ -39,7 +39,6 @@ from dataclasses import dataclass
 from itertools import count
 from typing import Any, Literal, Protocol, cast, overload
 
-from autograd.backprop import _leaf_gradient
 from autograd.compile_codegen import Generated, generate, same
 from autograd.compile_trace import CompileError, Trace, flatten, freeze, trace
 from autograd.value import Value
@@ -166,18 +165,14 @@ class _Program:
         self.f(*args)  # the engine: raises its own error, naming the node
         return self.retrace(variant, args, key)  # it did not: f took another path on this data
 
-    def regrad(self, variant: _Variant, args: tuple[Any, ...]) -> float:
-        """A parameter's ``grad`` was not a float when the step went to add to it (nothing is
-        written before every sum is made): each ``grad`` as `backward()` takes it (None is 0, an
-        int its float, anything else the engine's `TypeError` naming the parameter), then the step."""
-        fixed = False
-        for p in self.params:
-            if type(p.grad) is not float:
-                p.grad = _leaf_gradient(p)
-                fixed = True
-        if not fixed:  # pragma: no cover (the sums add floats to floats)
-            raise CompileError("compile: the step's gradient sums failed with every p.grad a float")
-        return variant.function(*args)
+    def regrad(self, variant: _Variant, args: tuple[Any, ...]) -> float | None:
+        """A parameter's ``grad`` was not a number the step can add to (None, say: nothing is
+        written before every sum is made): this step is the engine's, ``f(*args).backward()``,
+        which takes each ``grad`` as it does (None is 0, an int its float, anything else its
+        `TypeError` naming the parameter); the next steps are compiled again."""
+        loss = self.f(*args)
+        loss.backward()
+        return loss.data if self.return_loss else None
 
     def retrace(self, variant: _Variant, args: tuple[Any, ...], key: tuple[Any, ...] | None = None) -> float:
         """A guard failed: f's graph for ``args`` is another one; trace it (once)."""
@@ -234,8 +229,9 @@ def _function_name(f: Callable[..., Any], argnames: Sequence[str]) -> str:
 
 def _plain(name: str) -> bool:
     """A name the generated code may use as it is: an identifier, not a keyword, not ``_``-private
-    (the generated code's own names start with ``_``)."""
-    return name.isidentifier() and not name.startswith("_") and not keyword.iskeyword(name)
+    (the generated code's own names start with ``_``), not a builtin."""
+    return (name.isidentifier() and not name.startswith("_") and not keyword.iskeyword(name)
+            and not hasattr(builtins, name))  # the step calls len, zip, round...
 
 
 def _check_params(params: Iterable[Value]) -> list[Value]:

@@ -541,7 +541,7 @@ class _Generator:
             rest = [*fwd[:root_line], *fwd[root_line + 1 :], *guards, *back, *write_back]
             fwd[root_line] = self._unneeded_root(fwd[root_line], rest)
         body.append("try:")
-        body.extend("    " + line for line in fwd)
+        body.extend("    " + line for line in fwd or ["pass  # f returned a leaf (a guard chose it)"])
         body.append("except (ArithmeticError, TypeError, ValueError):")
         body.append(f"    {recover}  # another structure, or a domain error: the engine says which")
         body.extend(guards)

@@ -25,6 +25,7 @@ def rule_expression(rule: Callable[..., Any]) -> ast.expr | None:
     try:
         # the file's lines as linecache has them (inspect.findsource would first map every module
         # to its file: milliseconds, on the first compile of a process)
+        linecache.checkcache(code.co_filename)  # type: ignore[union-attr]  # a module edited and reloaded
         lines = linecache.getlines(code.co_filename, getattr(rule, "__globals__", None))  # type: ignore[union-attr]
         if not lines:
             lines, _ = inspect.findsource(code)  # type: ignore[arg-type]
@@ -33,10 +34,11 @@ def rule_expression(rule: Callable[..., Any]) -> ast.expr | None:
         return None
     params = list(code.co_varnames[: code.co_argcount])  # type: ignore[union-attr]
     found: list[ast.expr] = []
+    is_lambda = code.co_name == "<lambda>"  # type: ignore[union-attr]
     for node in _functions_at(tree, code.co_firstlineno):  # type: ignore[union-attr]
-        if isinstance(node, ast.Lambda) and [a.arg for a in node.args.args] == params:
+        if isinstance(node, ast.Lambda) and is_lambda and [a.arg for a in node.args.args] == params:
             found.append(node.body)
-        elif isinstance(node, ast.FunctionDef) and node.name == code.co_name:  # type: ignore[union-attr]
+        elif isinstance(node, ast.FunctionDef) and not is_lambda and node.name == code.co_name:  # type: ignore[union-attr]
             body = node.body[1:] if ast.get_docstring(node, clean=False) is not None else node.body
             if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None:
                 found.append(body[0].value)

@@ -288,3 +288,13 @@ def test_backward_function_equals_method() -> None:
     zero_grad(y)
     y.backward()
     assert x.grad == g
+
+
+def test_a_leaf_grad_that_is_not_a_number_raises_and_every_leaf_keeps_its_gradient() -> None:
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    a.grad = 5.0  # held during the pass (set to 0, added back after): it must come back on an error
+    b.grad = "bad"  # type: ignore[assignment]
+    with pytest.raises(TypeError, match=r"the gradient of Value 'b'"):
+        (a * b).backward()
+    assert a.grad == 5.0
+    assert b.grad == "bad"  # type: ignore[comparison-overlap]

@@ -266,3 +266,57 @@ def test_a_guard_on_a_node_made_from_the_loss() -> None:
             got, expected, w1, w2 = _compiled_and_engine(f_of, 1.0, a, **options)
             assert bits(got) == bits(expected if not options else None)
             assert bits(w1.grad) == bits(w2.grad)
+
+
+# ---- what a second review found ----------------------------------------------------------------------
+
+
+def test_a_grad_the_step_cannot_add_to_makes_it_the_engines_step() -> None:
+    w, w2 = Value(0.5, label="w"), Value(0.5, label="w")
+    u, u2 = Value(1.0, label="u"), Value(1.0, label="u")  # a parameter f does not use
+    step = autograd.compile(lambda a: w * a, [w, u], 2.0)
+    for grads in ((None, None), (None, "stale"), (3, None)):
+        w.grad, u.grad = w2.grad, u2.grad = grads  # type: ignore[assignment]
+        assert bits(step(2.0)) == bits((w2 * 2.0).data)
+        (w2 * 2.0).backward()
+        assert (bits(w.grad), u.grad) == (bits(w2.grad), u2.grad)  # u is left as backward() leaves it
+
+
+def test_a_leaf_chosen_by_a_guard_is_the_loss() -> None:
+    w = Value(0.5, label="w")
+    step = autograd.compile(lambda a: a if a > 0.5 else a * w, [w], 0.0)
+    assert step(1.0) == 1.0  # traced again: the argument itself, an empty forward
+    assert step(0.2) == 0.1
+
+
+def test_names_of_builtins_the_step_calls_are_not_its_argument_or_function_names() -> None:
+    model, twin = nn.MLP(2, [2, 1], seed=1), nn.MLP(2, [2, 1], seed=1)
+    xs, ys = [[0.1, 0.2], [0.3, -0.4], [0.5, 0.6]], [1.0, 0.0, 1.0]
+
+    def loss_of(m: nn.MLP) -> Callable[..., Value]:
+        def len(zip: list[list[float]], ys: list[float]) -> Value:  # noqa: A001, A002
+            return nn.mean_mse_loss([m(row) for row in zip], ys)  # type: ignore[misc]
+        return len
+
+    step = autograd.compile(loss_of(model), model.parameters(), xs, ys)
+    assert "def step(a0, a1):" in step.source
+    assert bits(step(xs, ys)) == bits(loss_of(twin)(xs, ys).data)
+
+
+def test_a_decorated_rule_or_a_def_of_two_statements_is_called_not_misread(tmp_path: Any) -> None:
+    (tmp_path / "review_rules.py").write_text(
+        "def keep(*a):\n    return lambda f: f\n\n"
+        "@keep(lambda out, x: out)\ndef decorated(out, x):\n    return 5.0 * x\n\n"
+        "def one_line(out, x): k = (lambda out, x: out); return 3.0 * x\n", encoding="utf-8")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("review_rules", tmp_path / "review_rules.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for name, slope in (("decorated", 5.0), ("one_line", 3.0)):
+        op = autograd.define_op(f"review_{name}", lambda x: x, getattr(module, name))
+        w = Value(0.5, label="w")
+        autograd.compile(lambda x, op=op, w=w: op(w * x), [w], 2.0)(2.0)
+        assert w.grad == slope * 1.0 * 2.0  # the rule, slope * (w x) at w x = 1.0, times x = 2.0
