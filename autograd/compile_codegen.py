@@ -558,7 +558,7 @@ class _Generator:
         its op's domain check (a bad target still raises, and nothing else is computed)."""
         op = self.root.op_def
         assert op is not None
-        if op.domain is None or self.loss in re.findall(r"[^\W\d]\w*", "\n".join(rest)):
+        if op.domain is None or self.loss in _names_read(rest):
             return line
         args = self.call_args(self.root, self.operand_args(self.root))
         hint = _identifier(op.name) + "_domain"
@@ -633,7 +633,7 @@ class _Generator:
         back = self._batch_backward_body(b, set())  # to know what it reads
         defined = list(dict.fromkeys(b.names[s] for s in sorted(b.names)))
         defined += [self.var[u] for u in reversed(b.blocks[0])]
-        read = set(re.findall(r"[^\W\d]\w*", "\n".join(back)))
+        read = _names_read(back)
         b.saved = [name for name in defined if name in read]
         body.append(f"{b.terms_list}.append({self.var[b.terms[0]]})")
         if back:
@@ -711,6 +711,11 @@ class _Generator:
                 g = f"({g} + {decay!r} * {w})"  # weight decay: g + λ w, as nn.SGD
             lines.append(f"{alias}.{DATA} = " + SGD_STEP.format(w=w, lr="_lr", g=g))
         return lines
+
+
+def _names_read(lines: list[str]) -> set[str]:
+    """The identifiers in ``lines`` of generated code (the variables they read, and more)."""
+    return set(re.findall(r"[^\W\d]\w*", "\n".join(lines)))
 
 
 def _target(sub: Any, path: tuple[int, ...], by_path: dict[tuple[int, ...], str]) -> str | None:
