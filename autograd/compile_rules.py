@@ -296,12 +296,18 @@ def _inline(fn: Any, args: Sequence[Arg], ns: Namespace,
         text = _LOCAL.sub(lambda m: ns.local(m.group(1)), text)
     codes = [_operand(a) for a in args]
     text = _MARKER.sub(lambda m: codes[int(m.group(1))].text, text)
-
-    def marked(name: str) -> bool:  # a marker __arg<k>__ holds a float if its argument does
-        k = _MARKER.fullmatch(name)
-        return k is not None and (codes[int(k.group(1))].floating or floats(codes[int(k.group(1))].text))
-
+    marked = _markers_floating([c.floating or floats(c.text) for c in codes])
     return Code(text, tpl.loose, _floating(tpl.tree, marked))
+
+
+def _markers_floating(flags: Sequence[bool]) -> Callable[[str], bool]:
+    """Which names of a marked tree hold floats: the marker ``__arg<k>__`` if ``flags[k]``."""
+
+    def floating(name: str) -> bool:
+        k = _MARKER.fullmatch(name)
+        return k is not None and flags[int(k.group(1))]
+
+    return floating
 
 
 def _operand(a: Arg) -> Code:
@@ -434,11 +440,7 @@ def _unroll(fn: Callable[..., Any], args: Sequence[Arg], variables: list[str],
         return constant(result)
     if not isinstance(result, _Sym):
         return None
-
-    def marked_floats(name: str) -> bool:
-        k = _MARKER.fullmatch(name)
-        return k is not None and floats(variables[int(k.group(1))])
-
+    marked_floats = _markers_floating([floats(v) for v in variables])
     tree = zero_plus(result.node, marked_floats)
     return Code(ast.unparse(tree), isinstance(tree, _LOW) or _is_sum(tree), _floating(tree, marked_floats))
 
