@@ -169,7 +169,8 @@ class _Program:
         """A parameter's ``grad`` was not a number the step can add to (None, say: nothing is
         written before every sum is made): this step is the engine's, ``f(*args).backward()``,
         which takes each ``grad`` as it does (None is 0, an int its float, anything else its
-        `TypeError` naming the parameter); the next steps are compiled again."""
+        `TypeError` naming the parameter); the grads are floats after it, so the next call is the
+        compiled step's own."""
         loss = self.f(*args)
         loss.backward()
         return loss.data if self.return_loss else None
