@@ -483,5 +483,6 @@ def rule_code(fn: Callable[..., Any], args: Sequence[Arg], ns: Namespace, hint: 
     """The code of ``fn(*args)``: inlined, run symbolically, or a call (see the module doc).
     ``floats(name)``: whether the step's variable ``name`` is sure to hold a float (for `zero_plus`
     and the code's own ``floating``); by default none is."""
-    unrolled = _symbolic(fn, args, ns.unrolled, floats) if symbolic else None
-    return _inline(fn, args, ns, floats) or unrolled or call_code(fn, args, ns, hint)
+    return (_inline(fn, args, ns, floats)
+            or (_symbolic(fn, args, ns.unrolled, floats) if symbolic else None)
+            or call_code(fn, args, ns, hint))
