@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = ["describe", "domain_error", "iterable", "number"]
 
+
 def describe(v: object) -> str:
     """An operand as an error message names it: ``Value 'x' (op='*2', data=4.0)``, or a number."""
     from autograd.ops import display
