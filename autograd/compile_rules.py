@@ -9,9 +9,9 @@ the code is taken from the rule itself, three ways, the first that applies:
    generated variable names in place of its parameters (``lambda out, x, y: y`` for ``w * x`` is
    ``x``).  Other names in the body (``math``, a helper) refer to the objects of the rule's module;
    a name the body assigns (``(e := math.exp(x)) / (1.0 + e)``) becomes one of the step's own.
-2. **Run symbolically**: a rule without source (typed at a REPL), or one over lists (the forward
-   of ``sum``, ``mean``, ``dot``), is called once on symbols that record the arithmetic done to
-   them, giving the same operations in the same order, unrolled (``0.0 + a * x + b * y + c``, written
+2. **Run symbolically**: a forward over lists (of ``sum``, ``mean``, ``dot``; `autograd.compile`
+   asks this of a variadic op's forward only) is called once on symbols that record the arithmetic
+   done to them, giving the same operations in the same order, unrolled (``0.0 + a * x + b * y + c``, written
    ``a * x + b * y + c or 0.0``: see `zero_plus`).  A rule that branches on its operands, or calls a
    function on them, cannot be run this way.
 3. **Called**: otherwise the code calls the rule function itself: correct, and a little slower.
