@@ -6,14 +6,40 @@
     >>> y.backward()
     >>> round(x.grad, 6)  # d/dx (x^2 + e^x) = 2x + e^x
     11.389056
+
+The package in layers, each importing only those before it: `autograd.core` (the `Value` and
+`backward()`) and `autograd.ops` (the table of operations) at the root with `autograd.files`;
+then `autograd.draw` (pictures), `autograd.explain` (the chain rule in words, stepping),
+`autograd.check` (gradcheck), `autograd.compiler` (loaded on the first use of `compile`), and
+`autograd.cli` (the command line).
 """
 
-from autograd.backprop import Edge, Step, backward, backward_steps, topological_order, zero_grad
-from autograd.compile import CompileCheckError, CompiledStep, CompiledUpdate, CompileError, compile  # noqa: A004
-from autograd.gradcheck import GradcheckError, GradcheckResult, InputCheck, gradcheck
-from autograd.graph import draw
+from typing import TYPE_CHECKING, Any
+
+from autograd.check.gradcheck import GradcheckError, GradcheckResult, InputCheck, gradcheck
+from autograd.core import GradientLostWarning, Operand, Value, backward, topological_order, zero_grad
+from autograd.explain.steps import Edge, Step, backward_steps
 from autograd.ops import Op, cos, define_op, dot, exp, log, mean, relu, sigmoid, sin, sqrt, sum, tanh  # noqa: A004
-from autograd.value import Operand, Value
+
+if TYPE_CHECKING:
+    from autograd.draw.graph import draw
+else:  # the package, which is callable (`draw(root)`) and holds its modules (`autograd.draw.render`)
+    from autograd import draw
+if TYPE_CHECKING:
+    from autograd.compiler import CompileCheckError, CompiledStep, CompiledUpdate, CompileError, compile  # noqa: A004
+
+_COMPILER = ("CompileCheckError", "CompileError", "CompiledStep", "CompiledUpdate", "compile")
+
+
+def __getattr__(name: str) -> Any:
+    """`compile` and its types, from `autograd.compiler`, imported on first use: ``import autograd``
+    does not load the compiler, and everything else works without it."""
+    if name in _COMPILER:
+        from autograd import compiler
+
+        return getattr(compiler, name)
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+
 
 __all__ = [
     "CompileCheckError",
@@ -23,6 +49,7 @@ __all__ = [
     "Edge",
     "GradcheckError",
     "GradcheckResult",
+    "GradientLostWarning",
     "InputCheck",
     "Op",
     "Operand",

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from autograd.value import Value
+from autograd.core import Value
 
 EPOCHS = 1000
 LR = 0.4

@@ -19,8 +19,8 @@ import sys
 from collections.abc import Sequence
 
 import autograd
-from autograd.backprop import topological_order
-from autograd.cli import command_line
+from autograd.cli.command import command_line
+from autograd.core import topological_order
 from demos.seed import LOSSES, XOR_DATA, first_sample_graph, seed_model
 from demos.step_through import closed_forms
 

@@ -19,10 +19,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autograd import draw
-from autograd.cli import command_line
+from autograd.cli.command import command_line
+from autograd.draw.graph import Graph
+from autograd.draw.render import BackendUnavailableError, choose_backend
 from autograd.files import NotARegularFileError, check_writable
-from autograd.graph import Graph
-from autograd.render import BackendUnavailableError, choose_backend
 from demos.seed import first_sample_graph
 
 __all__ = ["main", "xor_graph"]

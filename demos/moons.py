@@ -33,7 +33,7 @@ from typing import Any
 
 import autograd
 from autograd import Value
-from autograd.cli import command_line
+from autograd.cli.command import command_line
 from demos.plots import PlotError, decision_surface, plot_path, pyplot, save_figure
 from demos.xor import positive_int
 from nn import MLP, SGD, mean_hinge_loss

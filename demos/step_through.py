@@ -29,13 +29,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograd.backprop import topological_order
-from autograd.chain_rule import StepExplanation, as_printed, equals_or_approx, number
-from autograd.cli import INTERRUPTED_STATUS, command_line
-from autograd.frames import FrameWriter, check_directory
-from autograd.render import BackendUnavailableError, choose_backend
-from autograd.stepping import walk_steps
-from autograd.value import Value
+from autograd.cli.command import INTERRUPTED_STATUS, command_line
+from autograd.core import Value, topological_order
+from autograd.draw.frames import FrameWriter, check_directory
+from autograd.draw.render import BackendUnavailableError, choose_backend
+from autograd.explain.chain_rule import StepExplanation, as_printed, equals_or_approx, number
+from autograd.explain.stepping import walk_steps
 from demos.seed import DEFAULT_LR, XOR_DATA, first_sample_graph, format_layout, seed_layout
 from nn import MLP, SGD
 

@@ -33,7 +33,7 @@ from typing import Any
 
 from autograd import Value
 from autograd import compile as compile_step
-from autograd.cli import command_line
+from autograd.cli.command import command_line
 from autograd.files import check_writable
 from demos.plots import PlotError, decision_surface, plot_path, pyplot, save_figure
 from demos.seed import DEFAULT_LR, LOSSES, XOR_DATA, format_layout, seed_layout, seed_model

@@ -31,8 +31,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from autograd import ops
+from autograd.core import Op, Operand, Value, apply
 from autograd.ops import dot
-from autograd.value import Op, Operand, Value, apply
 from nn.module import Module, _check_inputs, _length
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "LayerWeights", "Neuron"]
@@ -103,7 +103,7 @@ class Neuron(Module):
         z.label = self.pre_label
         if self._activate is None:
             return z
-        a = apply(self._activate, (z,))
+        a = apply(self._activate, z)
         a.label = self.out_label
         return a
 

@@ -23,8 +23,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from autograd.ops import mean, register
-from autograd.value import Op, Operand, Value, apply
+from autograd.core import Op, Operand, Value, apply
+from autograd.ops import entry, mean
 from nn.module import _length
 
 __all__ = [
@@ -84,19 +84,17 @@ def _hinge(pred: float, target: float) -> float:
 
 
 # Each loss is one operation of the engine's table: operands (prediction p, target y).
-MSE = register(Op("mse", ("pred", "target"), _mse,
-    (lambda out, p, y: 2.0 * (p - y),
-     lambda out, p, y: -2.0 * (p - y)),
-    "({pred} − y)²", ("2({pred} − y)", "−2({pred} − y)")))  # fmt: skip
-BCE = register(Op("bce", ("pred", "target"), _bce,
-    (lambda out, p, y: (p - y) / max((1.0 - p) * p, BCE_EPSILON),
-     lambda out, p, y: _log1m(p) - _log(p)),
-    "−(y·log {pred} + (1 − y)·log(1 − {pred}))",
-    ("({pred} − y)/({pred}(1 − {pred}))", "log(1 − {pred}) − log {pred}"), domain=_bce_domain))  # fmt: skip
-HINGE = register(Op("hinge", ("pred", "target"), _hinge,
-    (lambda out, p, y: 0.0 if 1.0 - y * p <= 0.0 else -y,  # 0 at the kink, as relu'(0) = 0
-     lambda out, p, y: 0.0 if 1.0 - y * p <= 0.0 else -p),
-    "max(0, 1 − y·{pred})", ("{grad}", "{grad}"), domain=_hinge_domain))  # fmt: skip
+MSE = entry(name="mse", forward=_mse, formula="({pred} − y)²",
+            pred=(lambda out, p, y: 2.0 * (p - y), "2({pred} − y)"),
+            target=(lambda out, p, y: -2.0 * (p - y), "−2({pred} − y)"))
+BCE = entry(name="bce", forward=_bce, formula="−(y·log {pred} + (1 − y)·log(1 − {pred}))",
+            domain=_bce_domain,
+            pred=(lambda out, p, y: (p - y) / max((1.0 - p) * p, BCE_EPSILON),
+                  "({pred} − y)/({pred}(1 − {pred}))"),
+            target=(lambda out, p, y: _log1m(p) - _log(p), "log(1 − {pred}) − log {pred}"))
+HINGE = entry(name="hinge", forward=_hinge, formula="max(0, 1 − y·{pred})", domain=_hinge_domain,
+              pred=(lambda out, p, y: 0.0 if 1.0 - y * p <= 0.0 else -y, "{grad}"),  # 0 at the kink
+              target=(lambda out, p, y: 0.0 if 1.0 - y * p <= 0.0 else -p, "{grad}"))
 
 
 def mse_loss(pred: Value, target: Operand) -> Value:
@@ -122,7 +120,7 @@ def hinge_loss(pred: Value, target: Operand) -> Value:
 def _loss(op: Op, pred: Value, target: Operand, name: str) -> Value:
     """The loss node, labelled ``loss``; a number target is a constant, a Value target an operand."""
     pred = _prediction(pred, name)
-    out = apply(op, (pred, target if isinstance(target, Value) else _target(target, name)))
+    out = apply(op, pred, target if isinstance(target, Value) else _target(target, name))
     out.label = "loss"
     return out
 

@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from autograd.value import Value
+from autograd.core import Value
 from nn import weights
 
 __all__ = ["Module"]

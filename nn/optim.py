@@ -29,16 +29,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from autograd.value import Value
+from autograd.core import Value
 
 __all__ = ["SGD", "Adam", "Optimizer"]
 
 
 class Optimizer:
-    """What every optimizer shares: its checked parameter list and `zero_grad()`.
-
-    A step writes each parameter's float slot, ``p._data``: what it writes is a float made from
-    floats, and the ``data`` setter's check (there for what users assign) would double its cost."""
+    """What every optimizer shares: its checked parameter list and `zero_grad()`."""
 
     def __init__(self, params: Iterable[Value]) -> None:
         name = type(self).__name__
@@ -99,30 +96,17 @@ class SGD(Optimizer):
         A parameter whose ``grad`` is None (no gradient yet, PyTorch's ``set_to_none``) is skipped,
         as PyTorch skips it: it does not move and its momentum buffer waits.
         """
-        lr = self.lr
-        momentum = self.momentum
-        decay = self.weight_decay
-        if momentum == 0.0:
-            if decay == 0.0:
-                for p in self.params:
-                    g: float | None = p.grad
-                    if g is not None:
-                        p._data -= lr * g
-            else:
-                for p in self.params:
-                    g = self._gradient(p, decay)
-                    if g is not None:
-                        p._data -= lr * g
-            return
-        velocity = self.velocity
+        lr, momentum, decay, velocity = self.lr, self.momentum, self.weight_decay, self.velocity
         for k, p in enumerate(self.params):
-            g = self._gradient(p, decay)
-            if g is None:
+            g = p.grad
+            if g is None:  # no gradient yet (PyTorch's set_to_none): skipped
                 continue
-            v = velocity[k]
-            v = g if v is None else momentum * v + g
-            velocity[k] = v
-            p._data -= lr * v
+            if decay != 0.0:
+                g = g + decay * p.data
+            if momentum != 0.0:  # v = momentum * v + g (v = g the first time), and the step is along v
+                v = velocity[k]
+                g = velocity[k] = g if v is None else momentum * v + g
+            p.data -= lr * g
 
     def __repr__(self) -> str:
         return (
@@ -183,7 +167,7 @@ class Adam(Optimizer):
             correction2_sqrt = math.sqrt(1.0 - beta2 ** t[k])
             m[k] += (1.0 - beta1) * (g - m[k])
             v[k] = v[k] * beta2 + (1.0 - beta2) * (g * g)
-            p._data -= step_size * (m[k] / (math.sqrt(v[k]) / correction2_sqrt + eps))
+            p.data -= step_size * (m[k] / (math.sqrt(v[k]) / correction2_sqrt + eps))
 
     def __repr__(self) -> str:
         return (

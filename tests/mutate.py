@@ -1,19 +1,24 @@
 """Mutation check (`make mutate`): would the tests notice a wrong derivative?
 
-Every derivative rule lives in the op table, once: a ``lambda`` in the ``derivatives`` of an
-``Op(...)`` in autograd/ops.py and nn/losses.py.  For each rule, a temporary copy of the package
-is made with that rule's result scaled by 1.1 (``lambda out, x: 1.0 - out * out`` becomes
-``lambda out, x: _scaled(1.0 - out * out)``), and each group of tests below runs against the
-copy (first on PYTHONPATH, so it is the real code path, not a monkeypatch).  Every group must
-kill every mutant: the engine's tests, and the compiled path's (`autograd.compile` reads the same
-rules), so a wrong rule is caught on both paths.  The compiled path's two code templates of its own
-(``EDGE_TERM`` and ``SGD_STEP`` in autograd/compile_codegen.py, scaled where they are written) must
-be killed by the compiled path's tests.  The run fails (exit 1) if a mutant survives a group, and
-stops (exit 2) if a file has no rules or a rule's lambda cannot be rewritten.
+Every derivative rule lives in the op table, once: a ``lambda`` given for an operand of an
+``entry(...)`` of the table in autograd/ops.py and nn/losses.py (``x=(lambda out, x: ..., "formula")``).
+For each rule, a temporary copy of the package is made with that rule's result scaled by 1.1
+(``lambda out, x: 1.0 - out * out`` becomes ``lambda out, x: _scaled(1.0 - out * out)``), and each
+group of tests below runs against the copy (first on PYTHONPATH, so it is the real code path, not a
+monkeypatch).  Every group must kill every mutant: the engine's tests, and the compiled path's
+(`autograd.compile` reads the same rules), so a wrong rule is caught on both paths.
+
+The compiled path writes two lines of its own (everything else it writes comes from the rules):
+the chain rule on one edge, ``d_child += local * d_node``, and nn.SGD's update generated in,
+``p.data = w - lr * g``.  Each is a *code mutant*: the copy's autograd/compiler/codegen.py is
+changed where it writes that line (`CODE_MUTANTS`), so that the generated code scales it by 1.1,
+and the compiled path's tests must kill it.  The run fails (exit 1) if a mutant survives a group,
+and stops (exit 2) if a file has no rules, a rule's lambda cannot be rewritten, a code mutant's
+line is not found once in the compiler, or a test file of a group is missing.
 
     .venv/bin/python tests/mutate.py                  # every mutant against every group
-    .venv/bin/python tests/mutate.py --list           # the rules found, without running anything
-    .venv/bin/python tests/mutate.py --rules dot bce  # only the rules whose name has "dot" or "bce"
+    .venv/bin/python tests/mutate.py --list           # the mutants found, without running anything
+    .venv/bin/python tests/mutate.py --rules dot bce  # only the mutants whose name has "dot" or "bce"
 """
 
 from __future__ import annotations
@@ -45,36 +50,51 @@ GROUPS = {
     "compiled": ["tests/test_compile.py"],
 }
 SCALE = "1.1"
-# Applied to a rule's result: a column (a list, from a variadic op's rule) is scaled term by term.
+# Applied to a rule's result: a list (a list operand's rule, one derivative per item) item by item.
 HELPER = (
     "\n\ndef _scaled(d):  # make mutate: this copy's one wrong rule\n"
     f"    return [v * {SCALE} for v in d] if type(d) is list else d * {SCALE}\n"
 )
+# entry()'s keywords that are not operands
+NOT_OPERANDS = {"name", "forward", "formula", "lists", "domain"}
+
+CODEGEN = Path("autograd") / "compiler" / "codegen.py"
+# The compiled path's own lines: (name, the text in codegen.py that writes it, the same scaled).
+CODE_MUTANTS = [
+    ("edge term", 'term = f"{local.factor()} * {grad}"',
+     f'term = f"({{local.factor()}} * {{grad}}) * {SCALE}"'),
+    ("SGD step", 'f"{alias}.data = {w} - _lr * {g}"',
+     f'f"{{alias}}.data = ({{w}} - _lr * {{g}}) * {SCALE}"'),
+]
 
 
 @dataclass(frozen=True)
 class Mutant:
-    """One rule: ``op``'s derivative with respect to ``param``, the lambda at ``lambda_node``."""
+    """One rule, ``op``'s derivative with respect to ``param`` (its lambda's body at ``start:end``
+    of the file's text), or one line the compiler writes (``code``: its text there, replaced by
+    ``replacement``)."""
 
     path: Path
     op: str
     param: str
     line: int
-    start: int  # character offsets of the lambda's body (or the template string) in the file's text
+    start: int  # character offsets of the lambda's body in the file's text
     end: int
-    template: bool = False  # a code template of the compiled path, not a rule
+    code: str = ""  # a line the compiled path writes (the text in the file that writes it), not a rule
+    replacement: str = ""
 
     @property
     def name(self) -> str:
-        return f"{self.op} (template)" if self.template else f"{self.op} d/d{self.param}"
+        return f"{self.op} (compiled code)" if self.code else f"{self.op} d/d{self.param}"
 
     def apply(self, text: str) -> str:
-        """The file's text with this rule's result scaled (and the helper defined at the end), or the
-        template's expression scaled in the code it writes."""
+        """The file's text with this rule's result scaled (and the helper defined at the end), or
+        the compiler's code changed to write its line scaled."""
+        if self.code:
+            if text.count(self.code) != 1:
+                raise SystemExit(f"mutate: {self.path}: {self.code!r} is no longer in it once")
+            return text.replace(self.code, self.replacement)
         body = text[self.start : self.end]
-        if self.template:
-            scaled = repr(f"({ast.literal_eval(body)}) * {SCALE}")
-            return text[: self.start] + scaled + text[self.end :]
         return text[: self.start] + f"_scaled({body})" + text[self.end :] + HELPER
 
 
@@ -94,60 +114,49 @@ def _position(text: str, starts: list[int], line: int, byte_col: int) -> int:
 
 
 def find_mutants(path: Path, text: str) -> list[Mutant]:
-    """Every rule of every ``Op(name, params, forward, (rules...), ...)`` call in ``text``."""
+    """Every rule of every ``entry(name=..., <operand>=(rule, formula), ...)`` call in ``text``."""
     starts = _offsets(text)
     found = []
     for node in ast.walk(ast.parse(text)):
-        if not isinstance(node, ast.Call) or getattr(node.func, "id", None) != "Op" or len(node.args) < 4:
+        if not isinstance(node, ast.Call) or getattr(node.func, "id", None) != "entry":
             continue
-        name, params, _, rules = node.args[:4]
-        tail = next((k.value for k in node.keywords if k.arg == "tail"), None)
-        names = [e.value for e in (*getattr(params, "elts", ()), *getattr(tail, "elts", ()))
-                 if isinstance(e, ast.Constant)]  # fmt: skip
+        name = next((k.value for k in node.keywords if k.arg == "name"), None)
         if not isinstance(name, ast.Constant):
-            continue  # Op(name, ...) in code that makes ops (define_op), not an entry of the table
-        if not isinstance(rules, ast.Tuple):
-            raise SystemExit(f"mutate: {path}:{node.lineno}: Op {name.value!r} without a tuple of rules")
-        if len(names) != len(rules.elts) or not all(isinstance(r, ast.Lambda) for r in rules.elts):
-            raise SystemExit(f"mutate: {path}:{node.lineno}: Op {name.value!r} needs one lambda per operand")
-        for param, rule in zip(names, rules.elts, strict=True):
-            assert isinstance(rule, ast.Lambda)
+            continue  # entry(name=...) in code that makes entries, not an entry of the table
+        for keyword in node.keywords:
+            if keyword.arg is None or keyword.arg in NOT_OPERANDS:
+                continue
+            given = keyword.value
+            rule = given.elts[0] if isinstance(given, ast.Tuple) and given.elts else None
+            if not isinstance(rule, ast.Lambda):
+                raise SystemExit(f"mutate: {path}:{node.lineno}: entry {name.value!r}: operand {keyword.arg}"
+                                 " needs (lambda ..., formula)")
             body = rule.body
             start = _position(text, starts, body.lineno, body.col_offset)
             end = _position(text, starts, body.end_lineno or body.lineno, body.end_col_offset or 0)
-            found.append(Mutant(path, str(name.value), str(param), rule.lineno, start, end))
+            found.append(Mutant(path, str(name.value), keyword.arg, rule.lineno, start, end))
     if not found:
         raise SystemExit(f"mutate: no rules found in {path}")
     return found
 
 
-# The compiled path's own code templates (everything else it writes comes from the rules above).
-TEMPLATES = Path("autograd") / "compile_codegen.py"
-TEMPLATE_NAMES = ("EDGE_TERM", "SGD_STEP")
-
-
-def find_templates(path: Path, text: str) -> list[Mutant]:
-    """Each template string ``NAME = "..."``: its expression, scaled in the code it writes."""
+def find_code_mutants(path: Path, text: str) -> list[Mutant]:
+    """Each of `CODE_MUTANTS` in the compiler's ``text``: where it writes the line, once."""
     found = []
-    for node in ast.parse(text).body:
-        targets = [getattr(t, "id", None) for t in node.targets] if isinstance(node, ast.Assign) else []
-        if isinstance(node, ast.Assign) and len(targets) == 1 and targets[0] in TEMPLATE_NAMES:
-            value = node.value
-            assert isinstance(value, ast.Constant)
-            starts = _offsets(text)
-            start = _position(text, starts, value.lineno, value.col_offset)
-            end = _position(text, starts, value.end_lineno or value.lineno, value.end_col_offset or 0)
-            name = getattr(node.targets[0], "id", "")
-            found.append(Mutant(path, name, "template", node.lineno, start, end, template=True))
-    if len(found) != len(TEMPLATE_NAMES):
-        raise SystemExit(f"mutate: {path}: expected the templates {', '.join(TEMPLATE_NAMES)}")
+    for name, code, replacement in CODE_MUTANTS:
+        if text.count(code) != 1:
+            raise SystemExit(f"mutate: {path}: expected to find {code!r} (the {name} the compiled code"
+                             f" writes) once, found it {text.count(code)} times; update CODE_MUTANTS")
+        start = text.index(code)
+        line = text.count("\n", 0, start) + 1
+        found.append(Mutant(path, name, "code", line, start, start + len(code), code, replacement))
     return found
 
 
 def all_mutants() -> list[Mutant]:
     found = [m for path in SOURCES for m in find_mutants(path, (ROOT / path).read_text(encoding="utf-8"))]
-    if (ROOT / TEMPLATES).exists():
-        found += find_templates(TEMPLATES, (ROOT / TEMPLATES).read_text(encoding="utf-8"))
+    if (ROOT / CODEGEN).exists():  # the compiler is a layer that may be removed
+        found += find_code_mutants(CODEGEN, (ROOT / CODEGEN).read_text(encoding="utf-8"))
     return found
 
 
@@ -181,8 +190,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--list", action="store_true", help="list the rules found and stop")
-    parser.add_argument("--rules", nargs="*", default=[], help="only rules whose name contains one of these")
+    parser.add_argument("--list", action="store_true", help="list the mutants found and stop")
+    parser.add_argument("--rules", nargs="*", default=[],
+                        help="only mutants whose name contains one of these")
     args = parser.parse_args(argv)
     mutants = [m for m in all_mutants() if not args.rules or any(r in m.name for r in args.rules)]
     if args.list:
@@ -191,15 +201,19 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     started = time.monotonic()
     survivors = []
-    groups = {g: [t for t in tests if (ROOT / t).exists()] for g, tests in GROUPS.items()}
+    missing = [t for tests in GROUPS.values() for t in tests if not (ROOT / t).exists()]
+    if missing:
+        print(f"mutate: missing test files: {', '.join(missing)}; update GROUPS", file=sys.stderr)
+        return 2
+    groups = {g: tests for g, tests in GROUPS.items() if g != "compiled" or (ROOT / CODEGEN).exists()}
     for m in mutants:
-        runs = {g: tests for g, tests in groups.items() if tests and (g == "compiled" or not m.template)}
+        runs = {g: tests for g, tests in groups.items() if g == "compiled" or not m.code}
         verdicts = {g: killed(m, tests) for g, tests in runs.items()}
         shown = "  ".join(f"{g}: {'killed' if k else 'SURVIVED'}" for g, k in verdicts.items())
         print(f"{m.name:20s} {m.path}:{m.line:<4d} {shown}", flush=True)
         survivors += [f"{m.name} ({g})" for g, k in verdicts.items() if not k]
     took = time.monotonic() - started
-    print(f"\n{len(mutants)} rules x {len([g for g in groups.values() if g])} test groups in {took:.0f} s:"
+    print(f"\n{len(mutants)} mutants x {len(groups)} test groups in {took:.0f} s:"
           f" {len(survivors)} survived{': ' + ', '.join(survivors) if survivors else ''}")  # fmt: skip
     return 1 if survivors else 0
 

@@ -12,9 +12,9 @@ from typing import Any, NamedTuple
 import pytest
 
 from autograd import GradcheckError, Value, gradcheck
-from autograd.blame import blame
+from autograd.check.blame import blame
+from autograd.check.testing import check_op
 from autograd.ops import OPS, Op, define_op, dot, mean
-from autograd.testing import check_op
 
 
 class StudentOps(NamedTuple):
@@ -119,7 +119,8 @@ def test_a_kink_is_not_blamed_whichever_side_the_rule_takes() -> None:
 def test_a_rule_is_not_called_right_where_its_forward_overflows_within_the_step() -> None:
     """exp at 709.7824: e^(x + h) overflows to inf, so the central difference is inf; a wrong rule
     must not pass as "close" to it: the check is said to be impossible there, not passed."""
-    wrong_exp = Op("wrong_exp", ("x",), OPS["exp"].forward, (lambda out, x: 5.0,), "exp({x})", ("5",))
+    wrong_exp = Op(name="wrong_exp", forward=OPS["exp"].forward, derivatives={"x": lambda out, x: 5.0},
+                   formula="exp({x})", derivative_formulas={"x": "5"})
     found = blame(wrong_exp(Value(709.7824)))  # an Op of its own, not registered: OPS stays as it is
     assert [c.status for c in found.checks] == ["fails"]
     assert found.unchecked == found.checks
@@ -183,9 +184,10 @@ def _scaled(d: Any) -> Any:
     ("name", "k"), [(name, k) for name in BUILT_INS for k in range(len(OPS[name].derivatives))]
 )
 def test_any_built_in_rule_made_10_percent_wrong_is_caught_and_blamed(name: str, k: int) -> None:
-    rules = list(OPS[name].derivatives)
-    rules[k] = (lambda rule: lambda *xs: _scaled(rule(*xs)))(rules[k])
-    mutant = replace(OPS[name], derivatives=tuple(rules))  # not registered: the table is unchanged
+    rules = dict(OPS[name].derivatives)
+    param = OPS[name].params[k]
+    rules[param] = (lambda rule: lambda *xs: _scaled(rule(*xs)))(rules[param])
+    mutant = replace(OPS[name], derivatives=rules)  # not registered: the table is unchanged
     result = check_op(mutant, within=_within(name), raise_exception=False)
     assert not result
     assert result.blame is not None

@@ -1,4 +1,4 @@
-"""`autograd.chain_rule` on `autograd.dot` nodes: written from the operands the node records (weights,
+"""`autograd.explain.chain_rule` on `autograd.dot` nodes: written from the operands the node records (weights,
 inputs, bias), every printed formula numerically true, whatever mix of Values and numbers made it."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import random
 import pytest
 
 from autograd import Value, backward_steps, dot
-from autograd.chain_rule import ChainRule, StepExplanation
+from autograd.explain.chain_rule import ChainRule, StepExplanation
 
 
 def first_step(node: Value) -> StepExplanation:

@@ -15,7 +15,7 @@ import pytest
 import autograd
 import nn
 from autograd import Value
-from autograd.compile_rules import Namespace, rule_code, zero_plus
+from autograd.compiler.rules import Namespace, rule_code, zero_plus
 
 SPECIAL = [0.0, -0.0, 1.5, -1.5, 1e-300, math.inf, -math.inf, math.nan, 3, -2, 0, 2**53, 1]
 
@@ -105,6 +105,61 @@ def test_a_walrus_name_taken_by_a_parameter_is_not_inlined() -> None:
     assert _code(odd, "v").startswith("_rule(")
 
 
+def _branchy(x: float) -> float:
+    """if/elif/else and assignments, each read first where it is read."""
+    if x > 1.0:
+        return x * 2.0
+    elif x < -1.0:
+        e = math.exp(x)
+        return e / (1.0 + e)
+    t = x * x
+    t = t - 1.0
+    return t - x
+
+
+def _read_late(x: float) -> float:
+    e = math.exp(x)
+    return x + e  # x is evaluated before e: no single expression evaluates e first
+
+
+def _read_before_assigned(x: float) -> float:
+    if x > 0.0:
+        return x
+    e = -x
+    return e
+
+
+def _falls_through(x: float) -> float:
+    if x > 0.0:
+        x = -x
+    return x
+
+
+def test_a_def_of_if_return_and_assignments_is_inlined_as_one_expression_to_the_bit() -> None:
+    ns = Namespace()
+    code = rule_code(_branchy, ["v"], ns, "rule", symbolic=False).text
+    assert code == ("v * 2.0 if v > 1.0 else (_e := _math.exp(v)) / (1.0 + _e) if v < -1.0"
+                    " else (_t := ((_t := (v * v)) - 1.0)) - v")
+    for x in SPECIAL:
+        assert bits(eval(code, dict(ns.objects), {"v": x})) == bits(_branchy(x)), x
+    assert _code(_read_late, "v") == "_rule(v)"  # called, not reordered
+    assert _code(_read_before_assigned, "v") == "v if v > 0.0 else (_e := (-v))"
+    assert _code(_falls_through, "v") == "_rule(v)"  # an if without a return: called
+
+
+def test_the_ops_defs_are_inlined_sigmoid_as_before_and_means_len_as_a_number() -> None:
+    w = Value(0.5, label="w")
+    step = autograd.compile(lambda x: autograd.mean([(w * x).sigmoid(), w, w * 2.0]), [w], 2.0)
+    assert "_sigmoid(" not in step.source
+    assert "1.0 / (1.0 + _math.exp(-t0)) if t0 >= 0.0 else (_e := _math.exp(t0)) / (1.0 + _e)" in step.source
+    assert "    d_t1 = 1.0 / 3\n" in step.source  # mean's 1.0 / len(x), x of 3 terms
+    for x in (2.0, -800.0, 800.0):
+        got, expected, w1, w2 = _compiled_and_engine(
+            lambda w: lambda a: autograd.mean([(w * a).sigmoid(), w, w * 2.0]), 0.5, x)
+        assert bits(got) == bits(expected)
+        assert bits(w1.grad) == bits(w2.grad)
+
+
 # ---- what a review of the rewrites found (each once wrong) -------------------------------------------
 
 
@@ -119,6 +174,14 @@ def _compiled_and_engine(f_of: Callable[[Value], Callable[..., Value]], start: f
     return got, loss.data, w, w2
 
 
+def _list_op(name: str, forward: Callable[..., float], rule: Callable[..., Any],
+             domain: Callable[..., None] | None = None) -> autograd.Op:
+    """An op of one list operand ``x`` (as ``sum``), registered."""
+    return autograd.ops.register(autograd.Op(name=name, forward=forward, derivatives={"x": rule},
+                                             formula=name, derivative_formulas={"x": "d"}, lists=("x",),
+                                             domain=domain))
+
+
 def test_a_sum_with_an_int_first_keeps_its_zero() -> None:
     got, expected, _, _ = _compiled_and_engine(lambda w: lambda a, b: autograd.sum([a, b, w]), 0.0, 2**53, 1)
     assert bits(got) == bits(expected)  # 0.0 + 2**53 + 1 rounds; 2**53 + 1 as ints does not
@@ -131,9 +194,8 @@ def test_a_symbolic_node_used_twice_is_rewritten_in_both_places() -> None:
             s += x
         return s * s
 
-    op = autograd.ops.register(autograd.ops.Op("review_sqsum", ("x",), sq_of_sum, (lambda out, x, n: 1.0,),
-                                               "sqsum", ("1",), variadic=True))
-    got, expected, _, _ = _compiled_and_engine(lambda w: lambda a: op(w, a), -0.0, -0.0)
+    op = _list_op("review_sqsum", sq_of_sum, lambda out, x: 1.0)
+    got, expected, _, _ = _compiled_and_engine(lambda w: lambda a: op([w, a]), -0.0, -0.0)
     assert bits(got) == bits(expected)
 
 
@@ -184,10 +246,9 @@ def test_return_loss_false_with_a_batched_root_or_a_domain_without_a_name() -> N
         nonneg(xs)
         return autograd.ops._sum(xs)
 
-    op = autograd.ops.register(autograd.ops.Op("review_nnsum", ("x",), nonneg_sum, (lambda out, x, n: 1.0,),
-                                               "nnsum", ("1",), variadic=True, domain=nonneg))
+    op = _list_op("review_nnsum", nonneg_sum, lambda out, x: 1.0, domain=nonneg)
     w = Value(0.5, label="w")
-    update = autograd.compile(lambda xs: op(*[(w * x) ** 2 for x in xs]), [w], [1.0, 2.0, 3.0],
+    update = autograd.compile(lambda xs: op([(w * x) ** 2 for x in xs]), [w], [1.0, 2.0, 3.0],
                               return_loss=False)
     assert update([1.0, 2.0, 3.0]) is None  # type: ignore[func-returns-value]
     def at_most(x: float, limit: float) -> None:
@@ -218,10 +279,11 @@ def test_a_forward_that_is_an_object_or_reads_a_global_compiles_each_time_afresh
                 total += x if x < self.limit else self.limit
             return total
 
-    columns: Any = (lambda out, x, n: [1.0 if v < 10.0 else 0.0 for v in x],)  # a rule giving a list
-    op = autograd.ops.register(autograd.ops.Op("review_csum", ("x",), Clipped(10.0), columns, "csum", ("d",),
-                                               variadic=True))
-    got, expected, _, _ = _compiled_and_engine(lambda w: lambda a: op(w, a), 0.5, 2.0)
+    def column(out: float, x: list[float]) -> list[float]:  # a rule giving a list
+        return [1.0 if v < 10.0 else 0.0 for v in x]
+
+    op = _list_op("review_csum", Clipped(10.0), column)
+    got, expected, _, _ = _compiled_and_engine(lambda w: lambda a: op([w, a]), 0.5, 2.0)
     assert bits(got) == bits(expected)
     scale = {"k": 2.0}
 
@@ -231,12 +293,10 @@ def test_a_forward_that_is_an_object_or_reads_a_global_compiles_each_time_afresh
             total += scale["k"] * x
         return total
 
-    rule = (lambda out, x, n: scale["k"],)
-    op2 = autograd.ops.register(
-        autograd.ops.Op("review_ssum", ("x",), scaled, rule, "ssum", ("s",), variadic=True))
-    _compiled_and_engine(lambda w: lambda a: op2(w, a), 1.0, 1.0)
+    op2 = _list_op("review_ssum", scaled, lambda out, x: scale["k"])
+    _compiled_and_engine(lambda w: lambda a: op2([w, a]), 1.0, 1.0)
     scale["k"] = 3.0
-    got, expected, _, _ = _compiled_and_engine(lambda w: lambda a: op2(w, a), 1.0, 1.0)
+    got, expected, _, _ = _compiled_and_engine(lambda w: lambda a: op2([w, a]), 1.0, 1.0)
     assert bits(got) == bits(expected)
 
 
@@ -244,11 +304,12 @@ def test_an_unrolled_forward_is_checked_on_each_compiles_own_data() -> None:
     def ratio(xs: list[float]) -> float:
         return 1.0 if xs[0] == xs[1] else xs[0] / xs[1]
 
-    columns: Any = (lambda out, x, n: [1.0] * n,)  # a rule giving a list
-    op = autograd.ops.register(autograd.ops.Op("review_ratio", ("x",), ratio, columns, "ratio", ("d",),
-                                               variadic=True))
-    _compiled_and_engine(lambda w: lambda a: op(w, a), 1.0, 2.0)  # an earlier compile, other data
-    got, expected, _, _ = _compiled_and_engine(lambda w: lambda a: op(w, a), 0.0, 0.0)
+    def column(out: float, x: list[float]) -> list[float]:  # a rule giving a list
+        return [1.0] * len(x)
+
+    op = _list_op("review_ratio", ratio, column)
+    _compiled_and_engine(lambda w: lambda a: op([w, a]), 1.0, 2.0)  # an earlier compile, other data
+    got, expected, _, _ = _compiled_and_engine(lambda w: lambda a: op([w, a]), 0.0, 0.0)
     assert bits(got) == bits(expected)
 
 

@@ -1,4 +1,4 @@
-"""Output that stdout or stderr cannot encode is escaped, never a traceback (`autograd.console`)."""
+"""Output that stdout or stderr cannot encode is escaped, never a traceback (`autograd.cli.console`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from autograd import console
+from autograd.cli import console
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,9 +11,9 @@ import unicodedata
 import graphviz
 import pytest
 
-import autograd.graph
 from autograd import Value, backward_steps, draw, topological_order, zero_grad
-from autograd.graph import record_field
+from autograd.draw import graph as graph_module
+from autograd.draw.graph import record_field
 from autograd.ops import display
 
 EDGE = re.compile(r'^\t(n\d+(?:_\d+)?) -> (n\d+) \[label="×(\S+)(?: → (\S+))?"(.*)\];$', re.M)
@@ -92,7 +92,7 @@ def test_a_node_grad_is_the_sum_of_the_flows_on_its_edges() -> None:
 
 
 def test_a_leaf_accumulates_past_its_flows_after_a_second_backward_as_the_doc_says() -> None:
-    doc = " ".join((autograd.graph.__doc__ or "").split())
+    doc = " ".join((graph_module.__doc__ or "").split())
     assert "after one ``root.backward()`` from zeroed gradients" in doc
     assert "after a second ``backward()``, or on a leaf that held a gradient before" in doc
     x = Value(1.5, label="x")
@@ -446,10 +446,10 @@ def test_a_shared_result_is_drawn_once_with_its_inputs_and_beside_each_use() -> 
 
 
 def test_graphs_up_to_the_threshold_draw_each_leaf_once() -> None:
-    terms = (autograd.graph.SPLIT_SHARED_OVER - 2) // 2  # 2 leaves + 2 nodes a term: at the limit
+    terms = (graph_module.SPLIT_SHARED_OVER - 2) // 2  # 2 leaves + 2 nodes a term: at the limit
     z, _, _ = shared_sum(terms)
     graph = draw(z)
-    assert graph.nodes == autograd.graph.SPLIT_SHARED_OVER
+    assert graph.nodes == graph_module.SPLIT_SHARED_OVER
     assert "dashed" not in graph.source
     assert " of " not in graph.source
     bigger, _, _ = shared_sum(terms + 1)

@@ -153,7 +153,7 @@ def test_custom_node_with_too_few_local_gradients_raises_value_error() -> None:
 
 
 def test_custom_node_with_a_non_value_child_raises_type_error() -> None:
-    message = "Value(op='f', label=''): every child must be a Value; got 1.0 (type float)"
+    message = "Value(op='f', label=''): every child must be a Value; got 1.0 (float)"
     with pytest.raises(TypeError, match=re.escape(message)):
         Value(0.0, (1.0,), (1.0,), "f")  # type: ignore[arg-type]
 
@@ -214,7 +214,7 @@ def test_custom_node_with_a_missing_comma_on_children_names_the_op() -> None:
 def test_custom_node_with_a_missing_comma_on_local_grads_names_the_op() -> None:
     x = Value(0.5, label="x")
     message = (
-        f"Value(op='sin', label='s'): local_grads must be an iterable of numbers, e.g. (1.0,);"
+        f"Value(op='sin', label='s'): local_grads must be an iterable of numbers;"
         f" got {math.cos(0.5)!r} (type float) (one item in parentheses needs a comma to be a tuple)"
     )
     with pytest.raises(TypeError, match=re.escape(message)):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from autograd import Value, backward_steps
-from autograd.frames import DEFAULT_SPEED, SPEEDS, Frame, FrameWriter, write_page
+from autograd.draw.frames import DEFAULT_SPEED, SPEEDS, Frame, FrameWriter, write_page
 from demos import step_through
 
 STEPS = 7  # the seed's first-sample graph: Cost, ô, o, ĥ2, h2, ĥ1, h1

@@ -46,7 +46,7 @@ def test_nearly_cancelling_exponentials_are_noisy_with_a_finite_relative_error()
 
 
 def test_a_numeric_slope_rounded_to_zero_has_a_finite_relative_error_within_the_noise() -> None:
-    from autograd.gradcheck import InputCheck
+    from autograd.check.gradcheck import InputCheck
 
     check = InputCheck(0, "x0", 20.0, 4.85e-4, 0.0, 0.0, 0.0, "noisy", noise=0.06)
     assert check.rel_error == pytest.approx(4.85e-4 / 0.06)
@@ -191,7 +191,7 @@ def test_a_pytest_failure_shows_the_blamed_node_and_table_not_gradchecks_source(
     out = run.stdout
     assert "def gradcheck(" not in out
     assert "__tracebackhide__" not in out
-    assert "E       autograd.gradcheck.GradcheckError: gradcheck: analytic gradient disagrees" in out
+    assert "E       autograd.check.gradcheck.GradcheckError: gradcheck: analytic gradient disagrees" in out
     assert "E       blame: node n2 'student_sin' (unlabelled): d/dx is -0.935896824" in out
     assert "MISMATCH" in out
     assert len(out.splitlines()) < 30  # 26 lines; 119 before gradcheck hid its frames

@@ -1,5 +1,6 @@
 """tests/mutate.py finds every derivative rule of the op table, and each mutant scales exactly that
-rule's result by 1.1.  (`make mutate` runs the mutants themselves against the tests.)"""
+rule's result by 1.1; each of its code mutants makes the compiled code scale its own line by 1.1.
+(`make mutate` runs the mutants themselves against the tests.)"""
 
 from __future__ import annotations
 
@@ -11,15 +12,16 @@ from pathlib import Path
 import mutate
 import pytest
 
-import nn  # noqa: F401 (registers the losses in the table)
+import nn
+from autograd import Value
 from autograd.ops import OPS
 
-RULES = [m for m in mutate.all_mutants() if not m.template]  # the compiled path's templates: below
+RULES = [m for m in mutate.all_mutants() if not m.code]  # the compiled path's own lines: below
 
 
 def test_every_rule_of_every_op_in_the_table_has_a_mutant() -> None:
     names = {m.name for m in RULES}
-    expected = {f"{op.name} d/d{param}" for op in OPS.values() for param in (*op.params, *op.tail)}
+    expected = {f"{op.name} d/d{param}" for op in OPS.values() for param in op.params}
     assert names == expected
     assert len(names) == len(RULES)  # one mutant per rule, no duplicates
 
@@ -40,13 +42,14 @@ def _mutated_op(mutant: mutate.Mutant, tmp_path: Path) -> object:
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_path.stem] = module
-    try:
-        if mutant.path.stem == "losses":  # the losses register themselves: clear them for the copy
-            saved = {name: OPS.pop(name) for name in ("mse", "bce", "hinge")}
+    saved = dict(OPS)
+    try:  # the copy's entries register themselves in the one table: the originals leave it meanwhile
+        for name in {m.op for m in RULES if m.path == mutant.path}:
+            del OPS[name]
         spec.loader.exec_module(module)
     finally:
-        if mutant.path.stem == "losses":
-            OPS.update(saved)
+        OPS.clear()
+        OPS.update(saved)
         del sys.modules[module_path.stem]
     ops = [v for v in vars(module).values() if hasattr(v, "derivatives")]
     return next(v for v in ops if getattr(v, "name", None) == mutant.op)
@@ -56,25 +59,25 @@ def _mutated_op(mutant: mutate.Mutant, tmp_path: Path) -> object:
 def test_each_mutant_scales_its_own_rule_by_1_1_and_no_other(mutant: mutate.Mutant, tmp_path: Path) -> None:
     original = OPS[mutant.op]
     mutated = _mutated_op(mutant, tmp_path)
-    params = (*original.params, *original.tail)
-    k = params.index(mutant.param)
+    params = original.params
     point = {"+": 0.7, "-": 0.7}.get(mutant.op, 0.3)
-    rules = zip(original.derivatives, mutated.derivatives, strict=True)  # type: ignore[attr-defined]
-    for j, (before, after) in enumerate(rules):
-        if original.variadic:
-            columns = [[point, 0.6]] * len(original.params)
-            args: tuple[object, ...] = (0.5, *columns, 2) if j < len(original.params) else (0.5, point, 2)
+    assert list(mutated.derivatives) == list(params)  # type: ignore[attr-defined]
+    for param in params:
+        before, after = original.derivatives[param], mutated.derivatives[param]  # type: ignore[attr-defined]
+        if original.lists:  # one rule convention: every operand, a list for a list operand
+            args: tuple[object, ...] = (0.5, *([point, 0.6] if p in original.lists else point
+                                               for p in params))
         elif original.name in ("bce", "hinge"):
             args = (0.5, point, 1.0)
         else:
             args = (0.5, *[point + 0.1 * i for i in range(len(params))])
         expected = before(*args)
         got = after(*args)
-        scale = 1.1 if j == k else 1.0
+        scale = 1.1 if param == mutant.param else 1.0
         if isinstance(expected, list):
             assert got == pytest.approx([scale * e for e in expected], rel=1e-15)
         else:
-            assert got == pytest.approx(scale * expected, rel=1e-15), (j, args)
+            assert got == pytest.approx(scale * expected, rel=1e-15), (param, args)
 
 
 def test_a_mutant_is_still_valid_python_with_the_scaling_helper() -> None:
@@ -85,9 +88,9 @@ def test_a_mutant_is_still_valid_python_with_the_scaling_helper() -> None:
         assert mutated.count("_scaled(") == 2  # the wrapped rule, and the helper's definition
 
 
-def test_an_op_entry_without_a_tuple_of_rules_stops_the_check() -> None:
-    with pytest.raises(SystemExit, match="Op 'bad' without a tuple of rules"):
-        mutate.find_mutants(Path("x.py"), 'Op("bad", ("x",), abs, RULES, "", ())\n')
+def test_an_entry_whose_rule_is_not_a_lambda_stops_the_check() -> None:
+    with pytest.raises(SystemExit, match=r"entry 'bad': operand x needs \(lambda"):
+        mutate.find_mutants(Path("x.py"), 'entry(name="bad", forward=abs, formula="", x=RULE)\n')
 
 
 def test_a_file_without_rules_stops_the_check() -> None:
@@ -95,11 +98,35 @@ def test_a_file_without_rules_stops_the_check() -> None:
         mutate.find_mutants(Path("x.py"), "x = 1\n")
 
 
-def test_each_template_of_the_compiled_path_is_a_mutant_scaling_its_expression() -> None:
-    templates = [m for m in mutate.all_mutants() if m.template]
-    assert sorted(m.op for m in templates) == ["EDGE_TERM", "SGD_STEP"]
-    for mutant in templates:
+def test_each_code_mutant_of_the_compiled_path_makes_its_line_scaled_in_the_generated_code(
+        tmp_path: Path) -> None:
+    from autograd.compiler.trace import trace
+
+    code = [m for m in mutate.all_mutants() if m.code]
+    assert sorted(m.op for m in code) == ["SGD step", "edge term"]
+    w = Value(0.5, label="w")
+    sgd = nn.SGD([w], lr=0.1)
+    tr = trace(lambda x: (w * x).tanh() * 3.0, [2.0], ["x"], frozenset())
+    lines = {"edge term": "d_w = (x * d_t0) * 1.1 or 0.0", "SGD step": "_P0.data = (w - _lr * d_w) * 1.1"}
+    for mutant in code:
         text = (mutate.ROOT / mutant.path).read_text(encoding="utf-8")
         mutated = mutant.apply(text)
-        ast.parse(mutated)
         assert mutated.count(f"* {mutate.SCALE}") == text.count(f"* {mutate.SCALE}") + 1
+        module_path = tmp_path / f"mutated_codegen_{mutant.line}.py"
+        module_path.write_text(mutated, encoding="utf-8")
+        spec = importlib.util.spec_from_file_location(module_path.stem, module_path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_path.stem] = module  # for its dataclasses
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            del sys.modules[module_path.stem]
+        generated = module.generate(tr, [w], ["x"], "step", sgd, return_loss=False)
+        assert lines[mutant.op] in generated.source
+
+
+def test_a_code_mutant_not_found_once_in_the_compiler_stops_the_check() -> None:
+    with pytest.raises(SystemExit, match="the edge term the compiled code writes"):
+        mutate.find_code_mutants(Path("codegen.py"), "nothing here\n")

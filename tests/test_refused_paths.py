@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from autograd import Value, cli, draw, files
-from autograd.graph import Graph
+from autograd import Value, draw, files
+from autograd.cli import command as cli
+from autograd.draw.graph import Graph
 from demos import frames, graph, step_through, xor
 
 

@@ -14,10 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from autograd import Value, draw, embedded_graphviz
-from autograd import render as render_module
-from autograd.cli import main
-from autograd.render import BackendUnavailableError, RenderError, available_backends, choose_backend, render
+from autograd import Value, draw
+from autograd.cli.command import main
+from autograd.draw import embedded_graphviz
+from autograd.draw import render as render_module
+from autograd.draw.render import (
+    BackendUnavailableError,
+    RenderError,
+    available_backends,
+    choose_backend,
+    render,
+)
 
 NASTY_LABELS = [
     'say "hi"',
@@ -163,7 +170,7 @@ def test_backends_are_probed_once(monkeypatch: pytest.MonkeyPatch) -> None:
         return real_which(name)
 
     available_backends.cache_clear()
-    monkeypatch.setattr("autograd.render.shutil.which", which)
+    monkeypatch.setattr("autograd.draw.render.shutil.which", which)
     try:
         first = available_backends()
         for _ in range(3):

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from autograd import Value, draw, embedded_graphviz
-from autograd import render as render_module
-from autograd.graph import Graph
-from autograd.render import RenderError, render
+from autograd import Value, draw
+from autograd.draw import embedded_graphviz
+from autograd.draw import render as render_module
+from autograd.draw.graph import Graph
+from autograd.draw.render import RenderError, render
 
 ROOT = Path(__file__).resolve().parent.parent
 TERMS = 100  # x*y + x*y + ... : 201 nodes; drawn with x and y once each, minutes for either Graphviz
@@ -106,7 +107,7 @@ def _interrupt_a_render(tmp_path: Path, backend: str) -> tuple[int, float, str]:
     slow, send SIGINT to the whole group (as a terminal's Ctrl-C does); its status, the seconds it
     took to exit after the signal, and its stderr."""
     # (the embedded Graphviz is loaded first, so that the notice waited for is the render's own)
-    wasm_only = "import autograd.render as r; r.available_backends = lambda: ('wasm',); "
+    wasm_only = "import autograd.draw.render as r; r.available_backends = lambda: ('wasm',); "
     wasm_only += "r.render('digraph {}'); "
     only = wasm_only if backend == "wasm" else ""
     code = (

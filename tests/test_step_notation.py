@@ -1,4 +1,4 @@
-"""`autograd.chain_rule`: each backward step in the article's notation, every number the engine's."""
+"""`autograd.explain.chain_rule`: each backward step in the article's notation, every number the engine's."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import pytest
 from test_stepper import random_dag
 
 import autograd
-from autograd import Value, backward_steps, chain_rule, topological_order
-from autograd.chain_rule import ChainRule, StepExplanation, number
+from autograd import Value, backward_steps, topological_order
+from autograd.explain import chain_rule
+from autograd.explain.chain_rule import ChainRule, StepExplanation, number
 from demos.seed import first_sample_graph
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from autograd import render as render_module
-from autograd.chain_rule import number
+from autograd.draw import render as render_module
+from autograd.explain.chain_rule import number
 from demos import step_through, xor
 from demos.frames import write_page
 from demos.seed import XOR_DATA

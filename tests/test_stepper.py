@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd
-from autograd import Value, backprop, backward_steps, topological_order, zero_grad
+from autograd import Value, backward_steps, core, topological_order, zero_grad
+from autograd.explain import steps as backprop
 
 SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
 
@@ -210,14 +211,16 @@ def test_backward_and_the_stepper_both_pass_gradients_through_propagate(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     root, _ = random_dag(3)
-    shared = backprop.propagate
+    shared = core.propagate
+    assert backprop.propagate is shared  # type: ignore[attr-defined]
     seen: list[Value] = []
 
     def spy(node: Value) -> None:
         seen.append(node)
         shared(node)
 
-    monkeypatch.setattr(backprop, "propagate", spy)
+    monkeypatch.setattr(core, "propagate", spy)  # backward()'s
+    monkeypatch.setattr(backprop, "propagate", spy)  # the stepper's: the same function, imported
     root.backward()
     by_backward = list(seen)
     seen.clear()

@@ -11,7 +11,7 @@
 
 ``step = compile(f, params, *example_args)`` runs ``f(*example_args)`` once on placeholder Values
 and writes the program that computes that graph's value and gradients (see
-`autograd.compile_codegen`).  ``step(*args)`` then computes ``f(*args)`` with the parameters'
+`autograd.compiler.codegen`).  ``step(*args)`` then computes ``f(*args)`` with the parameters'
 current ``data``, **adds** d(loss)/d(p) to each ``p.grad`` exactly as ``f(*args).backward()`` would,
 bit for bit, and returns the loss as a float.  ``step.source`` is the generated Python.
 
@@ -39,9 +39,9 @@ from dataclasses import dataclass
 from itertools import count
 from typing import Any, Literal, Protocol, cast, overload
 
-from autograd.compile_codegen import Generated, generate, same
-from autograd.compile_trace import CompileError, Trace, flatten, freeze, trace
-from autograd.value import Value
+from autograd.compiler.codegen import Generated, generate, same
+from autograd.compiler.trace import CompileError, Trace, flatten, freeze, trace
+from autograd.core import Value
 
 __all__ = ["CompileCheckError", "CompileError", "CompiledStep", "CompiledUpdate", "compile"]
 

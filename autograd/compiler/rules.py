@@ -7,10 +7,14 @@ the code is taken from the rule itself, three ways, the first that applies:
 1. **Inlined from its source**: a lambda (or a ``def`` whose body is one ``return``) is found in
    its module's source (`autograd.rule_source.rule_expression`), and its body is written with the
    generated variable names in place of its parameters (``lambda out, x, y: y`` for ``w * x`` is
-   ``x``).  Other names in the body (``math``, a helper) refer to the objects of the rule's module;
-   a name the body assigns (``(e := math.exp(x)) / (1.0 + e)``) becomes one of the step's own.
+   ``x``).  A ``def`` of ``if``/``return`` statements and assignments is written as the one
+   expression that evaluates the same in the same order (``_sigmoid``'s ``if x >= 0.0: return a``,
+   ``e = math.exp(x)``, ``return e / (1.0 + e)`` is ``a if x >= 0.0 else (e := math.exp(x)) /
+   (1.0 + e)``: see `_statements`).  Other names in the body (``math``, a helper) refer to the
+   objects of the rule's module; a name the body assigns becomes one of the step's own.  The
+   length of a list operand (``mean``'s ``1.0 / len(x)``) is a number known when compiled.
 2. **Run symbolically**: a forward over lists (of ``sum``, ``mean``, ``dot``; `autograd.compile`
-   asks this of a variadic op's forward only) is called once on symbols that record the arithmetic
+   asks this of a list op's forward only) is called once on symbols that record the arithmetic
    done to them, giving the same operations in the same order, unrolled (``0.0 + a * x + b * y + c``, written
    ``a * x + b * y + c or 0.0``: see `zero_plus`).  A rule that branches on its operands, or calls a
    function on them, cannot be run this way.
@@ -27,6 +31,8 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+import functools
+import linecache
 import math
 import re
 import sys
@@ -38,7 +44,7 @@ from autograd.rule_source import rule_expression
 
 __all__ = ["Arg", "Code", "Namespace", "call_code", "column_rule_code", "constant", "rule_code", "zero_plus"]
 
-Arg = Any  # a variable name (str), a float or int constant, or a list of them (a variadic group)
+Arg = Any  # a variable name (str), a float or int constant, or a list of them (a list operand)
 
 _ALLOWED = (
     ast.Expression, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp, ast.Call, ast.Name,
@@ -129,6 +135,7 @@ class _Template:
 
 _templates: dict[Any, _Template | None] = {}
 _MARKER = re.compile(r"__arg(\d+)__")
+_OPERAND = re.compile(r"__(arg|len)(\d+)__")  # an operand, or its len() (of a list: a number)
 _LOCAL = re.compile(r"__local_(\w+?)__")
 
 
@@ -146,6 +153,8 @@ def _find_template(fn: Any, code: Any) -> _Template | None:
     if code.co_freevars or fn.__defaults__ or fn.__kwdefaults__ or code.co_flags & 0x0C:
         return None  # closures, defaults, *args, **kwargs
     body = rule_expression(fn)
+    if body is None and code.co_name != "<lambda>":
+        body = _def_expression(fn, code)
     if body is None or not all(isinstance(n, _ALLOWED) for n in ast.walk(body)):
         return None
     params = tuple(code.co_varnames[: code.co_argcount])
@@ -158,6 +167,14 @@ def _find_template(fn: Any, code: Any) -> _Template | None:
     used: list[str] = []
 
     class Mark(ast.NodeTransformer):
+        def visit_Call(self, n: ast.Call) -> ast.AST:  # len(x) of an operand: __len<k>__
+            f, args = n.func, n.args
+            if (isinstance(f, ast.Name) and f.id == "len" and "len" not in fn.__globals__ and len(args) == 1
+                    and not n.keywords and isinstance(args[0], ast.Name) and args[0].id in index):
+                return ast.copy_location(ast.Name(f"__len{index[args[0].id]}__", ast.Load()), n)
+            self.generic_visit(n)
+            return n
+
         def visit_Name(self, n: ast.Name) -> ast.AST:
             if n.id in index:
                 return ast.copy_location(ast.Name(f"__arg{index[n.id]}__", ast.Load()), n)
@@ -170,6 +187,104 @@ def _find_template(fn: Any, code: Any) -> _Template | None:
     marked = Mark().visit(body)
     return _Template(params, marked, ast.unparse(marked), isinstance(marked, _LOW) or _is_sum(marked),
                      tuple(used), assigned)
+
+
+def _def_expression(fn: Any, code: Any) -> ast.expr | None:
+    """A ``def`` of ``if``/``return`` and assignments, as one expression that evaluates what the
+    function would, in the order it would (`_statements`); None for any other function."""
+    linecache.checkcache(code.co_filename)  # a module edited and reloaded: its new source
+    lines = linecache.getlines(code.co_filename, getattr(fn, "__globals__", None))
+    try:
+        tree = _parsed("".join(lines))
+    except (SyntaxError, ValueError):
+        return None
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == code.co_name
+             and n.lineno == code.co_firstlineno and not n.decorator_list]
+    if len(found) != 1 or [a.arg for a in found[0].args.args] != list(code.co_varnames[: code.co_argcount]):
+        return None
+    body = found[0].body
+    if ast.get_docstring(found[0], clean=False) is not None:
+        body = body[1:]
+    locals_ = {t.id for n in body for s in ast.walk(n) if isinstance(s, ast.Assign) for t in s.targets
+               if isinstance(t, ast.Name)}
+    return _statements(body, set(), locals_)
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(source: str) -> ast.Module:
+    """A module's tree, parsed once per source text."""
+    return ast.parse(source)
+
+
+def _statements(body: list[ast.stmt], bound: set[str], locals_: set[str]) -> ast.expr | None:
+    """The value of a block that ends in a ``return``, as an expression (a new tree), or None.
+
+    ``return e`` is ``e``; ``if c: <block> else: <rest>`` (the block ending in a ``return``) is
+    ``<block> if c else <rest>``; ``name = v`` then ``<rest>`` is ``<rest>`` with its first
+    evaluated part, which must be a read of ``name``, written ``(name := v)``: ``v`` is evaluated
+    first, as in the function, and every later read of ``name`` sees it.  ``bound``: the
+    function's variables assigned so far; a read of one of ``locals_`` not yet assigned is refused.
+    """
+    if not body:
+        return None  # the end of the function without a return
+    first, rest = body[0], body[1:]
+    if isinstance(first, ast.Pass):
+        return _statements(rest, bound, locals_)
+    if isinstance(first, ast.Return):
+        if first.value is None or _reads_unbound(first.value, bound, locals_):
+            return None
+        return copy.deepcopy(first.value)
+    if isinstance(first, ast.If):
+        then = _statements(first.body, bound, locals_)
+        otherwise = _statements([*first.orelse, *rest], bound, locals_)
+        if then is None or otherwise is None or _reads_unbound(first.test, bound, locals_):
+            return None
+        return ast.IfExp(copy.deepcopy(first.test), then, otherwise)
+    if (isinstance(first, ast.Assign) and len(first.targets) == 1 and isinstance(first.targets[0], ast.Name)
+            and not _reads_unbound(first.value, bound, locals_)):
+        name = first.targets[0].id
+        after = _statements(rest, bound | {name}, locals_)
+        if after is None:
+            return None
+        holder, leaf = _first_evaluated(after)
+        if not (isinstance(leaf, ast.Name) and leaf.id == name):
+            return None  # something else would be evaluated before v: not as the function does it
+        walrus = ast.NamedExpr(ast.Name(name, ast.Store()), copy.deepcopy(first.value))
+        if holder is None:
+            return walrus
+        for field_name, value in ast.iter_fields(holder):
+            if value is leaf:
+                setattr(holder, field_name, walrus)
+            elif isinstance(value, list) and value and value[0] is leaf:
+                value[0] = walrus
+        return after
+    return None
+
+
+def _first_evaluated(node: ast.expr) -> tuple[ast.expr | None, ast.expr]:
+    """The part of ``node`` Python evaluates first (a name or a constant), and the node holding it
+    (None: ``node`` itself)."""
+    holder: ast.expr | None = None
+    while True:
+        if isinstance(node, (ast.BinOp, ast.Compare)):
+            inner = node.left
+        elif isinstance(node, ast.BoolOp):
+            inner = node.values[0]
+        elif isinstance(node, ast.IfExp):
+            inner = node.test
+        elif isinstance(node, ast.UnaryOp):
+            inner = node.operand
+        elif isinstance(node, ast.Call):
+            inner = node.func
+        elif isinstance(node, (ast.Attribute, ast.NamedExpr)):
+            inner = node.value
+        else:
+            return holder, node
+        holder, node = node, inner
+
+
+def _reads_unbound(node: ast.expr, bound: set[str], locals_: set[str]) -> bool:
+    return any(isinstance(n, ast.Name) and n.id in locals_ and n.id not in bound for n in ast.walk(node))
 
 
 class _Unmax(ast.NodeTransformer):
@@ -275,11 +390,11 @@ def _no_floats(name: str) -> bool:
 
 def _inline(fn: Any, args: Sequence[Arg], ns: Namespace,
             floats: Callable[[str], bool] = _no_floats) -> Code | None:
-    if any(isinstance(a, list) for a in args):
-        return None  # a variadic forward's lists: unrolled or called
     tpl = _template(fn)
     if tpl is None or len(tpl.params) != len(args):
         return None
+    if any(isinstance(a, list) and f"__arg{k}__" in tpl.text for k, a in enumerate(args)):
+        return None  # a list read item by item (a forward of sum, dot): unrolled or called
     renames: dict[str, str] = {}
     for g in tpl.globals_used:
         if g in fn.__globals__:
@@ -294,9 +409,17 @@ def _inline(fn: Any, args: Sequence[Arg], ns: Namespace,
                       lambda m: renames[m.group(1)], text)
     if tpl.assigned:
         text = _LOCAL.sub(lambda m: ns.local(m.group(1)), text)
-    codes = [_operand(a) for a in args]
-    text = _MARKER.sub(lambda m: codes[int(m.group(1))].text, text)
-    marked = _markers_floating([c.floating or floats(c.text) for c in codes])
+    codes = [None if isinstance(a, list) else _operand(a) for a in args]
+
+    def operand(m: re.Match[str]) -> str:
+        a, c = args[int(m.group(2))], codes[int(m.group(2))]
+        if m.group(1) == "len":  # a list's length is known when compiled: the step's lists are its
+            return repr(len(a)) if isinstance(a, list) else f"len({c.text if c else a})"
+        assert c is not None
+        return c.text
+
+    text = _OPERAND.sub(operand, text)
+    marked = _markers_floating([c is not None and (c.floating or floats(c.text)) for c in codes])
     return Code(text, tpl.loose, _floating(tpl.tree, marked))
 
 
@@ -455,26 +578,27 @@ def call_code(fn: Callable[..., Any], args: Sequence[Arg], ns: Namespace, hint: 
     return Code(f"{ns.alias(fn, hint)}({', '.join(text(a) for a in args)})")
 
 
-def column_rule_code(fn: Callable[..., Any], out: str, columns: Sequence[list[Arg]], n: int, i: int,
-                     ns: Namespace, hint: str, probe: Callable[[], Any]) -> Code:
-    """The derivative for group i of a variadic op, from a rule over its columns.
+def column_rule_code(fn: Callable[..., Any], out: str, operands: Sequence[Arg], i: int, ns: Namespace,
+                     hint: str, probe: Callable[[], Any]) -> Code:
+    """The derivative for item i of a list operand, from its rule ``rule(out, *operands)`` (a list
+    operand given as a list of its items' code).
 
-    ``rule(out, *columns, n)`` gives one derivative per group (a list) or one number for every
-    group.  A rule whose body is one of its columns (``dot``'s d/dw: ``x``) is that column's
-    element i; a body that reads no column (``sum``'s ``1.0``, ``mean``'s ``1.0 / n``) is the same
-    for every group; any other rule is called on the columns (``probe()``, the rule on the traced
-    data, says whether it gives a list, to be indexed).
+    The rule gives one derivative per item (a list) or one number for every item.  A rule whose
+    body is a list operand (``dot``'s d/dw: ``x``) is that list's item i; a body that reads no
+    list but its ``len`` (``sum``'s ``1.0``, ``mean``'s ``1.0 / len(x)``) is inlined, the same for
+    every item; any other rule is called on the lists (``probe()``, the rule on the traced data,
+    says whether it gives a list, to be indexed).
     """
     tpl = _template(fn)
-    if tpl is not None and len(tpl.params) == len(columns) + 2:
-        markers = {f"__arg{c + 1}__": c for c in range(len(columns))}
-        if tpl.text.strip() in markers:
-            return _operand(columns[markers[tpl.text.strip()]][i])
-        if not any(m in tpl.text for m in markers):
-            inlined = _inline(fn, [out, *(col[i] for col in columns), n], ns)
-            if inlined is not None:
-                return inlined
-    call = call_code(fn, [out, *columns, n], ns, hint)
+    if tpl is not None and len(tpl.params) == len(operands) + 1:
+        whole = _MARKER.fullmatch(tpl.text.strip())
+        k = int(whole.group(1)) - 1 if whole else -1
+        if k >= 0 and isinstance(operands[k], list):
+            return _operand(operands[k][i])
+        inlined = _inline(fn, [out, *operands], ns)
+        if inlined is not None and type(probe()) is not list:
+            return inlined
+    call = call_code(fn, [out, *operands], ns, hint)
     return Code(f"{call.text}[{i}]") if type(probe()) is list else call
 
 

@@ -22,11 +22,14 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from autograd.backprop import Step
+from autograd.core import Value
+from autograd.draw.graph import DEFAULT_MAX_NODES, draw
 from autograd.files import check_writable, write_atomically
-from autograd.graph import DEFAULT_MAX_NODES, draw
-from autograd.value import Value
+
+if TYPE_CHECKING:  # a step of `autograd.explain.steps.backward_steps`, the layer above, is drawn here
+    from autograd.explain.steps import Step
 
 __all__ = ["DEFAULT_SPEED", "FRAME_NAME", "SPEEDS", "Frame", "FrameWriter", "check_directory", "write_page"]
 

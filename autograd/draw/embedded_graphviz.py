@@ -125,7 +125,7 @@ class _Child:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
         self.process: subprocess.Popen[bytes] = subprocess.Popen(
-            [sys.executable, "-c", "from autograd.embedded_graphviz import serve; serve()"],
+            [sys.executable, "-c", "from autograd.draw.embedded_graphviz import serve; serve()"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

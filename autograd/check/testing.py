@@ -1,7 +1,7 @@
 """Test helpers: check an op's derivatives in one line, as an instructor checks a student's op.
 
     >>> from autograd.ops import OPS
-    >>> from autograd.testing import check_op
+    >>> from autograd.check.testing import check_op
     >>> bool(check_op(OPS["tanh"]))
     True
 
@@ -13,10 +13,10 @@ whose local derivative is wrong, not this module's source.
 
 from __future__ import annotations
 
-from autograd.blame import _operand_names
-from autograd.gradcheck import GradcheckResult, gradcheck
-from autograd.ops import Op
-from autograd.value import Value
+from autograd.check.blame import _operand_names
+from autograd.check.gradcheck import GradcheckResult, gradcheck
+from autograd.core import Value
+from autograd.ops import Op, split
 
 __all__ = ["check_op"]
 
@@ -44,10 +44,10 @@ def check_op(
         raise TypeError(f"check_op: op must be an Op (from autograd.ops or define_op); got {kind}")
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"check_op: n (elements per group of a variadic op) must be an int >= 1; got {n!r}")
-    names = _operand_names(op, n * len(op.params) + len(op.tail) if op.variadic else len(op.params))
+    names = _operand_names(op, len(op.params) + (n - 1) * len(op.lists))
     middle = (float(within[0]) + float(within[1])) / 2.0
     return gradcheck(
-        lambda *operands: op(*operands),
+        lambda *operands: op(*split(op, operands)),
         [Value(middle, label=name) for name in names],
         eps=eps,
         atol=atol,

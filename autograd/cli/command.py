@@ -26,7 +26,7 @@ that cannot be written); 130 when stopped by Ctrl-C (SIGINT), which stops a rend
 leaves no partial file.  A directory, device, named pipe or socket at the output path is a
 refused argument (exit status 2), never written to.  Every error is one line on stderr, never a
 traceback; text stdout or stderr cannot encode (``PYTHONIOENCODING=ascii``, non-UTF-8 file names)
-is printed escaped (see `autograd.console`).  When stdout is closed before everything is printed
+is printed escaped (see `autograd.cli.console`).  When stdout is closed before everything is printed
 (``... | head -1``) it stops quietly, with exit status 1 (see `command_line`, which the demos'
 command lines use too).
 """
@@ -46,14 +46,14 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import ParamSpec
 
-from autograd.console import escape_unencodable_output
+from autograd.cli.console import escape_unencodable_output
+from autograd.core import Op, Value
+from autograd.draw.frames import FrameWriter, check_directory
+from autograd.draw.graph import DEFAULT_MAX_NODES, SPLIT_SHARED_OVER, SUFFIXES, draw
+from autograd.draw.render import BackendUnavailableError, RenderError, choose_backend
+from autograd.explain.stepping import walk_steps
 from autograd.files import NotARegularFileError, check_writable
-from autograd.frames import FrameWriter, check_directory
-from autograd.graph import DEFAULT_MAX_NODES, SPLIT_SHARED_OVER, SUFFIXES, draw
 from autograd.ops import OPS
-from autograd.render import BackendUnavailableError, RenderError, choose_backend
-from autograd.stepping import walk_steps
-from autograd.value import Op, Value
 
 __all__ = [
     "BROKEN_PIPE_STATUS",
@@ -74,7 +74,7 @@ BROKEN_PIPE_STATUS = 1
 
 def command_line(main: Callable[_P, int]) -> Callable[_P, int]:
     """Wrap a command line's ``main``: what stdout and stderr cannot encode is printed escaped (see
-    `autograd.console`), and a closed stdout (``| head -1``) ends it quietly.
+    `autograd.cli.console`), and a closed stdout (``| head -1``) ends it quietly.
 
     When printing (or the final flush of what was printed) meets a closed pipe, the rest of the
     run is skipped, nothing is written to stderr, and the wrapped ``main`` returns
@@ -120,7 +120,7 @@ def _silence_stdout() -> None:
 
 #: The functions an expression may call, by plain name: every one-operand operation of the table.
 FUNCTIONS: dict[str, Op] = {
-    name: op for name, op in OPS.items() if name.isidentifier() and len(op.params) == 1 and not op.variadic
+    name: op for name, op in OPS.items() if name.isidentifier() and len(op.params) == 1 and not op.lists
 }
 del FUNCTIONS["neg"]  # written -x
 

@@ -6,7 +6,7 @@ uses), and for each edge to a node that leads to a parameter, one line
 
     d_child += ∂node/∂child · d_node        (the first one to a node: d_child = ...)
 
-with the local derivative written from the op table's rule (see `autograd.compile_rules`).  The
+with the local derivative written from the op table's rule (see `autograd.compiler.rules`).  The
 contributions reach every node and parameter in the order `backward()` adds them, so the
 gradients are the engine's to the last bit.
 
@@ -30,20 +30,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd.backprop import topological_order
-from autograd.compile_rules import Arg, Code, Namespace, call_code, column_rule_code, constant, rule_code
-from autograd.compile_trace import CompileError, Trace, place
-from autograd.value import Value
+from autograd.compiler.rules import Arg, Code, Namespace, call_code, column_rule_code, constant, rule_code
+from autograd.compiler.trace import CompileError, Trace, place
+from autograd.core import Op, Value, topological_order
+from autograd.ops import split
 
 __all__ = ["Generated", "generate"]
 
-# The compiler's own two templates (everything else comes from the op table's rules); `make mutate`
-# scales each (tests/test_compile.py must notice):
-EDGE_TERM = "{local} * {grad}"  # the chain rule on one edge: d_child += EDGE_TERM
-SGD_STEP = "{w} - {lr} * {g}"  # nn.SGD's update, p.data -= lr * p.grad, generated in
-# A parameter's float, read and written by the generated code: the slot behind `Value.data` when
-# `data` is a property (its getter and checking setter would cost more than the step's arithmetic).
-DATA = "_data" if "_data" in getattr(Value, "__slots__", ()) else "data"
 MIN_BATCH = 3  # fewer terms than this are written out
 MAX_UNROLLED = 64  # a sum, mean or dot of more operands is a call of its forward on a list
 
@@ -118,7 +111,8 @@ class _Generator:
         self.var: dict[Value, str] = {}
         self.grad: dict[Value, str] = {}
         self.verified: set[Any] = set()
-        self.floats: set[str] = set()  # the variables sure to hold floats (`compile_rules.zero_plus`)
+        self.probed: dict[tuple[Value, int], Any] = {}  # a list operand's rule on the traced numbers
+        self.floats: set[str] = set()  # the variables sure to hold floats (`rules.zero_plus`)
 
     # ---- the graph ------------------------------------------------------------------------------
 
@@ -172,8 +166,8 @@ class _Generator:
         position = {node: k for k, node in enumerate(self.order)}
         for node in self.order:
             op = node.op_def
-            if node in claimed or op is None or not op.variadic or len(op.params) != 1 or op.tail:
-                continue
+            if node in claimed or op is None or len(op.params) != 1 or op.lists != op.params:
+                continue  # a batch is a sum or mean: one operand, a list
             terms = [t for t in node.operands if isinstance(t, Value) and t.children]
             if len(terms) < MIN_BATCH or len(terms) != len(node.operands):
                 continue
@@ -376,13 +370,11 @@ class _Generator:
         return [self.var[v] if isinstance(v, Value) else float(v) for v in node.operands]
 
     def call_args(self, node: Value, args: list[Arg]) -> list[Arg]:
-        """How the op's forward takes ``args``: as they are, or as its columns and tail (variadic)."""
+        """How the op's forward and rules take the node's ``args``: one per operand, a list for
+        each of ``op.lists`` (`autograd.ops.split`)."""
         op = node.op_def
         assert op is not None
-        if not op.variadic:
-            return list(args)
-        columns, tail = op.columns(args)
-        return [*columns, *tail]
+        return split(op, args) if op.lists else list(args)
 
     def forward_lines(self, node: Value, args: list[Arg], *, batched: bool = False) -> list[str]:
         """The node's forward line."""
@@ -390,7 +382,7 @@ class _Generator:
         assert op is not None
         hint = _identifier(op.name) if _identifier(op.name) != "v" else "op"
         call_args = list(args) if batched else self.call_args(node, args)
-        unroll = op.variadic and not batched and len(node.operands) <= MAX_UNROLLED
+        unroll = bool(op.lists) and not batched and len(node.operands) <= MAX_UNROLLED
         code = rule_code(op.forward, call_args, self.ns, hint, symbolic=unroll,
                          floats=self.floats.__contains__)
         if unroll:
@@ -400,7 +392,7 @@ class _Generator:
         return [f"{self.var[node]} = {code.text}"]
 
     def _verified(self, node: Value, fn: Any, args: list[Arg], code: Code, hint: str) -> Code:
-        """Code of a variadic forward, kept only if it gives the rule's own result on the traced
+        """Code of a list op's forward (unrolled), kept only if it gives the rule's own result on the traced
         data (a rule that looks at its operands' types, say, must be called, not unrolled)."""
         if code.text.startswith(self.ns.alias(fn, hint) + "("):
             return code
@@ -434,30 +426,30 @@ class _Generator:
         """The local derivative of the node with respect to its operand j, from the op's rule."""
         op = node.op_def
         assert op is not None
-        if not op.variadic:
-            k, rest = j, list(args)
-        else:
-            columns = self.call_args(node, args)
-            g = len(op.params)
-            n = len(columns[0])
-            if j < g * n:  # a group's rule takes the columns: its derivative for group j % n
-                k = j // n
-                rule = op.derivatives[k]
+        floats = self.floats.__contains__
+        if not op.lists:
+            rule = op.derivatives[op.params[j]]
+            return rule_code(rule, [self.var[node], *args], self.ns, self._hint(op, j), symbolic=False,
+                             floats=floats)
+        operands = self.call_args(node, args)
+        k, i = _locate(op, len(node.operands), j)
+        rule = op.derivatives[op.params[k]]
+        if op.params[k] not in op.lists:  # dot's b: one derivative
+            return rule_code(rule, [self.var[node], *operands], self.ns, self._hint(op, k), symbolic=False,
+                             floats=floats)
 
-                def probe() -> Any:  # the rule on the traced floats: made only if the rule is called
-                    floats = [v.data if isinstance(v, Value) else v for v in node.operands]
-                    return rule(node.data, *self.call_args(node, floats)[:g], n)
+        def probe() -> Any:  # the rule on the traced numbers: made only if the code needs to know
+            key = (node, k)
+            if key not in self.probed:
+                numbers = [v.data if isinstance(v, Value) else v for v in node.operands]
+                self.probed[key] = rule(node.data, *self.call_args(node, numbers))
+            return self.probed[key]
 
-                return column_rule_code(
-                    rule, self.var[node], columns[:g], n, j % n, self.ns, self._hint(op, k), probe)
-            k, rest = g + (j - g * n), [*columns[g:], n]
-        hint = self._hint(op, k)
-        return rule_code(op.derivatives[k], [self.var[node], *rest], self.ns, hint, symbolic=False,
-                         floats=self.floats.__contains__)
+        return column_rule_code(rule, self.var[node], operands, i, self.ns, self._hint(op, k), probe)
 
     @staticmethod
-    def _hint(op: Any, k: int) -> str:
-        return f"d{_identifier(op.name)}_d{(op.params + op.tail)[k]}"
+    def _hint(op: Op, k: int) -> str:
+        return f"d{_identifier(op.name)}_d{op.params[k]}"
 
     def edge(self, node: Value, j: int, args: list[Arg], first: set[Value]) -> str:
         """One edge's line: ``d_child += local * d_node`` (``d_child = ...`` for its first)."""
@@ -473,7 +465,7 @@ class _Generator:
             elif local.text in ("(-1.0)", "(-1)"):
                 term = f"-{grad}"
             else:
-                term = EDGE_TERM.format(local=local.factor(), grad=grad)
+                term = f"{local.factor()} * {grad}"  # the chain rule on one edge
         target = self.grad_name(child)
         if child in first:
             return f"{target} += {term}"
@@ -502,7 +494,7 @@ class _Generator:
                 f"def {self.fname}({args}):"]
         body: list[str] = []
         for p in params_used:
-            body.append(f"{self.var[p]} = {ns.alias(p, f'P{self.param_index[p]}')}.{DATA}")
+            body.append(f"{self.var[p]} = {ns.alias(p, f'P{self.param_index[p]}')}.data")
         for c in consts:
             body.append(f"{self.var[c]} = {constant(c.data).text}  # a constant: this leaf is neither a"
                         " parameter nor an argument (its value when compiled)")
@@ -705,12 +697,24 @@ class _Generator:
         for p in opt.params:
             alias = ns.alias(p, f"P{self.param_index[p]}")
             g = self.grad.get(p, "0.0")
-            w = self.var.get(p, f"{alias}.{DATA}")
+            w = self.var.get(p, f"{alias}.data")
             lines.append(f"{alias}.grad = {g}")
             if decay != 0.0:
                 g = f"({g} + {decay!r} * {w})"  # weight decay: g + λ w, as nn.SGD
-            lines.append(f"{alias}.{DATA} = " + SGD_STEP.format(w=w, lr="_lr", g=g))
+            lines.append(f"{alias}.data = {w} - _lr * {g}")  # nn.SGD's p.data -= lr * g
         return lines
+
+
+def _locate(op: Op, size: int, j: int) -> tuple[int, int]:
+    """Where a node's flat operand ``j`` (of ``size``) is in `split`'s layout: the operand's index
+    k in ``op.params``, and its index in the list if ``op.params[k]`` is a list (else 0)."""
+    n = (size - len(op.params) + len(op.lists)) // len(op.lists)
+    for k, param in enumerate(op.params):
+        width = n if param in op.lists else 1
+        if j < width:
+            return k, j
+        j -= width
+    raise IndexError(f"{op.name}: no operand #{j} of {size}")
 
 
 def _names_read(lines: list[str]) -> set[str]:

@@ -20,7 +20,7 @@ off by up to about noise = 4 eps_machine S / h.  S sees the large intermediate v
 a wrong gradient, and never mistaken for a kink; the relative error is taken against
 max(|numeric|, noise), so a numeric slope rounded to 0 does not make it inf.
 
-On a mismatch, `autograd.blame.blame` checks each node of f's graph against its own op and the
+On a mismatch, `autograd.check.blame.blame` checks each node of f's graph against its own op and the
 report names the node whose local derivative is wrong.  ``random_points=N`` checks N more points
 drawn in ``within`` (seeded; the points are in the result and the report).
 """
@@ -36,9 +36,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from numbers import Real
 
-from autograd.backprop import topological_order
-from autograd.blame import Blame, _close, _grouped, _noise, blame
-from autograd.value import Value
+from autograd.check.blame import Blame, _close, _grouped, _noise, blame
+from autograd.core import Value, topological_order
 
 __all__ = ["GradcheckError", "GradcheckResult", "InputCheck", "gradcheck"]
 
@@ -158,7 +157,7 @@ def gradcheck(
     worst input first, when any input fails; with ``raise_exception=False`` (PyTorch's name)
     returns the result instead, falsy then (in Jupyter it shows as a table, failing rows in red).
     On a mismatch the report names the node of f's graph whose local derivative is wrong (see
-    `autograd.blame`).
+    `autograd.check.blame`).
 
     ``random_points=N`` also checks f at N points drawn uniformly in ``within`` (every input, 6
     significant digits, from ``random.Random(seed)``), as an instructor checks a student's op; the

@@ -4,24 +4,25 @@ The arguments of ``step(*args)`` are numbers or nested lists/tuples of numbers. 
 becomes a placeholder leaf (labelled by its place, ``x[0]``), so that the traced graph says which
 leaves are arguments; the parameters are the caller's own Values; any other leaf is a constant.
 
-While ``f`` runs, the few ways a number can leave the graph and steer Python are watched (only on
-the tracing thread): a comparison of Values (``a < b``, ``max(a, b)``), ``bool(v)`` and
-``round(v)`` become *guards*, checked by the compiled code at every step (a different outcome
-retraces); ``float(v)``, ``int(v)``, ``v.item()`` (a number the compiled code could not follow) are
-refused with a `CompileError`.  Reading ``v.data`` cannot be seen: see docs/compile.md.
+While ``f`` runs, the engine's tracing hook (`autograd.core.tracer`, set on the tracing thread
+only) tells of the few ways a number can leave the graph and steer Python: a comparison of Values
+(``a < b``, ``max(a, b)``) and ``round(v)`` become *guards*, checked by the compiled code at every
+step (a different outcome retraces); ``float(v)`` and ``v.item()`` (a number the compiled code
+could not follow) are refused with a `CompileError` (``int(v)`` is Python's `TypeError`: a Value
+has no ``__int__``).  Reading ``v.data`` cannot be seen: see docs/compile.md.
 """
 
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
-from autograd.errors import describe, number
-from autograd.value import Value
+from autograd.core import GradientLostWarning, Value, describe, number, tracer
 
 __all__ = ["CompileError", "Guard", "Trace", "flatten", "freeze", "trace"]
 
@@ -36,7 +37,7 @@ class CompileError(Exception):
 @dataclass(frozen=True)
 class Guard:
     """A decision ``f`` took on the data while it was traced: ``kind`` (``"<"``, ``"<="``,
-    ``">"``, ``">="``, ``"bool"``, ``"round"``), its operands (Values or numbers), extra arguments
+    ``">"``, ``">="``, ``"round"``), its operands (Values or numbers), extra arguments
     (round's ndigits) and the outcome seen."""
 
     kind: str
@@ -56,73 +57,57 @@ class Trace:
     baked: frozenset[int]  # the arguments passed as plain numbers (baked in, guarded by value)
 
 
-_COMPARISONS = {"__lt__": "<", "__le__": "<=", "__gt__": ">", "__ge__": ">="}
-_GUARDED = {**_COMPARISONS, "__bool__": "bool", "__round__": "round"}
-_ESCAPES = {
-    "__float__": "float(v)",
-    "__int__": "int(v)",
-    "__index__": "an index (operator.index(v))",
-    "__trunc__": "math.trunc(v)",
-    "__floor__": "math.floor(v)",
-    "__ceil__": "math.ceil(v)",
-    "__complex__": "complex(v)",
-    "item": "v.item()",
-}
+_COMPARISONS = ("<", "<=", ">", ">=")
+_ESCAPES = {"float": "float(v)", "item": "v.item()"}  # int(v), math.floor(v)...: Value has none
 
 
-class _State(threading.local):
-    guards: list[Guard] | None = None
+_lock = threading.RLock()  # the warnings filters are the process's: one trace changes them at a time
 
 
-_state = _State()
-_lock = threading.RLock()
+def _hook(guards: list[Guard]) -> Callable[[Value, str, object, object], None]:
+    """What `autograd.core.tracer` calls while ``f`` is traced: a comparison or ``round()`` of a
+    Value becomes a guard; ``float(v)`` or ``v.item()``, a number leaving the graph, is refused."""
 
-
-def _watch(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
-    def watched(self: Value, *rest: Any) -> Any:
-        guards = _state.guards
-        if guards is None:  # another thread, or not tracing
-            return original(self, *rest)
-        if name in _ESCAPES:
+    def seen(v: Value, how: str, operand: object, result: object) -> None:
+        if how in _ESCAPES:
             raise CompileError(
-                f"compile: f calls {_ESCAPES[name]} on {describe(self)} while it is traced: the number"
+                f"compile: f calls {_ESCAPES[how]} on {describe(v)} while it is traced: the number"
                 " leaves the graph, so the compiled code could not follow it; keep it a Value (its"
                 " operators and functions), or compute it outside f"
             )
-        result = original(self, *rest)
-        if result is NotImplemented:
-            return result
-        kind = _GUARDED[name]
-        if kind in ("<", "<=", ">", ">="):
-            other = rest[0]
-            if not isinstance(other, (Value, int, float)) or isinstance(other, bool):
-                raise CompileError(f"compile: f compares {describe(self)} with {other!r}; only numbers"
+        if how in _COMPARISONS:
+            if isinstance(operand, Value):
+                other: Value | float = operand
+            elif _is_number(operand):  # compared as the engine compares it: as a float
+                other = number(operand, f"compile: {how}", v)
+            else:
+                raise CompileError(f"compile: f compares {describe(v)} with {operand!r}; only numbers"
                                    " and Values can be guarded")
-            operand = other if isinstance(other, Value) else float(other)
-            guards.append(Guard(kind, (self, operand), (), result))
-        else:
-            guards.append(Guard(kind, (self,), tuple(rest), result))
-        return result
+            guards.append(Guard(how, (v, other), (), result))
+        elif how == "round":
+            guards.append(Guard("round", (v,), () if operand is None else (operand,), result))
 
-    watched.__name__ = name
-    return watched
+    return seen
 
 
 @contextmanager
 def _watching() -> Iterator[list[Guard]]:
-    """Watch Value's data-reading methods (those `Value` defines) on this thread while tracing."""
-    with _lock:
-        originals = {n: Value.__dict__[n] for n in (*_GUARDED, *_ESCAPES) if n in Value.__dict__}
-        guards: list[Guard] = []
-        for n, fn in originals.items():
-            setattr(Value, n, _watch(n, fn))
-        _state.guards = guards
+    """Hear of every decision on a Value's number on this thread while ``f`` is traced (through
+    the engine's hook, `autograd.core.tracer`).
+
+    ``float(v)`` warns (`GradientLostWarning`) before the hook refuses it: the warning is not
+    shown, since the refusal says more (a refused trace is often retried with the argument baked
+    in, ``math.sqrt(x)``).  Python's warnings filters are the process's, so while a trace runs a
+    `GradientLostWarning` of another thread is not shown either."""
+    guards: list[Guard] = []
+    previous = tracer.seen
+    with _lock, warnings.catch_warnings():
+        warnings.simplefilter("ignore", GradientLostWarning)
+        tracer.seen = _hook(guards)
         try:
             yield guards
         finally:
-            _state.guards = None
-            for n, fn in originals.items():
-                setattr(Value, n, fn)
+            tracer.seen = previous
 
 
 def _is_number(x: object) -> bool:

@@ -49,11 +49,10 @@ from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from autograd.backprop import topological_order
+from autograd.core import Value, topological_order
+from autograd.draw.render import BackendUnavailableError, RenderError, render
 from autograd.files import check_writable, write_atomically
 from autograd.ops import display
-from autograd.render import BackendUnavailableError, RenderError, render
-from autograd.value import Value
 
 if TYPE_CHECKING:
     import graphviz
@@ -152,7 +151,7 @@ class Graph:
         return f"<Graph: {self.nodes} nodes, {self.edges} edges, backend={self.backend!r}>"
 
     def render(self, fmt: str = "svg") -> bytes:
-        """The picture as bytes: ``"svg"``, ``"png"`` or ``"pdf"`` (see `autograd.render`)."""
+        """The picture as bytes: ``"svg"``, ``"png"`` or ``"pdf"`` (see `autograd.draw.render`)."""
         return render(self.source, fmt, self.backend)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -182,7 +181,7 @@ class Graph:
 
         For what that package does well: ``.render("g", format="png")``, ``.view()``, ``.pipe()``,
         display in Jupyter.  Those run the ``dot`` executable without a time limit; `save` and
-        `render` keep ours (`autograd.render.RENDER_TIMEOUT`) and work without ``dot`` too.
+        `render` keep ours (`autograd.draw.render.RENDER_TIMEOUT`) and work without ``dot`` too.
         """
         import graphviz  # imported here: `import autograd` stays quick and needs no graphviz
 

@@ -19,7 +19,7 @@ Variadic ops (sum, mean, dot) store their operands group-major then the tail, an
 takes one list per group then the tail floats: ``forward(xs)``, ``forward(ws, xs, b)``.
 
     >>> from autograd import Value
-    >>> from autograd.blame import blame
+    >>> from autograd.check.blame import blame
     >>> a, b = Value(0.4, label="a"), Value(0.9, label="b")
     >>> bool(blame((a * b).tanh() + a))
     True
@@ -33,8 +33,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from autograd.backprop import topological_order
-from autograd.value import Op, Value
+from autograd.core import Op, Value, topological_order
+from autograd.ops import split
 
 __all__ = ["Blame", "LocalCheck", "blame"]
 
@@ -201,7 +201,7 @@ def _check_node(
 
 def _noise(scale: float, left: float, right: float, h: float) -> float:
     """How far rounding in f may move a difference quotient with step h: ~4 eps_machine S / h, S
-    the rounding scale of f's graph (see `autograd.gradcheck`'s module doc; the slope term: rounding
+    the rounding scale of f's graph (see `autograd.check.gradcheck`'s module doc; the slope term: rounding
     in x +- h)."""
     return 4.0 * sys.float_info.epsilon * (scale + h * max(abs(left), abs(right))) / h
 
@@ -246,20 +246,16 @@ def _slopes(
 def _forward(op_def: Op) -> Callable[[list[float]], float]:
     """The op's forward as a function of the flat operand list (as its columns for a variadic op)."""
     forward = op_def.forward
-    if not op_def.variadic:
+    if not op_def.lists:
         return lambda floats: float(forward(*floats))
-
-    def grouped(floats: list[float]) -> float:  # forward(column_1, ..., column_k, *tail)
-        columns, tail = op_def.columns(floats)
-        return float(forward(*columns, *tail))
-
-    return grouped
+    return lambda floats: float(forward(*split(op_def, floats)))  # a list for each param in op.lists
 
 
 def _operand_names(op_def: Op, count: int) -> list[str]:
-    """The operands' names from the op's params: x, y; or x1..xn per group then the tail (dot: w1, x1, b)."""
+    """The operands' names from the op's params: x, y; or x1..xn for a list (dot: w1..wn, x1..xn, b)."""
     params = op_def.params
-    if not op_def.variadic:
+    if not op_def.lists:
         return [params[k] if k < len(params) else f"#{k}" for k in range(count)]
-    n = (count - len(op_def.tail)) // len(params)  # operands per group
-    return [f"{param}{i + 1}" for param in params for i in range(n)] + list(op_def.tail)
+    n = (count - len(params) + len(op_def.lists)) // len(op_def.lists)  # items per list
+    return [name for p in params
+            for name in ([f"{p}{i + 1}" for i in range(n)] if p in op_def.lists else [p])]

@@ -34,8 +34,9 @@ import string
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from autograd.backprop import Step, topological_order
-from autograd.value import Op, Value
+from autograd.core import Op, Value, topological_order
+from autograd.explain.steps import Step
+from autograd.ops import split
 
 __all__ = ["ChainRule", "Factor", "Link", "StepExplanation", "as_printed", "equals_or_approx", "number"]
 
@@ -289,13 +290,13 @@ def _forward_formula(node: Value, names: dict[Value, str]) -> str:
     if op is None:
         return f"{node.op}({_listed([names[c] for c in node.children], ', ')})"
     operands = _operand_names(node, names)
-    if not op.variadic:
+    if not op.lists:
         return _NOTATION.format(op.formula, **dict(zip(op.params, operands, strict=True)))
     parts = _REPEATED.match(op.formula)
     assert parts is not None, f"{op.name}: a variadic formula repeats one term: {op.formula!r}"
     groups, _, tail = _split(op, operands)
-    terms = [_NOTATION.format(parts["term"], **dict(zip(op.params, group, strict=True))) for group in groups]
-    fields = dict(zip(op.tail, tail, strict=True))
+    terms = [_NOTATION.format(parts["term"], **dict(zip(op.lists, group, strict=True))) for group in groups]
+    fields = dict(zip(_tail(op), tail, strict=True))
     suffix = parts["suffix"] if terms else parts["suffix"].removeprefix(parts["joiner"])
     listed = _listed(terms, parts["joiner"])
     return _NOTATION.format(parts["prefix"], **fields) + listed + _NOTATION.format(suffix, **fields)
@@ -303,8 +304,14 @@ def _forward_formula(node: Value, names: dict[Value, str]) -> str:
 
 def _split(op: Op, operands: list[str]) -> tuple[list[tuple[str, ...]], int, list[str]]:
     """A variadic op's operand names as groups (one tuple per group), their count, and the tail."""
-    columns, tail = op.columns(operands)
-    return list(zip(*columns, strict=True)), len(columns[0]), tail
+    parts = dict(zip(op.params, split(op, operands), strict=True))
+    columns = [parts[p] for p in op.lists]
+    return list(zip(*columns, strict=True)), len(columns[0]), [parts[p] for p in _tail(op)]
+
+
+def _tail(op: Op) -> list[str]:
+    """The params of a variadic op that are not lists (``dot``'s ``b``)."""
+    return [p for p in op.params if p not in op.lists]
 
 
 def _listed(terms: list[str], joiner: str = " + ", most: int = 6) -> str:
@@ -331,14 +338,14 @@ def _local_formula(node: Value, k: int, names: dict[Value, str]) -> str:
     operands = _operand_names(node, names)
     position = [i for i, a in enumerate(node.operands) if isinstance(a, Value)][k]
     fields = {"out": names[node], "grad": _short(grad)}
-    if not op.variadic:
+    if not op.lists:
         fields |= dict(zip(op.params, operands, strict=True))
-        return _NOTATION.format(op.derivative_formulas[position], **fields)
+        return _NOTATION.format(op.derivative_formulas[op.params[position]], **fields)
     groups, n, tail = _split(op, operands)
     fields["n"] = str(n)
-    rule, i = divmod(position, n) if n else (len(op.params), 0)
-    if rule < len(op.params):
-        fields |= dict(zip(op.params, groups[i], strict=True))
-        return _NOTATION.format(op.derivative_formulas[rule], **fields)
-    fields |= dict(zip(op.tail, tail, strict=True))
-    return _NOTATION.format(op.derivative_formulas[len(op.params) + position - len(op.params) * n], **fields)
+    rule, i = divmod(position, n) if n else (len(op.lists), 0)
+    if rule < len(op.lists):
+        fields |= dict(zip(op.lists, groups[i], strict=True))
+        return _NOTATION.format(op.derivative_formulas[op.lists[rule]], **fields)
+    fields |= dict(zip(_tail(op), tail, strict=True))
+    return _NOTATION.format(op.derivative_formulas[_tail(op)[position - len(op.lists) * n]], **fields)

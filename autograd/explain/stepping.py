@@ -22,10 +22,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from autograd.backprop import backward_steps, topological_order
-from autograd.chain_rule import ChainRule, StepExplanation, number
-from autograd.frames import FrameWriter
-from autograd.value import Value
+from autograd.core import Value, topological_order
+from autograd.draw.frames import FrameWriter
+from autograd.explain.chain_rule import ChainRule, StepExplanation, number
+from autograd.explain.steps import backward_steps
 
 __all__ = ["Walked", "caption", "walk_steps"]
 

@@ -16,7 +16,7 @@ fails, crashes, runs out of time or writes nothing raises `RenderError`, one lin
 
 Both run in a child process under the same time limit, and both stop at once on Ctrl-C: the
 embedded Graphviz in a child Python process that serves one render after another
-(`autograd.embedded_graphviz`), since inside this one it could not be stopped part way.  A render
+(`autograd.draw.embedded_graphviz`), since inside this one it could not be stopped part way.  A render
 still running after `PROGRESS_AFTER` seconds says so on stderr (once), and how long it took.
 """
 
@@ -48,7 +48,7 @@ Backend = Literal["auto", "dot", "wasm"]
 FORMATS: dict[str, tuple[str, ...]] = {"dot": ("svg", "png", "pdf"), "wasm": ("svg",)}
 BACKENDS = ("dot", "wasm")
 #: Seconds `render` lets Graphviz (either backend) run before stopping it, unless ``timeout=`` says
-#: otherwise.  Read at each call, so ``autograd.render.RENDER_TIMEOUT = 300`` changes it for every
+#: otherwise.  Read at each call, so ``autograd.draw.render.RENDER_TIMEOUT = 300`` changes it for every
 #: later ``Graph.render`` and ``Graph.save``.
 RENDER_TIMEOUT = 60.0
 #: Seconds after which a render still running says so on stderr (then, when done, how long it
@@ -271,7 +271,7 @@ def _exit_status(returncode: int) -> str:
 
 
 def _render_wasm(source: str, fmt: str, timeout: float, progress: _Progress) -> bytes:
-    from autograd import embedded_graphviz as embedded
+    from autograd.draw import embedded_graphviz as embedded
 
     status, payload = embedded.render(source, fmt, timeout, progress.notice, progress.after)
     text = _one_line(payload.decode("utf-8", "replace")) if status != embedded.OK else ""
