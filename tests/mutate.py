@@ -39,15 +39,15 @@ SOURCES = [Path("autograd") / "ops.py", Path("nn") / "losses.py"]
 # Each group must kill every mutant; -x stops a mutant's run at its first failure.
 GROUPS = {
     "engine": [
-        "tests/test_ops.py",
-        "tests/test_value.py",
-        "tests/test_nn_losses.py",
-        "tests/test_backward.py",
-        "tests/test_hard_inputs.py",
-        "tests/test_gradcheck.py",
-        "tests/test_properties.py",
+        "tests/core/test_ops.py",
+        "tests/core/test_value.py",
+        "tests/nn/test_nn_losses.py",
+        "tests/core/test_backward.py",
+        "tests/core/test_hard_inputs.py",
+        "tests/check/test_gradcheck.py",
+        "tests/core/test_properties.py",
     ],
-    "compiled": ["tests/test_compile.py"],
+    "compiled": ["tests/compiler/test_compile.py"],
 }
 SCALE = "1.1"
 # Applied to a rule's result: a list (a list operand's rule, one derivative per item) item by item.

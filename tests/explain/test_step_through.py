@@ -23,7 +23,7 @@ from demos import step_through, xor
 from demos.frames import write_page
 from demos.seed import XOR_DATA
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PARAMETERS = ("w1[0][0]", "w1[0][1]", "b1[0]", "w1[1][0]", "w1[1][1]", "b1[1]", "w2[0]", "w2[1]", "b2")
 STEPS = 7  # Cost, ô, o, ĥ2, h2, ĥ1, h1
 # /work/shared/REFERENCE.md, "After the first update (sample [1,1], target 0)": the seed's PyTorch run

@@ -18,7 +18,7 @@ from autograd.draw import render as render_module
 from autograd.draw.graph import Graph
 from autograd.draw.render import RenderError, render
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TERMS = 100  # x*y + x*y + ... : 201 nodes; drawn with x and y once each, minutes for either Graphviz
 SLOW_EXPRESSION = " + ".join(["x*y"] * TERMS)
 

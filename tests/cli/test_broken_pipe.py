@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PIPE_BYTES = 4096
 NAMES = [f"x{i}" for i in range(700)]  # 700 lines `d/dxN = 1`: over 8 KB
 

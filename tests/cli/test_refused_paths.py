@@ -178,7 +178,7 @@ def test_the_graph_demo_refuses_a_pipe_where_it_would_write(
 
 def test_the_benchmark_refuses_a_pipe_as_its_json_before_running(tmp_path: Path) -> None:
     pipe = _fifo(tmp_path / "results.json")
-    run_py = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
+    run_py = Path(__file__).resolve().parents[2] / "benchmarks" / "run.py"
     command = [sys.executable, str(run_py), "--only", "xor", "--json", str(pipe)]
     result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
     assert result.returncode == 2

@@ -13,7 +13,7 @@ import pytest
 
 from autograd.cli import console
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def python_m(module: str, *argv: str | bytes, cwd: Path, encoding: str) -> subprocess.CompletedProcess[bytes]:

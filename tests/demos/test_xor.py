@@ -16,7 +16,7 @@ from autograd import Value
 from demos import xor
 from demos.seed import XOR_DATA, first_sample_graph, format_layout, seed_layout, seed_model
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # The seed article's printed log (its PyTorch script's output), input tensors written as lists.
 SEED_LOG = """\

@@ -33,7 +33,7 @@ def test_random_expression_gradients_match_finite_differences(tree: Tree, xs: li
 
 @settings(max_examples=100)
 @given(tree=trees(), xs=inputs())
-@example(tree=("mean", (("x", 0), ("x", 0), ("x", 0))), xs=[0.0, 0.0, 0.0])  # kept: see test_regressions
+@example(tree=("mean", (("x", 0), ("x", 0), ("x", 0))), xs=[0.0, 0.0, 0.0])  # kept: see test_backward.py
 @example(tree=("x", 0), xs=[0.0, 0.0, 0.0])
 def test_backward_twice_doubles_leaf_gradients_of_random_expressions(tree: Tree, xs: list[float]) -> None:
     assume(_suitable(tree, xs))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from fractions import Fraction
 
 import pytest
 
@@ -349,3 +350,25 @@ def test_relu_derivative_at_zero_is_zero() -> None:
 def test_abs_derivative_at_zero_is_zero() -> None:
     assert grads(lambda x: abs(x), 0.0) == (0.0, [0.0])
     assert grads(lambda x: abs(x), -0.0) == (0.0, [0.0])
+
+
+# ---- found by the hard-input hunt, kept so they never come back ---------------------------------
+
+
+def test_division_by_a_tiny_value_does_not_raise() -> None:
+    """Hard-input hunt: Value(1.0) / Value(1e-200) raised ZeroDivisionError ('float division by
+    zero') because the local gradient -x / (y * y) squared y to 0; it is now -(x / y) / y."""
+    x, y = Value(1.0), Value(1e-200)
+    out = x / y
+    out.backward()
+    assert out.data == 1e200
+    assert y.grad == float("-inf")
+    assert (1.0 / Value(1e-200)).local_grads == (float("-inf"),)
+
+
+def test_division_by_a_small_value_has_the_right_slope() -> None:
+    """Same bug, finite side: |y| < 1e-162 underflowed y * y although -x / y^2 is representable."""
+    assert gradcheck(lambda x, y: x / y, [1e-170, 1e-165], eps=1e-176)
+    out = Value(3e-170) / Value(2e-165)
+    exact = -Fraction(3e-170) / Fraction(2e-165) ** 2  # -x / y^2 in exact arithmetic
+    assert out.local_grads[1] == pytest.approx(float(exact), rel=1e-15)

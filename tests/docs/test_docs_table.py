@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ENGINE_PAGE = Path(__file__).resolve().parent.parent / "docs" / "engine.md"
+ENGINE_PAGE = Path(__file__).resolve().parents[2] / "docs" / "engine.md"
 SECTION = "## Operations and their derivatives"
 
 

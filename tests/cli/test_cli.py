@@ -13,7 +13,7 @@ import pytest
 from autograd.cli.command import UsageError, evaluate, main
 from autograd.core import Value
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -10,7 +10,7 @@ import pytest
 
 from demos.graph import main, xor_graph
 
-FIGURE = Path(__file__).resolve().parent.parent / "docs" / "xor_graph.svg"
+FIGURE = Path(__file__).resolve().parents[2] / "docs" / "xor_graph.svg"
 REGENERATE = "python -m demos.graph --out docs --backend wasm"
 
 

@@ -7,6 +7,7 @@ import math
 import sys
 
 import pytest
+from expression_trees import VALUE_FUNCTIONS, evaluate
 
 import autograd
 from autograd import Value, backward_steps, topological_order, zero_grad
@@ -298,3 +299,38 @@ def test_a_leaf_grad_that_is_not_a_number_raises_and_every_leaf_keeps_its_gradie
         (a * b).backward()
     assert a.grad == 5.0
     assert b.grad == "bad"  # type: ignore[comparison-overlap]
+
+
+# ---- found by the property tests (shrunk by hypothesis), kept so they never come back -------------
+
+
+def test_backward_twice_is_exactly_twice_for_a_leaf_with_three_edges() -> None:
+    """hypothesis, test_backward_twice_doubles_leaf_gradients_of_random_expressions, shrunk to
+    tree=('mean', (('x', 0), ('x', 0), ('x', 0))), xs=[0.0, 0.0, 0.0]: the second backward() added
+    each 1/3 onto the 1.0 already there and gave 1.9999999999999998 (fixed in backprop: a pass
+    sums a leaf's contributions from zero, then adds that total)."""
+    tree = ("mean", (("x", 0), ("x", 0), ("x", 0)))
+    leaves = [Value(0.0) for _ in range(3)]
+    out = evaluate(tree, leaves, VALUE_FUNCTIONS)
+    out.backward()
+    assert leaves[0].grad == 1.0
+    out.backward()
+    assert leaves[0].grad == 2.0
+
+
+def test_backward_twice_is_exactly_twice_for_a_leaf_with_many_edges() -> None:
+    x = Value(0.1)
+    y = autograd.sum([x * 0.1 for _ in range(10)] + [x * x])
+    y.backward()
+    once = x.grad
+    y.backward()
+    assert x.grad == 2.0 * once
+
+
+def test_backward_on_a_bare_leaf_accumulates() -> None:
+    """hypothesis shrunk a tree to the bare input ('x', 0): the root is a leaf, so it accumulates
+    (1, then 2) like any leaf rather than being reset as an intermediate node would be."""
+    x = Value(0.0)
+    x.backward()
+    x.backward()
+    assert x.grad == 2.0
