@@ -41,6 +41,7 @@ import os
 import reprlib
 import sys
 import unicodedata
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -233,7 +234,7 @@ def _check(tree: ast.Expression, names: Sequence[str]) -> None:
             if type(node.value) not in (int, float):
                 raise _refuse(node, f"the constant {node.value!r} is not a number")
             if type(node.value) is int and not _fits_a_float(node.value):
-                raise _refuse(node, f"the integer {reprlib.repr(node.value)}: too large for a float")
+                raise _refuse(node, f"{_an_integer(node.value)}: too large for a float")
         elif isinstance(node, ast.Name):
             if node.id in FUNCTIONS:
                 raise _refuse(node, f"{node.id} is a function: call it, as in {node.id}(x)")
@@ -269,6 +270,19 @@ def _fits_a_float(n: int) -> bool:
     return True
 
 
+def _an_integer(n: int) -> str:
+    """An integer literal, shortened for a message (never `repr`'s error for one over 4,300 digits).
+
+    A hex or binary literal may be any length; Python refuses to write an int of more than
+    ``sys.get_int_max_str_digits()`` decimal digits (4,300 by default), so such a one is described
+    by its number of binary digits instead.
+    """
+    try:
+        return f"the integer {reprlib.repr(n)}"
+    except ValueError:
+        return f"an integer of {n.bit_length():,} binary digits"
+
+
 def evaluate(expression: str, variables: dict[str, Value]) -> Value:
     """Compute a whitelisted `expression` with the engine: a `Value` whose graph can be drawn.
 
@@ -276,7 +290,11 @@ def evaluate(expression: str, variables: dict[str, Value]) -> Value:
     the whitelist (see the module doc); engine errors (``log(-1)``) propagate unchanged.
     """
     try:
-        tree = ast.parse(expression.strip(), mode="eval")
+        with warnings.catch_warnings():
+            # A warning while parsing ("1if x" is an invalid decimal literal) becomes the SyntaxError
+            # Python raises for it, so the refusal is the one line printed, never a warning before it.
+            warnings.simplefilter("error")
+            tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError as exc:
         col = f" at column {exc.offset}" if exc.offset else ""
         raise UsageError(f"not a valid expression{col}: {exc.msg}") from None
@@ -284,6 +302,8 @@ def evaluate(expression: str, variables: dict[str, Value]) -> Value:
         raise UsageError("the expression is not valid text (it holds bytes that are not UTF-8)") from None
     except (RecursionError, MemoryError):
         raise UsageError("the expression is nested too deeply to parse") from None
+    except Warning as exc:  # a warning Python does not turn into a SyntaxError
+        raise UsageError(f"not a valid expression: {exc}") from None
     _check(tree, list(variables))
     # Post-order, iteratively (a long sum such as x+x+...+x is a deep tree): each node's operands
     # are computed before it.  A plain number stays a float, so x*2 is one node, as in the engine.

@@ -296,6 +296,36 @@ def test_an_integer_too_large_for_a_float_is_refused(
     assert err.count("\n") == 1
 
 
+@pytest.mark.parametrize("literal", ["0x" + "f" * 4400, "0b" + "1" * 20000, "0o" + "7" * 6000])
+def test_a_hex_or_binary_literal_of_any_length_is_too_large_for_a_float(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, literal: str
+) -> None:
+    # a power-of-two base has no 4,300-digit limit: the message must not need the int's decimal text
+    status, out, err = run(capsys, literal + " + x", "x=1", "-o", str(tmp_path / "g.svg"))
+    assert (status, out) == (2, "")
+    assert "binary digits: too large for a float" in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("1if x else 2", "invalid decimal literal"),
+        ("0x1for x", "invalid hexadecimal literal"),
+        ("1or x", "invalid decimal literal"),
+    ],
+)
+def test_a_syntax_warning_is_the_one_line_refusal_not_a_warning_before_it(
+    expression: str, message: str, tmp_path: Path
+) -> None:
+    result = python_m(expression, "x=1", "-o", "g.dot", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: not a valid expression at column ")
+    assert result.stderr.endswith(f": {message}\n")
+    assert result.stderr.count("\n") == 1
+    assert not (tmp_path / "g.dot").exists()
+
+
 def test_a_name_is_bound_as_python_reads_it_in_the_expression(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
