@@ -182,7 +182,7 @@ computation graph with the gradient on every edge.
   NAME=VALUE        bind a variable, e.g. x=2 y=-0.5
   -o, --output FILE where to draw the graph: .svg, .png, .pdf or .dot (default: graph.svg)
   --backend B       auto (dot if on PATH, else embedded; default), dot, or wasm (SVG only)
-  --max-nodes N     refuse bigger graphs (default {DEFAULT_MAX_NODES})
+  --max-nodes N     refuse bigger graphs (default {DEFAULT_MAX_NODES}; none: no limit)
   --steps           print the backward pass step by step, in the chain rule's words
   --frames DIR      draw the graph after each step into DIR (step-NN.svg) and write
                     DIR/index.html to flip through them or play them (removes older step-NN.svg)
@@ -195,6 +195,8 @@ stdout closed early, as by | head); 130 stopped by Ctrl-C
 """
 
 
+#: What ``--max-nodes`` takes for no limit (any case: ``None`` too).
+NO_LIMIT = "none"
 _OPTIONS = ("-o", "--output", "--backend", "--max-nodes", "--frames")
 _FLAGS = ("--steps", "--no-split")
 #: The exit status after Ctrl-C, as a shell reports a command killed by SIGINT (128 + 2).
@@ -372,6 +374,45 @@ def parse_binding(text: str, taken: dict[str, Value]) -> tuple[str, float]:
     return name, number
 
 
+def _max_nodes(text: str) -> int | None:
+    """``--max-nodes``: a whole number from 1 up, or ``none`` (any case) for no limit."""
+    if text.strip().lower() == NO_LIMIT:
+        return None
+    try:
+        max_nodes = int(text)
+    except ValueError:
+        raise UsageError(
+            f"--max-nodes must be a whole number, or {NO_LIMIT} for no limit; not {text!r}"
+        ) from None
+    if max_nodes < 1:
+        raise UsageError(f"--max-nodes must be at least 1 (or {NO_LIMIT} for no limit), not {max_nodes}")
+    return max_nodes
+
+
+def _count_nodes(root: Value, limit: int) -> int:
+    """The number of nodes in root's graph, or ``limit + 1`` as soon as there are more."""
+    seen = {root}
+    stack = [root]
+    while stack:
+        for child in stack.pop().children:
+            if child not in seen:
+                seen.add(child)
+                if len(seen) > limit:
+                    return limit + 1
+                stack.append(child)
+    return len(seen)
+
+
+def _over_max_nodes(root: Value, max_nodes: int | None) -> str | None:
+    """The error, in the command line's words, when root's graph has more than ``--max-nodes``."""
+    if max_nodes is None or _count_nodes(root, max_nodes) <= max_nodes:
+        return None
+    return (
+        f"the graph of f has more than --max-nodes {max_nodes} nodes; draw a smaller expression,"
+        f" or pass a larger --max-nodes N (--max-nodes {NO_LIMIT} for no limit)"
+    )
+
+
 def _parse_args(argv: Sequence[str]) -> Options | None:
     """The parsed command line, or None when help was asked for."""
     output, backend, max_nodes = "graph.svg", "auto", DEFAULT_MAX_NODES
@@ -417,12 +458,7 @@ def _parse_args(argv: Sequence[str]) -> Options | None:
                 pass  # reported when the frames are written (exit status 1)
             frames = value
         else:
-            try:
-                max_nodes = int(value)
-            except ValueError:
-                raise UsageError(f"--max-nodes must be a whole number, not {value!r}") from None
-            if max_nodes < 1:
-                raise UsageError(f"--max-nodes must be at least 1, not {max_nodes}")
+            max_nodes = _max_nodes(value)
     suffix = PurePath(output).suffix.lower()
     if suffix not in SUFFIXES:
         raise UsageError(f"-o {output}: the suffix must be one of {', '.join(SUFFIXES)}, not {suffix!r}")
@@ -467,7 +503,11 @@ def _run(args: Sequence[str]) -> int:
     except (ArithmeticError, ValueError, TypeError) as exc:  # the engine's domain errors
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 1
+    too_many = _over_max_nodes(root, parsed.max_nodes)
     if parsed.frames is not None:
+        if too_many:
+            print(f"error: --frames: {too_many}", file=sys.stderr)
+            return 1
         try:  # before the first step, so that a folder is never left half drawn
             choose_backend("svg", parsed.backend)
             draw(root, max_nodes=parsed.max_nodes)
@@ -483,6 +523,9 @@ def _run(args: Sequence[str]) -> int:
         root.backward()
     for name, leaf in parsed.variables.items():
         print(f"d/d{name} = {leaf.grad:.10g}")
+    if too_many:
+        print(f"error: {too_many}", file=sys.stderr)
+        return 1
     try:
         picture = draw(
             root, max_nodes=parsed.max_nodes, backend=parsed.backend, split_shared=parsed.split_shared

@@ -214,8 +214,41 @@ def test_a_graph_over_max_nodes_is_an_error_with_exit_1(
     status, out, err = run(capsys, "x*x*x*x", "x=2", "--max-nodes", "3", "-o", str(tmp_path / "g.dot"))
     assert status == 1
     assert out.startswith("f = 16\n")
-    assert err == "error: draw: the graph of an unlabelled Value (op='*') has more than max_nodes=3 nodes; " \
-        "draw a smaller part of it, or pass a larger max_nodes (None for no limit)\n"
+    assert err == "error: the graph of f has more than --max-nodes 3 nodes; draw a smaller expression," \
+        " or pass a larger --max-nodes N (--max-nodes none for no limit)\n"
+
+
+@pytest.mark.parametrize("no_limit", ["none", "None", "NONE"])
+def test_max_nodes_none_is_no_limit_as_the_error_says(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, no_limit: str
+) -> None:
+    out_file = tmp_path / "g.dot"
+    status, out, err = run(capsys, "x*x*x*x", "x=2", "--max-nodes", no_limit, "-o", str(out_file))
+    assert (status, err) == (0, "")
+    assert out.endswith(f"wrote {out_file}\n")
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("0", "--max-nodes must be at least 1 (or none for no limit), not 0"),
+    ("lots", "--max-nodes must be a whole number, or none for no limit; not 'lots'"),
+])
+def test_a_bad_max_nodes_says_what_the_command_line_takes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, value: str, message: str
+) -> None:
+    status, out, err = run(capsys, "x", "x=2", "--max-nodes", value, "-o", str(tmp_path / "g.dot"))
+    assert (status, out, err) == (2, "", f"error: {message}\n")
+
+
+def test_frames_over_max_nodes_is_refused_in_the_command_lines_words(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    frames = tmp_path / "f"
+    status, out, err = run(capsys, "x*x*x", "x=2", "--max-nodes", "2", "--frames", str(frames), "-o",
+                           str(tmp_path / "g.dot"))
+    assert (status, out) == (1, "")
+    assert err.startswith("error: --frames: the graph of f has more than --max-nodes 2 nodes;")
+    assert "(--max-nodes none for no limit)" in err
+    assert not frames.exists()
 
 
 def test_an_unwritable_output_is_an_error_with_exit_1(
