@@ -7,6 +7,10 @@ thing is left as it was.  Otherwise the data goes to a temporary file beside the
 fsync'ed, and is renamed over it: a crash or a failed write leaves the old file (or none), never a
 part, and no temporary file.
 
+- A name that can only be a directory's (ending in ``/``, ``/.`` or ``/..``) is refused as
+  ``open()`` refuses it, with a `NotARegularFileError` that is also a `NotADirectoryError`, even
+  when a regular file has the name without the ending (``keep.dot/``: ``keep.dot`` is kept); the
+  folder part must be reachable as ``open()`` reaches it (``notes.txt/../x.dot`` is refused).
 - A symlink is written through: the link is resolved (every link on the way, as ``open()`` would
   follow them) and its target is the file replaced, atomically; the link stays a link.  The target
   must itself be a regular file or a new path in an existing directory, like any other path.
@@ -55,6 +59,32 @@ class _DirectoryInTheWayError(NotARegularFileError, IsADirectoryError):
 _DIRECTORY = "a directory"
 
 
+class _NamesADirectoryError(NotARegularFileError, NotADirectoryError):
+    """A path whose name can only be a directory's (``keep.dot/``, ``notes.txt/.``), to be written.
+
+    ``open()`` refuses it (``NotADirectoryError`` for an existing file, ``IsADirectoryError`` for a
+    new name); ``os.path.realpath`` would drop the ending and let the write replace the file.
+    """
+
+    def __init__(self, path: str) -> None:
+        name = path
+        while True:  # "keep.dot/./" -> "keep.dot"
+            name = name.rstrip(os.sep) or name[:1]
+            head, tail = os.path.split(name)
+            if tail not in (".", "..") or not head:
+                break
+            name = head
+        ending = path[len(name) :]
+        OSError.__init__(
+            self,
+            errno.ENOTDIR,
+            f"the name ends in {ending!r}, so it names a directory, not a file"
+            f" (to write the file {name!r}, leave out the {ending!r})",
+            path,
+        )
+        self.action = "write"
+
+
 def _kind(mode: int) -> str:
     """What a file of this ``st_mode`` is, in words, for an error message."""
     if stat.S_ISDIR(mode):
@@ -93,6 +123,7 @@ def check_writable(path: str | os.PathLike[str]) -> str:
 
 def _writable(path: str) -> tuple[str, int | None]:
     """(the resolved target, the permission bits to give it): see `check_writable`."""
+    _check_the_name(path)
     target = os.path.realpath(path)
     try:
         st = os.stat(target)
@@ -107,6 +138,34 @@ def _writable(path: str) -> tuple[str, int | None]:
     if not stat.S_ISREG(st.st_mode):
         raise _refuse(path, st.st_mode, "write")
     return target, stat.S_IMODE(st.st_mode) & 0o777
+
+
+def _check_the_name(path: str) -> None:
+    """Refuse, as ``open()`` would, what `os.path.realpath` would quietly turn into another file.
+
+    A name ending in ``/``, ``/.`` or ``/..`` is a directory's: an existing directory is refused
+    as one (see `_refuse`); anything else, with `_NamesADirectoryError` (realpath would have dropped
+    the ending, replacing ``keep.dot`` for ``keep.dot/``).  The folder part must be reachable as
+    ``open()`` reaches it (every component a directory: ``notes.txt/../x.dot`` is a
+    ``NotADirectoryError``, where realpath would have written ``x.dot``); a missing one raises the
+    ``FileNotFoundError`` the write would meet.  Each error names ``path`` as given.
+    """
+    head, tail = os.path.split(path)
+    if tail in ("", ".", ".."):
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+                raise _NamesADirectoryError(path) from exc
+            raise _naming(exc, path) from exc
+        if stat.S_ISDIR(st.st_mode):
+            raise _refuse(path, st.st_mode, "write")
+        raise _NamesADirectoryError(path)
+    if head:
+        try:
+            os.stat(head)
+        except OSError as exc:
+            raise _naming(exc, path) from exc
 
 
 def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:

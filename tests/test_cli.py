@@ -269,6 +269,21 @@ def test_an_unwritable_output_names_the_file_asked_for(
     assert err == f"error: [Errno 2] No such file or directory: '{target}'\n"
 
 
+@pytest.mark.parametrize("ending", ["/", "/."])
+def test_an_output_file_with_a_trailing_slash_is_refused_with_exit_2_and_kept(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, ending: str
+) -> None:
+    kept = tmp_path / "keep.dot"
+    kept.write_text("mine", encoding="utf-8")
+    status, out, err = run(capsys, "x*2", "x=1", "-o", f"{kept}{ending}")
+    assert (status, out) == (2, "")
+    assert err == (
+        f"error: -o {kept}{ending}: the name ends in '{ending}', so it names a directory, not a file"
+        f" (to write the file '{kept}', leave out the '{ending}')\n"
+    )
+    assert kept.read_text(encoding="utf-8") == "mine"
+
+
 def test_help_is_printed_with_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run(capsys, "--help")
     assert status == 0

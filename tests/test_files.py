@@ -423,3 +423,60 @@ def test_a_symlink_put_in_place_of_the_target_while_writing_is_not_replaced(
     assert target.is_symlink()
     assert (tmp_path / "elsewhere.json").read_bytes() == b"elsewhere"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "elsewhere.json"]
+
+
+# ---- a name that can only be a directory's is never a file's ----------------------------------
+
+
+@pytest.mark.parametrize(("suffix", "ending"), [("/", "/"), ("/.", "/."), ("//", "//"), ("/./", "/./")])
+def test_a_trailing_slash_on_an_existing_file_is_refused_and_the_file_kept(
+    tmp_path: Path, suffix: str, ending: str
+) -> None:
+    kept = tmp_path / "keep.dot"
+    kept.write_bytes(b"mine")
+    path = str(kept) + suffix
+    for attempt in (lambda: files.check_writable(path), lambda: write_atomically(path, b"new")):
+        with pytest.raises(NotADirectoryError) as info:  # as open(path, "w") refuses it
+            attempt()
+        assert isinstance(info.value, files.NotARegularFileError)
+        assert info.value.errno == errno.ENOTDIR
+        assert info.value.filename == path
+        assert str(info.value) == (
+            f"cannot write '{path}': the name ends in '{ending}', so it names a directory, not a file"
+            f" (to write the file '{kept}', leave out the '{ending}')"
+        )
+    assert kept.read_bytes() == b"mine"
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.dot"]
+
+
+def test_a_trailing_slash_on_a_new_name_is_refused_and_nothing_created(tmp_path: Path) -> None:
+    with pytest.raises(NotADirectoryError, match="leave out the '/'"):
+        write_atomically(f"{tmp_path}/new.json/", b"{}")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_trailing_slash_on_a_directory_is_refused_as_a_directory(tmp_path: Path) -> None:
+    with pytest.raises(IsADirectoryError, match="it is a directory, not a regular file"):
+        write_atomically(f"{tmp_path}/", b"{}")
+
+
+def test_a_file_as_a_folder_on_the_way_is_not_a_directory_as_open_says(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_bytes(b"mine")
+    path = f"{tmp_path}/notes.txt/../x.dot"  # realpath would make it x.dot beside notes.txt
+    with pytest.raises(NotADirectoryError) as info:
+        write_atomically(path, b"new")
+    assert info.value.filename == path
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_saving_weights_or_a_picture_to_a_file_with_a_trailing_slash_keeps_the_file(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(b"mine")
+    with pytest.raises(NotADirectoryError, match="leave out the '/.'"):
+        nn.MLP(2, [1]).save(f"{notes}/.")
+    kept = tmp_path / "keep.dot"
+    kept.write_bytes(b"mine too")
+    with pytest.raises(NotADirectoryError, match="leave out the '/'"):
+        draw(Value(1.0, label="x")).save(f"{kept}/")  # Path() would have dropped the '/'
+    assert (notes.read_bytes(), kept.read_bytes()) == (b"mine", b"mine too")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.dot", "notes.txt"]
