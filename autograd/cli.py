@@ -450,8 +450,8 @@ def _parse_args(argv: Sequence[str]) -> Options | None:
         elif flag == "--frames":
             try:
                 check_directory(value)
-            except NotARegularFileError as exc:  # a device or pipe named like a frame or the page
-                raise UsageError(f"--frames {value}: {exc}") from None
+            except (NotARegularFileError, NotADirectoryError) as exc:  # a pipe named like a frame or
+                raise UsageError(f"--frames {value}: {exc}") from None  # the page, or as the folder
             except ValueError as exc:  # an empty name
                 raise UsageError(f"--frames: {exc}") from None
             except OSError:

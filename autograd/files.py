@@ -32,7 +32,7 @@ import errno
 import os
 import stat
 
-__all__ = ["NotARegularFileError", "check_writable", "read_regular_file", "write_atomically"]
+__all__ = ["NotARegularFileError", "check_writable", "kind_of", "read_regular_file", "write_atomically"]
 
 
 class NotARegularFileError(OSError):
@@ -85,8 +85,8 @@ class _NamesADirectoryError(NotARegularFileError, NotADirectoryError):
         self.action = "write"
 
 
-def _kind(mode: int) -> str:
-    """What a file of this ``st_mode`` is, in words, for an error message."""
+def kind_of(mode: int) -> str:
+    """What a file of this ``st_mode`` is, in words, for an error message (``a named pipe``)."""
     if stat.S_ISDIR(mode):
         return _DIRECTORY
     if stat.S_ISCHR(mode):
@@ -99,11 +99,13 @@ def _kind(mode: int) -> str:
         return "a socket"
     if stat.S_ISLNK(mode):  # only from the check just before the rename: a link put there meanwhile
         return "a symbolic link"
+    if stat.S_ISREG(mode):
+        return "a regular file"
     return "a special file"  # a door, an event port, ... (no such thing on Linux)
 
 
 def _refuse(path: str, mode: int, action: str) -> NotARegularFileError:
-    what = _kind(mode)
+    what = kind_of(mode)
     if what == _DIRECTORY:
         return _DirectoryInTheWayError(path, what, action)
     return NotARegularFileError(path, what, action)

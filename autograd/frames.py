@@ -17,18 +17,31 @@ where something other than a regular file or a folder is named like a frame or t
 
 from __future__ import annotations
 
+import errno
 import html
+import os
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from autograd.backprop import Step
+from autograd import files
 from autograd.files import check_writable, write_atomically
 from autograd.graph import DEFAULT_MAX_NODES, draw
 from autograd.value import Value
 
-__all__ = ["DEFAULT_SPEED", "FRAME_NAME", "SPEEDS", "Frame", "FrameWriter", "check_directory", "write_page"]
+__all__ = [
+    "DEFAULT_SPEED",
+    "FRAME_NAME",
+    "SPEEDS",
+    "Frame",
+    "FrameWriter",
+    "NotAFolderError",
+    "check_directory",
+    "write_page",
+]
 
 FRAME_NAME = re.compile(r"step-[0-9]{2,}\.svg")
 """The names `FrameWriter` gives its pictures (``step-01.svg``, ...): the only files it removes."""
@@ -40,17 +53,44 @@ def check_directory(directory: str | Path) -> Path:
     `ValueError` for ``""`` (which would mean the current directory, and the removal of its
     ``step-NN.svg``: say ``.`` if that is meant); `autograd.files.NotARegularFileError` (an
     `OSError`) when ``index.html`` there, or an entry named like a frame, is a device, a named
-    pipe or a socket (a folder named like a frame is left alone, as `FrameWriter.finish` does).
+    pipe or a socket (a folder named like a frame is left alone, as `FrameWriter.finish` does);
+    `NotAFolderError` (a `NotADirectoryError`) when ``directory`` is there but is not a directory
+    (a regular file, a named pipe, ...).  A missing directory is fine: it is created.
     """
     if isinstance(directory, str) and not directory:
         raise ValueError("the frames directory name is empty; give one, e.g. out/steps (or . for here)")
     path = Path(directory)
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return path  # created when the first frame is drawn
+    except NotADirectoryError:
+        raise NotAFolderError(os.fspath(directory), "a part of the path is a file, not a directory") from None
+    if not stat.S_ISDIR(mode):
+        raise NotAFolderError(os.fspath(directory), f"it is {files.kind_of(mode)}, not a directory")
     if path.is_dir():
         check_writable(path / "index.html")
         for entry in sorted(path.iterdir()):
             if FRAME_NAME.fullmatch(entry.name) and not entry.is_dir():
                 check_writable(entry)
     return path
+
+
+class NotAFolderError(NotADirectoryError):
+    """Something other than a directory is where the frames would go (a file, a named pipe, ...).
+
+    ``str(error)``: ``cannot draw frames into 'out': it is a named pipe, not a directory; give a
+    directory, or a new name (it is created)``.
+    """
+
+    def __init__(self, path: str, why: str) -> None:
+        super().__init__(errno.ENOTDIR, why, path)
+
+    def __str__(self) -> str:
+        return (
+            f"cannot draw frames into {self.filename!r}: {self.strerror};"
+            " give a directory, or a new name (it is created)"
+        )
 
 
 @dataclass(frozen=True)

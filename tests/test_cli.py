@@ -439,6 +439,29 @@ def test_frames_with_an_empty_name_is_refused(capsys: pytest.CaptureFixture[str]
     assert err.startswith("error: --frames: the frames directory name is empty; give one")
 
 
+@pytest.mark.parametrize(("kind", "why"), [
+    ("fifo", "it is a named pipe, not a directory"),
+    ("file", "it is a regular file, not a directory"),
+    ("under a file", "a part of the path is a file, not a directory"),
+])
+def test_frames_into_something_not_a_directory_is_refused_with_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, kind: str, why: str
+) -> None:
+    target = tmp_path / "steps"
+    if kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target.write_text("mine", encoding="utf-8")
+    frames = target / "deeper" if kind == "under a file" else target
+    status, out, err = run(capsys, "x*y", "x=2", "y=3", "--frames", str(frames), "-o", str(tmp_path / "g.dot"))
+    assert (status, out) == (2, "")
+    assert err == (
+        f"error: --frames {frames}: cannot draw frames into '{frames}': {why};"
+        " give a directory, or a new name (it is created)\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["steps"]
+
+
 def test_frames_without_any_graphviz_stops_before_the_walk(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
