@@ -72,15 +72,22 @@ _P = ParamSpec("_P")
 #: The exit status of a command line whose stdout was closed before it had printed everything.
 BROKEN_PIPE_STATUS = 1
 
+#: The exit status after Ctrl-C, as a shell reports a command killed by SIGINT (128 + 2).
+INTERRUPTED_STATUS = 130
+
 
 def command_line(main: Callable[_P, int]) -> Callable[_P, int]:
     """Wrap a command line's ``main``: what stdout and stderr cannot encode is printed escaped (see
-    `autograd.console`), and a closed stdout (``| head -1``) ends it quietly.
+    `autograd.console`), a closed stdout (``| head -1``) ends it quietly, and Ctrl-C ends it with
+    one line, ``interrupted``, and `INTERRUPTED_STATUS` (130), never a traceback.
 
     When printing (or the final flush of what was printed) meets a closed pipe, the rest of the
     run is skipped, nothing is written to stderr, and the wrapped ``main`` returns
     `BROKEN_PIPE_STATUS` (1).  Stdout is pointed at ``os.devnull`` first, so that the
-    interpreter's own flush at exit has nowhere to fail either.  Any other error passes through.
+    interpreter's own flush at exit has nowhere to fail either.  A `KeyboardInterrupt` that
+    ``main`` lets through (training, a render: see `autograd.render`, which kills it at once) is
+    printed as ``interrupted`` on stderr after what was printed is flushed.  Any other error passes
+    through.
     """
 
     @functools.wraps(main)
@@ -92,6 +99,10 @@ def command_line(main: Callable[_P, int]) -> Callable[_P, int]:
             except SystemExit:  # argparse's --help and usage errors: flush what they printed
                 _flush_stdout()
                 raise
+            except KeyboardInterrupt:  # Ctrl-C: what was printed stays, then one line says why it ends
+                _flush_stdout()
+                print("interrupted", file=sys.stderr)
+                return INTERRUPTED_STATUS
             _flush_stdout()
         except BrokenPipeError:
             _silence_stdout()
@@ -199,8 +210,6 @@ stdout closed early, as by | head); 130 stopped by Ctrl-C
 NO_LIMIT = "none"
 _OPTIONS = ("-o", "--output", "--backend", "--max-nodes", "--frames")
 _FLAGS = ("--steps", "--no-split")
-#: The exit status after Ctrl-C, as a shell reports a command killed by SIGINT (128 + 2).
-INTERRUPTED_STATUS = 130
 
 
 @dataclass
@@ -483,11 +492,7 @@ def _parse_args(argv: Sequence[str]) -> Options | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line (`argv` without the program name); return the exit status."""
     args = sys.argv[1:] if argv is None else argv
-    try:
-        return _run(args)
-    except KeyboardInterrupt:  # Ctrl-C: any render was stopped, nothing half-written was left
-        print("interrupted", file=sys.stderr)
-        return INTERRUPTED_STATUS
+    return _run(args)  # Ctrl-C: any render was stopped, nothing half-written left (see command_line)
 
 
 def _run(args: Sequence[str]) -> int:
