@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import socket
 import stat
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -480,3 +483,62 @@ def test_saving_weights_or_a_picture_to_a_file_with_a_trailing_slash_keeps_the_f
         draw(Value(1.0, label="x")).save(f"{kept}/")  # Path() would have dropped the '/'
     assert (notes.read_bytes(), kept.read_bytes()) == (b"mine", b"mine too")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.dot", "notes.txt"]
+
+
+# ---- temporaries left by a killed writer are removed by the next write of that target -----------
+
+
+def test_a_temporary_left_by_a_save_killed_with_sigkill_is_removed_by_the_next_save(tmp_path: Path) -> None:
+    target = tmp_path / "w.json"
+    child = (
+        "import os, sys\n"
+        "from autograd.files import write_atomically\n"
+        "def stop(fd):\n"  # the data is written, the rename not done: where kill -9 leaves a temporary
+        "    print('writing', flush=True)\n"
+        "    sys.stdin.read()\n"
+        f"os.fsync = stop\nwrite_atomically({str(target)!r}, b'x' * 100_000)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    process = subprocess.Popen([sys.executable, "-c", child], env=env, stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline() == "writing\n"
+        process.kill()
+    finally:
+        process.wait()
+    left = [p.name for p in tmp_path.iterdir()]
+    assert len(left) == 1 and re.fullmatch(r"\.w\.json\.[a-z0-9_]{8}\.tmp", left[0])
+    nn.MLP(2, [1]).save(target)
+    assert [p.name for p in tmp_path.iterdir()] == ["w.json"]
+
+
+def test_only_this_targets_unheld_temporaries_are_removed(tmp_path: Path) -> None:
+    stale = tmp_path / ".a.json.k3j_x9ab.tmp"
+    stale.write_bytes(b"left by kill -9")
+    others = [".a.json.k3j_x9a.tmp", ".b.json.k3j_x9ab.tmp", ".a.json.k3j_x9ab.tmp.bak", "a.json.k3j_x9ab.tmp",
+              ".xa.json.k3j_x9ab.tmp", ".a.json.K3J_X9AB.tmp"]
+    for name in others:
+        (tmp_path / name).write_bytes(b"not ours")
+    (tmp_path / ".a.json.folder01.tmp").mkdir()
+    (tmp_path / "kept").write_bytes(b"linked")
+    (tmp_path / ".a.json.linked01.tmp").symlink_to(tmp_path / "kept")
+    write_atomically(tmp_path / "a.json", b"{}")
+    assert not stale.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [*others, ".a.json.folder01.tmp", ".a.json.linked01.tmp", "kept", "a.json"]
+    )
+    assert (tmp_path / "kept").read_bytes() == b"linked"
+
+
+def test_a_temporary_a_living_writer_holds_is_not_removed(tmp_path: Path) -> None:
+    import fcntl
+
+    busy = tmp_path / ".a.json.busy0001.tmp"
+    busy.write_bytes(b"being written")
+    with open(busy, "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as write_atomically holds its own temporary file
+        write_atomically(tmp_path / "a.json", b"{}")
+        assert busy.read_bytes() == b"being written"
+    write_atomically(tmp_path / "a.json", b"{}")  # its writer gone (the lock with it): stale now
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
