@@ -7,9 +7,17 @@ already flowed along in blue, the node just processed in red) to ``step-01.svg``
 buttons, the arrow keys, a step counter and a Play button that animates the backward pass frame by
 frame at the speed chosen beside it, that works opened straight from disk.
 
-The page shows exactly the frames drawn in this run.  `FrameWriter.finish` also removes the
-``step-NN.svg`` files in its directory that this run did not draw (the rest of an earlier, longer
-run), so that none is left looking like part of this one; it touches no other file.  Every file
+The page shows exactly the frames drawn in this run, and never a frame of another run: a run draws
+its frames into a fresh hidden folder (``.DIR.XXXXXXXX.tmp`` beside a new ``DIR``, or
+``DIR/.frames-XXXXXXXX.tmp`` in an existing one), and only `FrameWriter.finish` moves them into
+place, by renames, when all are drawn.  A new ``DIR`` arrives whole, in one rename; into an
+existing one, ``index.html`` is first replaced by a short page saying a new run is being moved in,
+then the frames are moved, then the new page, so an interrupted move leaves no page showing
+frames of two runs.  A run stopped while drawing (Ctrl-C, an error) leaves the folder exactly as
+the earlier run left it, and removes its hidden folder (`FrameWriter.discard`; one left by a
+``kill -9`` is removed by the next run into the same ``DIR``).  `FrameWriter.finish` also removes
+the ``step-NN.svg`` files in its directory that this run did not draw (the rest of an earlier,
+longer run), so that none is left looking like part of this one; it touches no other file.  Every file
 goes through `autograd.files` (a regular file or a new path only; a symlink is written through),
 and `check_directory` refuses, before anything is drawn, an empty directory name and a directory
 where something other than a regular file or a folder is named like a frame or the page.
@@ -17,6 +25,7 @@ where something other than a regular file or a folder is named like a frame or t
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import html
 import os
@@ -26,11 +35,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograd.backprop import Step
 from autograd import files
+from autograd.backprop import Step
 from autograd.files import check_writable, write_atomically
 from autograd.graph import DEFAULT_MAX_NODES, draw
 from autograd.value import Value
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: staging folders are not locked, and none left is removed
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = [
     "DEFAULT_SPEED",
@@ -103,12 +117,13 @@ class Frame:
 
 
 class FrameWriter:
-    """Draws one SVG per step into ``directory`` (created if needed) and then the page.
+    """Draws one SVG per step, then the page, and moves them all into ``directory`` at the end.
 
     Call `add` right after each step (the picture shows the gradients as they are at that moment),
-    then `finish`.  ``params``: the leaves to colour as parameters; ``backend``, ``max_nodes`` and
-    ``split_shared`` as in `draw`.  After `finish`, ``removed`` lists the stale ``step-NN.svg``
-    files it deleted.
+    then `finish`, which moves the run into ``directory`` (created if needed; see the module doc);
+    or `discard` to drop a run without touching ``directory``.  ``params``: the leaves to colour as
+    parameters; ``backend``, ``max_nodes`` and ``split_shared`` as in `draw`.  After `finish`,
+    ``removed`` lists the stale ``step-NN.svg`` files it deleted.
     """
 
     def __init__(
@@ -126,14 +141,17 @@ class FrameWriter:
         self.backend = backend
         self.split_shared = split_shared
         self.directory = check_directory(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
         self.params = None if params is None else list(params)
         self.frames: list[Frame] = []
         self.removed: list[Path] = []
         self._traversed: list[Value] = []
+        self._staging = _Staging(self.directory)
 
     def add(self, step: Step, caption: str, text: str) -> Path:
-        """Draw the graph as it is after ``step``: traversed edges highlighted, its node marked."""
+        """Draw the graph as it is after ``step``: traversed edges highlighted, its node marked.
+
+        Returns the path the frame will have once `finish` has moved the run into place.
+        """
         self._traversed.append(step.node)
         name = f"step-{len(self.frames) + 1:02d}.svg"
         graph = draw(
@@ -145,23 +163,167 @@ class FrameWriter:
             max_nodes=self.max_nodes,
             split_shared=self.split_shared,
         )
-        path = graph.save(self.directory / name)
+        graph.save(self._staging.path / name)
         self.frames.append(Frame(name, caption, text))
-        return path
+        return self.directory / name
 
     def finish(self, title: str, intro: str = "") -> Path:
-        """Write ``index.html`` for the frames drawn so far and remove stale frames; returns its path.
+        """Write ``index.html`` for the frames drawn so far, move the run into place, and remove
+        stale frames; returns the page's path.
 
         Stale: a file in the directory named like a frame (`FRAME_NAME`, e.g. ``step-05.svg``) that
         this writer did not draw, left by an earlier run that drew more steps.
         """
-        page = write_page(self.directory, title, self.frames, intro)
-        drawn = {frame.picture for frame in self.frames}
+        try:
+            write_page(self._staging.path, title, self.frames, intro)
+            self._staging.move_into_place([frame.picture for frame in self.frames], self.removed)
+        except BaseException:
+            self.discard()
+            raise
+        return self.directory / "index.html"
+
+    def discard(self) -> None:
+        """Drop the frames drawn so far: ``directory`` is left as it was.  Idempotent."""
+        self._staging.remove()
+
+
+_PAGE = "index.html"
+_BEING_REPLACED = (
+    '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+    "<title>Frames being replaced</title>\n</head>\n<body>\n"
+    "<p>A new run's frames are being moved into this folder; reload this page in a moment. If it"
+    " stays, that run was stopped: run it again.</p>\n</body>\n</html>\n"
+)
+
+
+class _Staging:
+    """The fresh hidden folder one run draws into, and the move of its files into ``directory``.
+
+    Beside a ``directory`` that does not exist yet (``.NAME.XXXXXXXX.tmp``), so that the whole
+    folder arrives in one rename; inside one that does (``.frames-XXXXXXXX.tmp``), so that the
+    renames stay on its file system and within what may be written.  The folder is locked
+    (``flock``) while the run lives, so that a later run removes it only when it was left by a run
+    that was killed.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        import tempfile  # here, as in autograd.files: `import autograd` stays quick
+
+        self.directory = directory
+        self.whole = not directory.exists()
+        if self.whole:
+            parent = directory.absolute().parent
+            parent.mkdir(parents=True, exist_ok=True)
+            self._prefix = f".{directory.absolute().name}."
+            self._in = parent
+        else:
+            self._prefix = ".frames-"
+            self._in = directory
+        self._remove_stale()
+        self.path = Path(tempfile.mkdtemp(dir=self._in, prefix=self._prefix, suffix=".tmp"))
+        self._lock = _lock(self.path, blocking=True)
+
+    def _remove_stale(self) -> None:
+        """Remove the staging folders of runs into the same ``directory`` that were killed."""
+        pattern = re.compile(rf"{re.escape(self._prefix)}[a-z0-9_]{{8}}\.tmp")
+        try:
+            names = sorted(name for name in os.listdir(self._in) if pattern.fullmatch(name))
+        except OSError:
+            return
+        for name in names:
+            folder = self._in / name
+            if folder.is_symlink() or not folder.is_dir():
+                continue
+            lock = _lock(folder, blocking=False)
+            if lock is not None:
+                try:
+                    _empty_and_remove(folder)
+                finally:
+                    os.close(lock)
+
+    def move_into_place(self, pictures: Sequence[str], removed: list[Path]) -> None:
+        """Move the page and ``pictures`` into ``directory``; append the stale frames removed."""
+        if self.whole:
+            try:
+                os.rename(self.path, self.directory)  # a new folder, whole: never a mixed page
+            except OSError:  # a folder put there meanwhile: the moves below, as into any folder
+                pass
+            else:
+                self.path = self.directory
+                self._unlock()
+                return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        page = self.directory / _PAGE
+        if os.path.lexists(page):  # the earlier run's page stops showing its frames first
+            write_atomically(page, _BEING_REPLACED.encode("utf-8"))
+        for name in pictures:
+            staged = self.path / name
+            if staged.exists():
+                _move(staged, self.directory / name)
+        drawn = set(pictures)
         for entry in sorted(self.directory.iterdir()):
             if FRAME_NAME.fullmatch(entry.name) and entry.name not in drawn and _is_file_or_link(entry):
                 entry.unlink()
-                self.removed.append(entry)
-        return page
+                removed.append(entry)
+        _move(self.path / _PAGE, page)  # last: the page of exactly these frames
+        self.remove()
+
+    def remove(self) -> None:
+        """Remove the staging folder and what this run drew into it (nothing else).  Idempotent."""
+        if self.path != self.directory:
+            _empty_and_remove(self.path)
+        self._unlock()
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+
+def _lock(folder: Path, *, blocking: bool) -> int | None:
+    """An ``flock``ed descriptor of ``folder``, or None (held by a living run, or no ``flock``)."""
+    if fcntl is None:
+        return None
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+_OWN_NAME = rf"(?:{FRAME_NAME.pattern}|{re.escape(_PAGE)})"
+_OWN_FILE = re.compile(rf"{_OWN_NAME}|\.{_OWN_NAME}\.[a-z0-9_]{{8}}\.tmp")
+"""What a run draws into its staging folder: frames, the page, and their temporary files."""
+
+
+def _empty_and_remove(folder: Path) -> None:
+    """Remove the files a run writes from ``folder``, then the folder if that emptied it."""
+    with contextlib.suppress(OSError):
+        for entry in folder.iterdir():
+            if _OWN_FILE.fullmatch(entry.name) and _is_file_or_link(entry):
+                entry.unlink()
+        folder.rmdir()
+
+
+def _move(staged: Path, target: Path) -> None:
+    """Move one drawn file into place: a rename, keeping an existing file's permission bits; a
+    symlink there is written through, as every file the project writes (`autograd.files`)."""
+    try:
+        st = os.lstat(target)
+    except FileNotFoundError:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode):  # a link (or something write_atomically refuses)
+        write_atomically(target, staged.read_bytes())
+        staged.unlink()
+        return
+    if st is not None:
+        os.chmod(staged, stat.S_IMODE(st.st_mode) & 0o777)
+    os.replace(staged, target)
 
 
 def _is_file_or_link(entry: Path) -> bool:

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from autograd import Value, backward_steps
+from autograd import Value, backward_steps, files, frames
 from autograd.frames import DEFAULT_SPEED, SPEEDS, Frame, FrameWriter, write_page
+from autograd.stepping import walk_steps
 from demos import step_through
 
 STEPS = 7  # the seed's first-sample graph: Cost, ô, o, ĥ2, h2, ĥ1, h1
@@ -188,3 +189,113 @@ def test_ctrl_c_during_the_walk_exits_130_without_a_traceback(
     monkeypatch.setattr(step_through, "_wait_for_enter", interrupted)
     assert step_through.main(["--pause"]) == 130
     assert capsys.readouterr().err == "\ninterrupted\n"
+
+
+# ---- a page never shows frames of another run ----------------------------------------------------
+
+
+class _Picture:
+    """What `draw` returns, without Graphviz: a picture that says which run drew it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def save(self, path: Path) -> Path:
+        files.write_atomically(path, self.text.encode("utf-8"))
+        return path
+
+
+def _run(directory: Path, run: str, monkeypatch: pytest.MonkeyPatch, stop_at: int | None = None) -> None:
+    """Draw the three steps of x*y*z into ``directory`` as run ``run``; raise KeyboardInterrupt
+    when about to draw step ``stop_at``."""
+    def draw(root: Value, **kwargs: object) -> _Picture:
+        drawn = len(kwargs["traversed"])  # type: ignore[arg-type]
+        if drawn == stop_at:
+            raise KeyboardInterrupt
+        return _Picture(f"<svg>{run} {drawn}</svg>")
+
+    monkeypatch.setattr(frames, "draw", draw)
+    x, y, z = Value(2.0, label="x"), Value(3.0, label="y"), Value(4.0, label="z")
+    f = x * y * z + x
+    writer = FrameWriter(f, directory)
+    walk_steps(f, root_name="f", write=lambda line: None, writer=writer)
+    writer.finish(f"run {run}")
+
+
+def _contents(directory: Path) -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(directory.iterdir())}
+
+
+def _runs_shown(directory: Path) -> set[str]:
+    """The runs whose frames the page in ``directory`` shows."""
+    pictures = _pictures(directory / "index.html")
+    return {(directory / name).read_text(encoding="utf-8").split()[0][5:] for name in pictures}
+
+
+def test_a_run_stopped_while_drawing_leaves_the_earlier_run_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    steps = tmp_path / "steps"
+    _run(steps, "old", monkeypatch)
+    before = _contents(steps)
+    assert _runs_shown(steps) == {"old"}
+    with pytest.raises(KeyboardInterrupt):
+        _run(steps, "new", monkeypatch, stop_at=2)  # Ctrl-C while drawing the second frame
+    assert _contents(steps) == before
+    assert _names(tmp_path) == ["steps"]  # and no hidden folder left
+
+
+def test_a_new_folder_arrives_whole_and_a_stopped_one_not_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(KeyboardInterrupt):
+        _run(tmp_path / "steps", "new", monkeypatch, stop_at=3)
+    assert _names(tmp_path) == []
+    _run(tmp_path / "steps", "new", monkeypatch)
+    assert _names(tmp_path) == ["steps"]
+    assert _names(tmp_path / "steps") == ["index.html", "step-01.svg", "step-02.svg", "step-03.svg"]
+    assert _runs_shown(tmp_path / "steps") == {"new"}
+
+
+@pytest.mark.parametrize("moved", [0, 1, 2, 3])
+def test_a_move_stopped_midway_leaves_no_page_showing_two_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moved: int
+) -> None:
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")  # an existing folder: file by file
+    _run(tmp_path, "old", monkeypatch)
+    real = frames._move
+    count = 0
+
+    def move(staged: Path, target: Path) -> None:
+        nonlocal count
+        if count == moved:
+            raise KeyboardInterrupt  # Ctrl-C (or kill -9) between two renames
+        count += 1
+        real(staged, target)
+
+    monkeypatch.setattr(frames, "_move", move)
+    with pytest.raises(KeyboardInterrupt):
+        _run(tmp_path, "new", monkeypatch)
+    assert _runs_shown(tmp_path) in ({"old"}, set())  # the old page is replaced before any frame moves
+    assert "being moved into this folder" in (tmp_path / "index.html").read_text(encoding="utf-8")
+    monkeypatch.setattr(frames, "_move", real)
+    _run(tmp_path, "new", monkeypatch)
+    assert _runs_shown(tmp_path) == {"new"}
+    assert _names(tmp_path) == ["index.html", "notes.txt", "step-01.svg", "step-02.svg", "step-03.svg"]
+
+
+def test_the_folder_of_a_killed_run_is_removed_by_the_next_run_and_only_that(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    killed = tmp_path / ".frames-k3j_x9ab.tmp"  # as a run killed with kill -9 leaves it
+    killed.mkdir()
+    (killed / "step-01.svg").write_text("<svg/>", encoding="utf-8")
+    (killed / ".step-02.svg.a1b2c3d4.tmp").write_text("<sv", encoding="utf-8")
+    foreign = tmp_path / ".frames-zzzzzzzz.tmp"  # named alike, but holding a file no run writes
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine", encoding="utf-8")
+    _run(tmp_path, "new", monkeypatch)
+    assert not killed.exists()
+    assert _names(foreign) == ["notes.txt"]
+    drawn = ["index.html", "step-01.svg", "step-02.svg", "step-03.svg"]
+    assert _names(tmp_path) == [".frames-zzzzzzzz.tmp", *drawn]
