@@ -424,7 +424,8 @@ def _over_max_nodes(root: Value, max_nodes: int | None) -> str | None:
 
 def _parse_args(argv: Sequence[str]) -> Options | None:
     """The parsed command line, or None when help was asked for."""
-    output, backend, max_nodes = "graph.svg", "auto", DEFAULT_MAX_NODES
+    output, backend = "graph.svg", "auto"
+    max_nodes: int | None = DEFAULT_MAX_NODES
     frames: str | None = None
     flags: set[str] = set()
     positional: list[str] = []

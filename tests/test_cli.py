@@ -453,7 +453,8 @@ def test_frames_into_something_not_a_directory_is_refused_with_exit_2(
     else:
         target.write_text("mine", encoding="utf-8")
     frames = target / "deeper" if kind == "under a file" else target
-    status, out, err = run(capsys, "x*y", "x=2", "y=3", "--frames", str(frames), "-o", str(tmp_path / "g.dot"))
+    argv = ["x*y", "x=2", "y=3", "--frames", str(frames), "-o", str(tmp_path / "g.dot")]
+    status, out, err = run(capsys, *argv)
     assert (status, out) == (2, "")
     assert err == (
         f"error: --frames {frames}: cannot draw frames into '{frames}': {why};"

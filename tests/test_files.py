@@ -475,7 +475,7 @@ def test_a_file_as_a_folder_on_the_way_is_not_a_directory_as_open_says(tmp_path:
 def test_saving_weights_or_a_picture_to_a_file_with_a_trailing_slash_keeps_the_file(tmp_path: Path) -> None:
     notes = tmp_path / "notes.txt"
     notes.write_bytes(b"mine")
-    with pytest.raises(NotADirectoryError, match="leave out the '/.'"):
+    with pytest.raises(NotADirectoryError, match=r"leave out the '/\.'"):
         nn.MLP(2, [1]).save(f"{notes}/.")
     kept = tmp_path / "keep.dot"
     kept.write_bytes(b"mine too")
@@ -508,7 +508,8 @@ def test_a_temporary_left_by_a_save_killed_with_sigkill_is_removed_by_the_next_s
     finally:
         process.wait()
     left = [p.name for p in tmp_path.iterdir()]
-    assert len(left) == 1 and re.fullmatch(r"\.w\.json\.[a-z0-9_]{8}\.tmp", left[0])
+    assert len(left) == 1
+    assert re.fullmatch(r"\.w\.json\.[a-z0-9_]{8}\.tmp", left[0])
     nn.MLP(2, [1]).save(target)
     assert [p.name for p in tmp_path.iterdir()] == ["w.json"]
 
@@ -516,8 +517,8 @@ def test_a_temporary_left_by_a_save_killed_with_sigkill_is_removed_by_the_next_s
 def test_only_this_targets_unheld_temporaries_are_removed(tmp_path: Path) -> None:
     stale = tmp_path / ".a.json.k3j_x9ab.tmp"
     stale.write_bytes(b"left by kill -9")
-    others = [".a.json.k3j_x9a.tmp", ".b.json.k3j_x9ab.tmp", ".a.json.k3j_x9ab.tmp.bak", "a.json.k3j_x9ab.tmp",
-              ".xa.json.k3j_x9ab.tmp", ".a.json.K3J_X9AB.tmp"]
+    others = [".a.json.k3j_x9a.tmp", ".b.json.k3j_x9ab.tmp", ".a.json.k3j_x9ab.tmp.bak",
+              "a.json.k3j_x9ab.tmp", ".xa.json.k3j_x9ab.tmp", ".a.json.K3J_X9AB.tmp"]
     for name in others:
         (tmp_path / name).write_bytes(b"not ours")
     (tmp_path / ".a.json.folder01.tmp").mkdir()

@@ -7,9 +7,11 @@ import math
 import os
 import stat
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from blocking import returns_at_once
@@ -18,6 +20,9 @@ import nn
 from autograd import Value
 from demos.seed import seed_model
 from nn import weights
+
+if TYPE_CHECKING:
+    from _typeshed import TraceFunction
 
 
 def _trained() -> nn.MLP:
@@ -373,7 +378,7 @@ def _python_lines(call: Callable[[], object]) -> int:
     """How many lines of Python run during ``call()``: work, counted the same on any machine."""
     lines = 0
 
-    def tracer(frame: object, event: str, arg: object) -> Callable[..., object]:
+    def tracer(frame: FrameType, event: str, arg: Any) -> TraceFunction:
         nonlocal lines
         if event == "line":
             lines += 1
