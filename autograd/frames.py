@@ -207,8 +207,6 @@ class _Staging:
     """
 
     def __init__(self, directory: Path) -> None:
-        import tempfile  # here, as in autograd.files: `import autograd` stays quick
-
         self.directory = directory
         self.whole = not directory.exists()
         if self.whole:
@@ -220,7 +218,7 @@ class _Staging:
             self._prefix = ".frames-"
             self._in = directory
         self._remove_stale()
-        self.path = Path(tempfile.mkdtemp(dir=self._in, prefix=self._prefix, suffix=".tmp"))
+        self.path = _new_folder(self._in, self._prefix)
         self._lock = _lock(self.path, blocking=True)
 
     def _remove_stale(self) -> None:
@@ -278,6 +276,23 @@ class _Staging:
         if self._lock is not None:
             os.close(self._lock)
             self._lock = None
+
+
+def _new_folder(parent: Path, prefix: str) -> Path:
+    """A new folder ``prefix`` + 8 random characters + ``.tmp`` in ``parent``, with the mode any
+    new folder gets (0777 less the umask: the one a new DIR ends up with), unlike ``mkdtemp``'s."""
+    import secrets  # here, as tempfile in autograd.files: `import autograd` stays quick
+
+    while True:
+        path = parent / f"{prefix}{''.join(secrets.choice(_RANDOM) for _ in range(8))}.tmp"
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        return path
+
+
+_RANDOM = "abcdefghijklmnopqrstuvwxyz0123456789_"
 
 
 def _lock(folder: Path, *, blocking: bool) -> int | None:

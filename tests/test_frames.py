@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -255,6 +257,9 @@ def test_a_new_folder_arrives_whole_and_a_stopped_one_not_at_all(
     assert _names(tmp_path) == ["steps"]
     assert _names(tmp_path / "steps") == ["index.html", "step-01.svg", "step-02.svg", "step-03.svg"]
     assert _runs_shown(tmp_path / "steps") == {"new"}
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "steps").stat().st_mode) == 0o777 & ~umask  # as mkdir made it
 
 
 @pytest.mark.parametrize("moved", [0, 1, 2, 3])
