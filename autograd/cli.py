@@ -49,7 +49,13 @@ from typing import ParamSpec
 
 from autograd.console import escape_unencodable_output
 from autograd.files import NotARegularFileError, check_writable
-from autograd.frames import FrameWriter, check_directory
+from autograd.frames import (
+    DEFAULT_MAX_FRAMES,
+    FrameWriter,
+    TooManyFramesError,
+    check_directory,
+    check_frame_count,
+)
 from autograd.graph import DEFAULT_MAX_NODES, SPLIT_SHARED_OVER, SUFFIXES, draw
 from autograd.ops import OPS
 from autograd.render import BackendUnavailableError, RenderError, choose_backend
@@ -184,7 +190,8 @@ _WHAT = {
 ALLOWED = f"numbers, pi, NAME=VALUE names, + - * / **, unary -, and {' '.join(FUNCTIONS)}"
 
 USAGE = f"""usage: python -m autograd.draw EXPR [NAME=VALUE ...] [-o FILE] [--backend auto|dot|wasm]
-                               [--max-nodes N] [--steps] [--frames DIR] [--no-split]
+                               [--max-nodes N] [--steps] [--frames DIR] [--max-frames N]
+                               [--no-split]
 
 Compute EXPR with the autograd engine, run backward, print d/dNAME for every NAME, and draw the
 computation graph with the gradient on every edge.
@@ -197,6 +204,7 @@ computation graph with the gradient on every edge.
   --steps           print the backward pass step by step, in the chain rule's words
   --frames DIR      draw the graph after each step into DIR (step-NN.svg) and write
                     DIR/index.html to flip through them or play them (removes older step-NN.svg)
+  --max-frames N    refuse --frames for a walk of more steps (default {DEFAULT_MAX_FRAMES}; none: no limit)
   --no-split draw a shared leaf once even in a graph of over {SPLIT_SHARED_OVER} nodes (slow to lay
                     out; by default it is drawn beside each use, dashed)
   -h, --help        show this help
@@ -208,7 +216,7 @@ stdout closed early, as by | head); 130 stopped by Ctrl-C
 
 #: What ``--max-nodes`` takes for no limit (any case: ``None`` too).
 NO_LIMIT = "none"
-_OPTIONS = ("-o", "--output", "--backend", "--max-nodes", "--frames")
+_OPTIONS = ("-o", "--output", "--backend", "--max-nodes", "--frames", "--max-frames")
 _FLAGS = ("--steps", "--no-split")
 
 
@@ -224,6 +232,7 @@ class Options:
     steps: bool = False
     frames: str | None = None
     split_shared: bool | None = None
+    max_frames: int | None = DEFAULT_MAX_FRAMES
 
 
 class UsageError(ValueError):
@@ -383,19 +392,19 @@ def parse_binding(text: str, taken: dict[str, Value]) -> tuple[str, float]:
     return name, number
 
 
-def _max_nodes(text: str) -> int | None:
-    """``--max-nodes``: a whole number from 1 up, or ``none`` (any case) for no limit."""
+def _limit(option: str, text: str) -> int | None:
+    """``--max-nodes``, ``--max-frames``: a whole number from 1 up, or ``none`` (any case): no limit."""
     if text.strip().lower() == NO_LIMIT:
         return None
     try:
-        max_nodes = int(text)
+        limit = int(text)
     except ValueError:
         raise UsageError(
-            f"--max-nodes must be a whole number, or {NO_LIMIT} for no limit; not {text!r}"
+            f"{option} must be a whole number, or {NO_LIMIT} for no limit; not {text!r}"
         ) from None
-    if max_nodes < 1:
-        raise UsageError(f"--max-nodes must be at least 1 (or {NO_LIMIT} for no limit), not {max_nodes}")
-    return max_nodes
+    if limit < 1:
+        raise UsageError(f"{option} must be at least 1 (or {NO_LIMIT} for no limit), not {limit}")
+    return limit
 
 
 def _count_nodes(root: Value, limit: int) -> int:
@@ -426,6 +435,7 @@ def _parse_args(argv: Sequence[str]) -> Options | None:
     """The parsed command line, or None when help was asked for."""
     output, backend = "graph.svg", "auto"
     max_nodes: int | None = DEFAULT_MAX_NODES
+    max_frames: int | None = DEFAULT_MAX_FRAMES
     frames: str | None = None
     flags: set[str] = set()
     positional: list[str] = []
@@ -457,6 +467,8 @@ def _parse_args(argv: Sequence[str]) -> Options | None:
             if value not in ("auto", "dot", "wasm"):
                 raise UsageError(f"--backend must be auto, dot or wasm, not {value!r}")
             backend = value
+        elif flag == "--max-frames":
+            max_frames = _limit(flag, value)
         elif flag == "--frames":
             try:
                 check_directory(value)
@@ -468,7 +480,7 @@ def _parse_args(argv: Sequence[str]) -> Options | None:
                 pass  # reported when the frames are written (exit status 1)
             frames = value
         else:
-            max_nodes = _max_nodes(value)
+            max_nodes = _limit(flag, value)
     suffix = PurePath(output).suffix.lower()
     if suffix not in SUFFIXES:
         raise UsageError(f"-o {output}: the suffix must be one of {', '.join(SUFFIXES)}, not {suffix!r}")
@@ -486,7 +498,9 @@ def _parse_args(argv: Sequence[str]) -> Options | None:
         name, number = parse_binding(text, variables)
         variables[name] = Value(number, label=name)
     split = False if "--no-split" in flags else None
-    return Options(expression, variables, output, backend, max_nodes, "--steps" in flags, frames, split)
+    return Options(
+        expression, variables, output, backend, max_nodes, "--steps" in flags, frames, split, max_frames
+    )
 
 
 @command_line
@@ -514,6 +528,15 @@ def _run(args: Sequence[str]) -> int:
         if too_many:
             print(f"error: --frames: {too_many}", file=sys.stderr)
             return 1
+        try:  # in well under a second, before minutes of drawing
+            check_frame_count(root, parsed.max_frames, split_shared=parsed.split_shared)
+        except TooManyFramesError as exc:
+            print(
+                f"error: --frames: {exc.numbers()}: more than --max-frames {exc.max_frames}; draw a"
+                f" smaller expression, or pass --max-frames {exc.frames} ({NO_LIMIT}: no limit)",
+                file=sys.stderr,
+            )
+            return 2
         try:  # before the first step, so that a folder is never left half drawn
             choose_backend("svg", parsed.backend)
             draw(root, max_nodes=parsed.max_nodes)
@@ -552,7 +575,7 @@ def _walk(root: Value, parsed: Options) -> int:
         if parsed.frames is not None:
             writer = FrameWriter(
                 root, parsed.frames, backend=parsed.backend, max_nodes=parsed.max_nodes,
-                split_shared=parsed.split_shared,
+                split_shared=parsed.split_shared, max_frames=parsed.max_frames,
             )
         walked = walk_steps(root, root_name="f", write=write, writer=writer)
         if writer is not None:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograd import files
-from autograd.backprop import Step
+from autograd.backprop import Step, topological_order
 from autograd.files import check_writable, write_atomically
 from autograd.graph import DEFAULT_MAX_NODES, draw
 from autograd.value import Value
@@ -47,13 +47,16 @@ except ImportError:  # not POSIX: staging folders are not locked, and none left 
     fcntl = None  # type: ignore[assignment]
 
 __all__ = [
+    "DEFAULT_MAX_FRAMES",
     "DEFAULT_SPEED",
     "FRAME_NAME",
     "SPEEDS",
     "Frame",
     "FrameWriter",
     "NotAFolderError",
+    "TooManyFramesError",
     "check_directory",
+    "check_frame_count",
     "write_page",
 ]
 
@@ -90,6 +93,68 @@ def check_directory(directory: str | Path) -> Path:
     return path
 
 
+#: `FrameWriter` (and ``--frames``) refuses a walk of more steps than this, one frame each, unless
+#: told otherwise (``max_frames``, ``--max-frames``): each frame is the whole graph, laid out anew.
+DEFAULT_MAX_FRAMES = 100
+
+#: An SVG Graphviz draws is about this many times the size of its DOT text (11 to 12.5 measured
+#: from 5 to 1,001 nodes): the estimate `TooManyFramesError` gives.
+SVG_BYTES_PER_DOT_BYTE = 12
+
+
+class TooManyFramesError(ValueError):
+    """A walk would draw more frames than allowed; says how many, and about how large they are.
+
+    ``frames``: the walk's steps (one frame each); ``nodes``: the graph's; ``frame_bytes``: the
+    estimated size of one frame (the graph's DOT text times `SVG_BYTES_PER_DOT_BYTE`);
+    ``max_frames``: the limit.
+    """
+
+    def __init__(self, frames: int, nodes: int, frame_bytes: int, max_frames: int) -> None:
+        self.frames, self.nodes, self.frame_bytes, self.max_frames = frames, nodes, frame_bytes, max_frames
+        super().__init__(
+            f"FrameWriter: {self.numbers()}; that is more than max_frames={max_frames}: draw a smaller"
+            f" graph, or pass max_frames={frames} (None for no limit)"
+        )
+
+    def numbers(self) -> str:
+        """The walk in numbers: ``999 frames of a 1,001-node graph, about 3.2 MB each (3.2 GB in
+        all)``."""
+        return (
+            f"{self.frames:,} frames of a {self.nodes:,}-node graph, about {_size(self.frame_bytes)} each"
+            f" ({_size(self.frame_bytes * self.frames)} in all)"
+        )
+
+
+def _size(n: int) -> str:
+    """A byte count for people: ``850 bytes``, ``38 KB``, ``3.1 MB``, ``3.1 GB``, ``12,000 GB``."""
+    if n < 1000:
+        return f"{n} bytes"
+    value, unit = n / 1000, "KB"
+    for larger in ("MB", "GB"):
+        if value < 1000:
+            break
+        value, unit = value / 1000, larger
+    return f"{value:.2g} {unit}" if value < 10 else f"{value:,.0f} {unit}"
+
+
+def check_frame_count(
+    root: Value, max_frames: int | None = DEFAULT_MAX_FRAMES, *, split_shared: bool | None = None
+) -> int:
+    """The number of frames a walk of ``root``'s backward pass draws (one a step), or, when that
+    is more than ``max_frames`` (``None``: no limit), `TooManyFramesError` with the numbers.
+
+    Quick (the graph's DOT text is made, nothing is rendered), so that a command line can refuse
+    before it works for minutes.
+    """
+    steps = len(topological_order(root))
+    if max_frames is None or steps <= max_frames:
+        return steps
+    graph = draw(root, max_nodes=None, split_shared=split_shared)
+    raise TooManyFramesError(steps, graph.nodes, len(graph.source.encode("utf-8")) * SVG_BYTES_PER_DOT_BYTE,
+                             max_frames)
+
+
 class NotAFolderError(NotADirectoryError):
     """Something other than a directory is where the frames would go (a file, a named pipe, ...).
 
@@ -122,8 +187,10 @@ class FrameWriter:
     Call `add` right after each step (the picture shows the gradients as they are at that moment),
     then `finish`, which moves the run into ``directory`` (created if needed; see the module doc);
     or `discard` to drop a run without touching ``directory``.  ``params``: the leaves to colour as
-    parameters; ``backend``, ``max_nodes`` and ``split_shared`` as in `draw`.  After `finish`,
-    ``removed`` lists the stale ``step-NN.svg`` files it deleted.
+    parameters; ``backend``, ``max_nodes`` and ``split_shared`` as in `draw`.  ``max_frames``:
+    refuse, before anything is drawn, a walk of more steps (`TooManyFramesError`, with how many
+    frames and about how large; ``None``: no limit).  After `finish`, ``removed`` lists the stale
+    ``step-NN.svg`` files it deleted.
     """
 
     def __init__(
@@ -135,7 +202,9 @@ class FrameWriter:
         backend: str = "auto",
         max_nodes: int | None = DEFAULT_MAX_NODES,
         split_shared: bool | None = None,
+        max_frames: int | None = DEFAULT_MAX_FRAMES,
     ) -> None:
+        check_frame_count(root, max_frames, split_shared=split_shared)
         self.root = root
         self.max_nodes = max_nodes
         self.backend = backend

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -461,6 +462,42 @@ def test_frames_into_something_not_a_directory_is_refused_with_exit_2(
         " give a directory, or a new name (it is created)\n"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["steps"]
+
+
+def test_frames_of_more_steps_than_max_frames_are_refused_up_front_with_the_numbers(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def render(*args: object) -> bytes:
+        raise AssertionError("a frame was rendered: the numbers should have refused it before")
+
+    monkeypatch.setattr("autograd.graph.render", render)
+    frames = tmp_path / "big"
+    expression = " + ".join(["x*y"] * 500)  # 1,001 nodes, 999 steps: 3 GB of frames, minutes to draw
+    argv = [expression, "x=2", "y=3", "--frames", str(frames), "-o", str(tmp_path / "g.dot")]
+    status, out, err = run(capsys, *argv)
+    assert (status, out) == (2, "")
+    assert re.fullmatch(
+        r"error: --frames: 999 frames of a 1,001-node graph, about 3\.\d MB each \(3\.\d GB in all\): more"
+        r" than --max-frames 100; draw a smaller expression, or pass --max-frames 999 \(none: no limit\)\n",
+        err,
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("max_frames", "drawn"), [("3", 3), ("none", 3), ("2", None)])
+def test_max_frames_raises_or_lifts_the_cap(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, max_frames: str, drawn: int | None
+) -> None:
+    frames = tmp_path / "steps"
+    argv = ["x*y + exp(x)", "x=2", "y=3", "--frames", str(frames), "--max-frames", max_frames]
+    status, out, err = run(capsys, *argv, "-o", str(tmp_path / "g.dot"))
+    if drawn is None:
+        assert (status, out) == (2, "")
+        assert err.startswith("error: --frames: 3 frames of a 5-node graph, about ")
+        assert not frames.exists()
+    else:
+        assert status == 0
+        assert f"wrote {drawn} frames and the page" in out
 
 
 def test_frames_without_any_graphviz_stops_before_the_walk(

@@ -304,3 +304,18 @@ def test_the_folder_of_a_killed_run_is_removed_by_the_next_run_and_only_that(
     assert _names(foreign) == ["notes.txt"]
     drawn = ["index.html", "step-01.svg", "step-02.svg", "step-03.svg"]
     assert _names(tmp_path) == [".frames-zzzzzzzz.tmp", *drawn]
+
+
+def test_a_walk_of_more_steps_than_max_frames_is_refused_before_anything_is_drawn(tmp_path: Path) -> None:
+    x = Value(2.0, label="x")
+    f = x * 2.0 * 3.0 * 4.0  # 3 steps
+    with pytest.raises(frames.TooManyFramesError) as info:
+        FrameWriter(f, tmp_path / "steps", max_frames=2)
+    assert (info.value.frames, info.value.nodes, info.value.max_frames) == (3, 4, 2)
+    assert str(info.value).startswith("FrameWriter: 3 frames of a 4-node graph, about ")
+    assert str(info.value).endswith(
+        "that is more than max_frames=2: draw a smaller graph, or pass max_frames=3 (None for no limit)"
+    )
+    assert list(tmp_path.iterdir()) == []
+    assert frames.check_frame_count(f, 3) == 3
+    assert frames.check_frame_count(f, None) == 3
