@@ -425,6 +425,20 @@ nav button { font-size: 1em; padding: .3em 1em; }
 section.frame h2 { font-size: 1.05em; margin: .8em 0 .4em; }
 section.frame img { max-width: 100%; max-height: 72vh; height: auto; border: 1px solid #eee; }
 section.frame pre { background: #f6f8fa; padding: .6em; overflow-x: auto; font-size: .9em; }
+/* With JavaScript, one frame at a time fills the window below the controls: the step's text in a box
+   of fixed height (scrolled when longer), the picture in the fixed frame left, scaled to fit it, so
+   nothing runs below the fold and nothing moves when the next step's text is longer. */
+html.js { height: 100%; }
+html.js body { height: 100%; margin: 0; padding: 1em 1.5em; box-sizing: border-box;
+  display: flex; flex-direction: column; }
+html.js body > * { flex: none; }
+html.js body > p { margin: 0 0 .6em; }  /* a flex column does not collapse margins */
+html.js section.frame { flex: 1 1 0; min-height: 12em; display: flex; flex-direction: column; }
+html.js section.frame[hidden] { display: none; }
+html.js section.frame h2 { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+html.js section.frame pre { flex: none; height: 5.4em; overflow: auto; margin: 0 0 .5em; line-height: 1.2; }
+html.js section.frame img { flex: 1 1 0; min-height: 0; width: 100%; max-width: none; max-height: none;
+  object-fit: contain; object-position: center top; box-sizing: border-box; }
 .current { color: #d62728; }
 .flowed { color: #1f5fbf; }
 .pending { color: #888; }
@@ -432,6 +446,7 @@ section.frame pre { background: #f6f8fa; padding: .6em; overflow-x: auto; font-s
 
 _SCRIPT = """
 (function () {
+  document.documentElement.classList.add("js");  // the one-frame layout that fits the window
   var frames = document.querySelectorAll("section.frame");
   var counter = document.getElementById("counter");
   var prev = document.getElementById("prev");

@@ -319,3 +319,46 @@ def test_a_walk_of_more_steps_than_max_frames_is_refused_before_anything_is_draw
     assert list(tmp_path.iterdir()) == []
     assert frames.check_frame_count(f, 3) == 3
     assert frames.check_frame_count(f, None) == 3
+
+
+_PROBE = """<!DOCTYPE html><html><body style="margin:0">
+<iframe id="page" src="index.html#1" width="1200" height="900" style="border:0"></iframe>
+<pre id="out"></pre>
+<script>
+document.getElementById("page").addEventListener("load", function () {
+  var page = this.contentDocument, rows = [];
+  setTimeout(function () {
+    for (var k = 0; k < 3; k++) {
+      var img = page.querySelector("section.frame:not([hidden]) img").getBoundingClientRect();
+      rows.push([img.top, img.bottom, img.left, img.right].map(Math.round).join(" "));
+      page.dispatchEvent(new KeyboardEvent("keydown", {key: "ArrowRight"}));
+    }
+    document.getElementById("out").textContent = rows.join("\\n");
+  }, 100);
+});
+</script></body></html>"""
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs a headless Chromium (apt-get install chromium)")
+def test_at_1200_by_900_the_picture_fits_the_window_and_stays_still_between_steps(tmp_path: Path) -> None:
+    big = '<svg xmlns="http://www.w3.org/2000/svg" width="1400" height="1100" viewBox="0 0 1400 1100"/>'
+    frames = []
+    for k, lines in enumerate([1, 4, 2], 1):  # the step's text grows and shrinks
+        (tmp_path / f"step-0{k}.svg").write_text(big, encoding="utf-8")
+        frames.append(Frame(f"step-0{k}.svg", f"caption {k}", "\n".join(f"line {j}" for j in range(lines))))
+    write_page(tmp_path, "title", frames, "an introduction")
+    (tmp_path / "probe.html").write_text(_PROBE, encoding="utf-8")
+    assert CHROMIUM is not None
+    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files",
+               "--virtual-time-budget=3000", "--dump-dom", (tmp_path / "probe.html").as_uri()]
+    dom = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True).stdout
+    found = re.search(r'<pre id="out">([^<]*)</pre>', dom)
+    assert found, dom[-2000:]
+    assert found.group(1), dom[-2000:]
+    boxes = [tuple(int(n) for n in row.split()) for row in found.group(1).splitlines()]
+    assert len(boxes) == 3
+    assert boxes[0] == boxes[1] == boxes[2]  # the same frame at every step: nothing jumps
+    top, bottom, left, right = boxes[0]
+    assert 0 < top < bottom <= 900  # all of it above the fold
+    assert bottom - top >= 400  # and the room left for it, not a thumbnail
+    assert 0 <= left < right <= 1200
