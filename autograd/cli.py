@@ -20,7 +20,8 @@ after each step into ``DIR/step-NN.svg`` and writes ``DIR/index.html`` to flip t
 play them as an animation.
 
 Exit status: 0 on success; 2 when the command line is wrong (refused expression, bad NAME=VALUE,
-unknown option, unsupported output suffix); 1 when the maths or the drawing fails (an engine error
+unknown option, unsupported output suffix, ``--frames`` for a walk of more than ``--max-frames``
+steps); 1 when the maths or the drawing fails (an engine error
 such as ``log(-1)`` or ``1/0``, a graph over ``--max-nodes``, no Graphviz for the format, a file
 that cannot be written); 130 when stopped by Ctrl-C (SIGINT), which stops a render at once and
 leaves no partial file.  A directory, device, named pipe or socket at the output path is a
