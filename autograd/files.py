@@ -5,8 +5,15 @@ weight files): whatever is at the path is checked first (`check_writable`).  A d
 a named pipe or a socket there is refused with a `NotARegularFileError` naming the path, and the
 thing is left as it was.  Otherwise the data goes to a temporary file beside the target, is
 fsync'ed, and is renamed over it: a crash or a failed write leaves the old file (or none), never a
-part, and no temporary file.
+part, and no temporary file.  A process killed outright (``kill -9``, a power cut) mid-write can
+leave its temporary file, ``.NAME.XXXXXXXX.tmp`` beside ``NAME``; the next write of ``NAME``
+removes it (only that target's temporaries, and only those no living writer holds: each writer
+holds an ``flock`` on its own until the rename; on systems without ``flock`` none are removed).
 
+- A name that can only be a directory's (ending in ``/``, ``/.`` or ``/..``) is refused as
+  ``open()`` refuses it, with a `NotARegularFileError` that is also a `NotADirectoryError`, even
+  when a regular file has the name without the ending (``keep.dot/``: ``keep.dot`` is kept); the
+  folder part must be reachable as ``open()`` reaches it (``notes.txt/../x.dot`` is refused).
 - A symlink is written through: the link is resolved (every link on the way, as ``open()`` would
   follow them) and its target is the file replaced, atomically; the link stays a link.  The target
   must itself be a regular file or a new path in an existing directory, like any other path.
@@ -26,9 +33,15 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import stat
 
-__all__ = ["NotARegularFileError", "check_writable", "read_regular_file", "write_atomically"]
+try:
+    import fcntl
+except ImportError:  # not POSIX: temporaries are neither locked nor cleaned up
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["NotARegularFileError", "check_writable", "kind_of", "read_regular_file", "write_atomically"]
 
 
 class NotARegularFileError(OSError):
@@ -55,8 +68,34 @@ class _DirectoryInTheWayError(NotARegularFileError, IsADirectoryError):
 _DIRECTORY = "a directory"
 
 
-def _kind(mode: int) -> str:
-    """What a file of this ``st_mode`` is, in words, for an error message."""
+class _NamesADirectoryError(NotARegularFileError, NotADirectoryError):
+    """A path whose name can only be a directory's (``keep.dot/``, ``notes.txt/.``), to be written.
+
+    ``open()`` refuses it (``NotADirectoryError`` for an existing file, ``IsADirectoryError`` for a
+    new name); ``os.path.realpath`` would drop the ending and let the write replace the file.
+    """
+
+    def __init__(self, path: str) -> None:
+        name = path
+        while True:  # "keep.dot/./" -> "keep.dot"
+            name = name.rstrip(os.sep) or name[:1]
+            head, tail = os.path.split(name)
+            if tail not in (".", "..") or not head:
+                break
+            name = head
+        ending = path[len(name) :]
+        OSError.__init__(
+            self,
+            errno.ENOTDIR,
+            f"the name ends in {ending!r}, so it names a directory, not a file"
+            f" (to write the file {name!r}, leave out the {ending!r})",
+            path,
+        )
+        self.action = "write"
+
+
+def kind_of(mode: int) -> str:
+    """What a file of this ``st_mode`` is, in words, for an error message (``a named pipe``)."""
     if stat.S_ISDIR(mode):
         return _DIRECTORY
     if stat.S_ISCHR(mode):
@@ -69,11 +108,13 @@ def _kind(mode: int) -> str:
         return "a socket"
     if stat.S_ISLNK(mode):  # only from the check just before the rename: a link put there meanwhile
         return "a symbolic link"
+    if stat.S_ISREG(mode):
+        return "a regular file"
     return "a special file"  # a door, an event port, ... (no such thing on Linux)
 
 
 def _refuse(path: str, mode: int, action: str) -> NotARegularFileError:
-    what = _kind(mode)
+    what = kind_of(mode)
     if what == _DIRECTORY:
         return _DirectoryInTheWayError(path, what, action)
     return NotARegularFileError(path, what, action)
@@ -93,6 +134,7 @@ def check_writable(path: str | os.PathLike[str]) -> str:
 
 def _writable(path: str) -> tuple[str, int | None]:
     """(the resolved target, the permission bits to give it): see `check_writable`."""
+    _check_the_name(path)
     target = os.path.realpath(path)
     try:
         st = os.stat(target)
@@ -109,6 +151,34 @@ def _writable(path: str) -> tuple[str, int | None]:
     return target, stat.S_IMODE(st.st_mode) & 0o777
 
 
+def _check_the_name(path: str) -> None:
+    """Refuse, as ``open()`` would, what `os.path.realpath` would quietly turn into another file.
+
+    A name ending in ``/``, ``/.`` or ``/..`` is a directory's: an existing directory is refused
+    as one (see `_refuse`); anything else, with `_NamesADirectoryError` (realpath would have dropped
+    the ending, replacing ``keep.dot`` for ``keep.dot/``).  The folder part must be reachable as
+    ``open()`` reaches it (every component a directory: ``notes.txt/../x.dot`` is a
+    ``NotADirectoryError``, where realpath would have written ``x.dot``); a missing one raises the
+    ``FileNotFoundError`` the write would meet.  Each error names ``path`` as given.
+    """
+    head, tail = os.path.split(path)
+    if tail in ("", ".", ".."):
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+                raise _NamesADirectoryError(path) from exc
+            raise _naming(exc, path) from exc
+        if stat.S_ISDIR(st.st_mode):
+            raise _refuse(path, st.st_mode, "write")
+        raise _NamesADirectoryError(path)
+    if head:
+        try:
+            os.stat(head)
+        except OSError as exc:
+            raise _naming(exc, path) from exc
+
+
 def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` so that a crash leaves either the old file or the new one.
 
@@ -123,17 +193,14 @@ def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
     An `OSError` names ``path``, never the temporary file (same type and errno, raised from the
     original): ``FileNotFoundError: [Errno 2] No such file or directory: 'missing/a.svg'``.
     """
-    import tempfile  # here, not at the top: it would add a sixth to the time `import autograd` takes
-
     path = os.fspath(path)
     target, mode = _writable(path)
     directory = os.path.dirname(target)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(target)}.", suffix=".tmp")
-    except OSError as exc:
-        raise _naming(exc, path) from exc
+    fd, tmp = _locked_temporary(directory, os.path.basename(target), path)
+    held = _hold(fd)
     try:
         try:
+            _remove_stale_temporaries(directory, os.path.basename(target), tmp)
             os.fchmod(fd, 0o666 & ~_umask() if mode is None else mode)
             view = memoryview(data)
             while view:
@@ -150,7 +217,99 @@ def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
         if isinstance(exc, OSError) and not isinstance(exc, NotARegularFileError):
             raise _naming(exc, path) from exc
         raise
+    finally:
+        _release(held)
     _fsync_directory(directory)
+
+
+def _hold(fd: int) -> int | None:
+    """A second descriptor of ``fd``'s open file: its ``flock`` lasts until this one is closed too.
+
+    So the temporary file stays locked (in use, not stale) until after the rename, while ``fd``
+    itself is closed before it, as always (a failing close is reported before anything is replaced).
+    """
+    if fcntl is None:
+        return None
+    try:
+        return os.dup(fd)
+    except OSError:
+        return None
+
+
+def _release(held: int | None) -> None:
+    if held is not None:
+        with contextlib.suppress(OSError):
+            os.close(held)
+
+
+#: The characters `tempfile.mkstemp` draws its 8 random ones from (its names: prefix, 8, suffix).
+_MKSTEMP_NAME = "[a-z0-9_]{8}"
+
+
+def _temporary_name(target_name: str) -> re.Pattern[str]:
+    """The names `write_atomically` gives its temporary files for ``target_name``, and no other's.
+
+    ``.w.json.k3j_x9ab.tmp`` for ``w.json``: any other target's temporaries differ (the 8
+    characters before ``.tmp`` are the random part, so what comes before them is the target).
+    """
+    return re.compile(rf"\.{re.escape(target_name)}\.{_MKSTEMP_NAME}\.tmp")
+
+
+def _locked_temporary(directory: str, target_name: str, path: str) -> tuple[int, str]:
+    """A new temporary file for ``target_name`` in ``directory``, locked (``flock``) while in use.
+
+    The lock is what tells `_remove_stale_temporaries` (of another write of the same target) that
+    the file is not stale.  Should such a cleanup remove this one between its creation and the lock
+    (it then has no name left), another is made.  Where ``flock`` does not exist, no lock.
+    """
+    import tempfile  # here, not at the top: it would add a sixth to the time `import autograd` takes
+
+    while True:
+        try:
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target_name}.", suffix=".tmp")
+        except OSError as exc:
+            raise _naming(exc, path) from exc
+        if fcntl is None:
+            return fd, tmp
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # waits only while a cleanup is removing it
+            if os.fstat(fd).st_nlink > 0:
+                return fd, tmp
+        except OSError:  # a file system without locks: as without flock
+            return fd, tmp
+        os.close(fd)  # removed by a cleanup before it was locked: make another
+
+
+def _remove_stale_temporaries(directory: str, target_name: str, own: str) -> None:
+    """Remove the temporary files an earlier write of this target left (killed with ``kill -9``).
+
+    Only regular files named as `write_atomically` names this target's temporaries
+    (`_temporary_name`), and only those no living writer holds: each writer holds an ``flock`` on
+    its own until it is renamed into place, and a killed one's lock went with it.  Anything that
+    cannot be checked or removed is left as it is; a symlink is never followed.
+    """
+    if fcntl is None:
+        return
+    pattern = _temporary_name(target_name)
+    try:
+        names = [name for name in os.listdir(directory) if pattern.fullmatch(name)]
+    except OSError:
+        return
+    for name in names:
+        candidate = os.path.join(directory, name)
+        if candidate == own:
+            continue
+        with contextlib.suppress(OSError):
+            fd = os.open(candidate, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+            try:
+                st = os.fstat(fd)
+                if not stat.S_ISREG(st.st_mode):
+                    continue
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError: a writer holds it
+                if os.lstat(candidate).st_ino == st.st_ino:  # still the file locked
+                    os.unlink(candidate)
+            finally:
+                os.close(fd)
 
 
 def _still_replaceable(path: str, target: str) -> None:

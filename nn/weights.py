@@ -23,7 +23,7 @@ The file (UTF-8 JSON, one parameter a line, in `parameters()` order)::
   Only a regular file or a new path is written (a symlink is written through); `load` reads only
   a regular file.  See `autograd.files`.
 - Checked: `load` reads at most a size bound for the model's parameter count, then checks the
-  encoding, the JSON (nesting at most `MAX_NESTING` deep, found in one linear pass), the format
+  encoding, the JSON (nesting at most `MAX_NESTING` deep, by the C parser: see there), the format
   and version, the architecture (equal values of the same JSON types: ``2.0`` or ``true`` is not
   ``2``), every name (missing, unexpected, duplicated) and every value (a finite number; a bool or
   a string is refused) before it sets any parameter.  Any problem raises `ValueError` saying
@@ -133,16 +133,17 @@ def load(module: Module, path: str | os.PathLike[str]) -> None:
             f"{where}: the file is larger than {limit} bytes, the most a weight file of"
             f" {module!r} ({len(module.parameters())} parameters) can need; refusing to read it"
         )
-    if not raw.strip():
+    if not raw or raw.isspace():  # (not raw.strip(): that copies the file)
         raise ValueError(f"{where}: the file is empty; expected a weight file written by save()")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise ValueError(f"{where}: not UTF-8 text (byte {e.start}); not a weight file") from None
-    if _nesting_depth(text) > MAX_NESTING:
-        raise ValueError(f"{where}: the JSON is nested too deeply to be a weight file")
+    too_deep = f"{where}: the JSON is nested too deeply to be a weight file"
     try:
         doc = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+    except RecursionError:  # the parser met more nesting than the interpreter's stack allows
+        raise ValueError(too_deep) from None
     except json.JSONDecodeError as e:
         hint = " (the file looks truncated)" if e.pos >= len(text.rstrip()) else ""
         raise ValueError(
@@ -152,44 +153,40 @@ def load(module: Module, path: str | os.PathLike[str]) -> None:
         raise ValueError(f"{where}: {e}") from None
     except ValueError as e:  # e.g. an integer literal of more digits than Python converts
         raise ValueError(f"{where}: a number in the file cannot be read: {e}") from None
+    if _deeper_than(doc, MAX_NESTING):
+        raise ValueError(too_deep)
     values = _check_document(module, doc, where)
     for p, x in zip(module.parameters(), values, strict=True):
         p.data = x
 
 
 MAX_NESTING = 8
-"""The deepest nesting of brackets `load` reads (a weight file has 3): checked before parsing, so
-the answer does not depend on how deep the running Python's JSON parser can go."""
+"""The deepest nesting of lists and objects `load` reads (a weight file has 3).
+
+The file is parsed by `json`'s C parser, which stops with a `RecursionError` where the running
+interpreter's stack ends (a thousand or so levels, at once, however large the file); what it parses
+is then measured (`_deeper_than`, stopping at the first container too deep).  Either way it is the
+same refusal, "nested too deeply", so the answer does not depend on how deep the parser can go.
+Nothing walks the text in Python: the most hostile file of the largest size `load` reads is refused
+in the time the C parser takes to reach its first error."""
 
 
-def _nesting_depth(text: str) -> int:
-    """The deepest nesting of ``[ ]`` and ``{ }`` in JSON text, brackets inside strings aside.
+def _deeper_than(doc: object, limit: int) -> bool:
+    """Whether parsed JSON nests lists and objects more than ``limit`` deep (the top one is 1).
 
-    One pass, one character at a time (so linear in any input): a ``"`` outside a string opens
-    one, a ``\\`` inside a string skips the next character (an escaped ``"`` does not close it),
-    and an unterminated string runs to the end, its brackets not counted (the JSON parser then
-    refuses it).  Wherever the parser can get to, this agrees with it about what is inside a
-    string, so the parser never nests deeper than this counts.
+    Iterative, and it returns at the first container past ``limit``; only containers are pushed
+    (a weight file's parameters are looked at once each, to see they are not containers).
     """
-    depth = deepest = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch == "[" or ch == "{":
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-        elif ch == "]" or ch == "}":
-            depth -= 1
-    return deepest
+    stack: list[tuple[object, int]] = [(doc, 1)]
+    while stack:
+        node, depth = stack.pop()
+        items = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if items is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((item, depth + 1) for item in items if isinstance(item, (dict, list)))
+    return False
 
 
 def check_state(module: Module, state: object, where: str) -> list[float]:

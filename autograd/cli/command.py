@@ -20,7 +20,8 @@ after each step into ``DIR/step-NN.svg`` and writes ``DIR/index.html`` to flip t
 play them as an animation.
 
 Exit status: 0 on success; 2 when the command line is wrong (refused expression, bad NAME=VALUE,
-unknown option, unsupported output suffix); 1 when the maths or the drawing fails (an engine error
+unknown option, unsupported output suffix, ``--frames`` for a walk of more than ``--max-frames``
+steps); 1 when the maths or the drawing fails (an engine error
 such as ``log(-1)`` or ``1/0``, a graph over ``--max-nodes``, no Graphviz for the format, a file
 that cannot be written); 130 when stopped by Ctrl-C (SIGINT), which stops a render at once and
 leaves no partial file.  A directory, device, named pipe or socket at the output path is a
@@ -41,6 +42,7 @@ import os
 import reprlib
 import sys
 import unicodedata
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -48,7 +50,13 @@ from typing import ParamSpec
 
 from autograd.cli.console import escape_unencodable_output
 from autograd.core import Op, Value
-from autograd.draw.frames import FrameWriter, check_directory
+from autograd.draw.frames import (
+    DEFAULT_MAX_FRAMES,
+    FrameWriter,
+    TooManyFramesError,
+    check_directory,
+    check_frame_count,
+)
 from autograd.draw.graph import DEFAULT_MAX_NODES, SPLIT_SHARED_OVER, SUFFIXES, draw
 from autograd.draw.render import BackendUnavailableError, RenderError, choose_backend
 from autograd.explain.stepping import walk_steps
@@ -71,15 +79,22 @@ _P = ParamSpec("_P")
 #: The exit status of a command line whose stdout was closed before it had printed everything.
 BROKEN_PIPE_STATUS = 1
 
+#: The exit status after Ctrl-C, as a shell reports a command killed by SIGINT (128 + 2).
+INTERRUPTED_STATUS = 130
+
 
 def command_line(main: Callable[_P, int]) -> Callable[_P, int]:
     """Wrap a command line's ``main``: what stdout and stderr cannot encode is printed escaped (see
-    `autograd.cli.console`), and a closed stdout (``| head -1``) ends it quietly.
+    `autograd.cli.console`), a closed stdout (``| head -1``) ends it quietly, and Ctrl-C ends it with
+    one line, ``interrupted``, and `INTERRUPTED_STATUS` (130), never a traceback.
 
     When printing (or the final flush of what was printed) meets a closed pipe, the rest of the
     run is skipped, nothing is written to stderr, and the wrapped ``main`` returns
     `BROKEN_PIPE_STATUS` (1).  Stdout is pointed at ``os.devnull`` first, so that the
-    interpreter's own flush at exit has nowhere to fail either.  Any other error passes through.
+    interpreter's own flush at exit has nowhere to fail either.  A `KeyboardInterrupt` that
+    ``main`` lets through (training, a render: see `autograd.draw.render`, which kills it at once) is
+    printed as ``interrupted`` on stderr after what was printed is flushed.  Any other error passes
+    through.
     """
 
     @functools.wraps(main)
@@ -91,6 +106,10 @@ def command_line(main: Callable[_P, int]) -> Callable[_P, int]:
             except SystemExit:  # argparse's --help and usage errors: flush what they printed
                 _flush_stdout()
                 raise
+            except KeyboardInterrupt:  # Ctrl-C: what was printed stays, then one line says why it ends
+                _flush_stdout()
+                print("interrupted", file=sys.stderr)
+                return INTERRUPTED_STATUS
             _flush_stdout()
         except BrokenPipeError:
             _silence_stdout()
@@ -172,7 +191,8 @@ _WHAT = {
 ALLOWED = f"numbers, pi, NAME=VALUE names, + - * / **, unary -, and {' '.join(FUNCTIONS)}"
 
 USAGE = f"""usage: python -m autograd.draw EXPR [NAME=VALUE ...] [-o FILE] [--backend auto|dot|wasm]
-                               [--max-nodes N] [--steps] [--frames DIR] [--no-split]
+                               [--max-nodes N] [--steps] [--frames DIR] [--max-frames N]
+                               [--no-split]
 
 Compute EXPR with the autograd engine, run backward, print d/dNAME for every NAME, and draw the
 computation graph with the gradient on every edge.
@@ -181,10 +201,11 @@ computation graph with the gradient on every edge.
   NAME=VALUE        bind a variable, e.g. x=2 y=-0.5
   -o, --output FILE where to draw the graph: .svg, .png, .pdf or .dot (default: graph.svg)
   --backend B       auto (dot if on PATH, else embedded; default), dot, or wasm (SVG only)
-  --max-nodes N     refuse bigger graphs (default {DEFAULT_MAX_NODES})
+  --max-nodes N     refuse bigger graphs (default {DEFAULT_MAX_NODES}; none: no limit)
   --steps           print the backward pass step by step, in the chain rule's words
   --frames DIR      draw the graph after each step into DIR (step-NN.svg) and write
                     DIR/index.html to flip through them or play them (removes older step-NN.svg)
+  --max-frames N    refuse --frames for a walk of more steps (default {DEFAULT_MAX_FRAMES}; none: no limit)
   --no-split draw a shared leaf once even in a graph of over {SPLIT_SHARED_OVER} nodes (slow to lay
                     out; by default it is drawn beside each use, dashed)
   -h, --help        show this help
@@ -194,10 +215,10 @@ stdout closed early, as by | head); 130 stopped by Ctrl-C
 """
 
 
-_OPTIONS = ("-o", "--output", "--backend", "--max-nodes", "--frames")
+#: What ``--max-nodes`` takes for no limit (any case: ``None`` too).
+NO_LIMIT = "none"
+_OPTIONS = ("-o", "--output", "--backend", "--max-nodes", "--frames", "--max-frames")
 _FLAGS = ("--steps", "--no-split")
-#: The exit status after Ctrl-C, as a shell reports a command killed by SIGINT (128 + 2).
-INTERRUPTED_STATUS = 130
 
 
 @dataclass
@@ -212,6 +233,7 @@ class Options:
     steps: bool = False
     frames: str | None = None
     split_shared: bool | None = None
+    max_frames: int | None = DEFAULT_MAX_FRAMES
 
 
 class UsageError(ValueError):
@@ -233,7 +255,7 @@ def _check(tree: ast.Expression, names: Sequence[str]) -> None:
             if type(node.value) not in (int, float):
                 raise _refuse(node, f"the constant {node.value!r} is not a number")
             if type(node.value) is int and not _fits_a_float(node.value):
-                raise _refuse(node, f"the integer {reprlib.repr(node.value)}: too large for a float")
+                raise _refuse(node, f"{_an_integer(node.value)}: too large for a float")
         elif isinstance(node, ast.Name):
             if node.id in FUNCTIONS:
                 raise _refuse(node, f"{node.id} is a function: call it, as in {node.id}(x)")
@@ -269,6 +291,19 @@ def _fits_a_float(n: int) -> bool:
     return True
 
 
+def _an_integer(n: int) -> str:
+    """An integer literal, shortened for a message (never `repr`'s error for one over 4,300 digits).
+
+    A hex or binary literal may be any length; Python refuses to write an int of more than
+    ``sys.get_int_max_str_digits()`` decimal digits (4,300 by default), so such a one is described
+    by its number of binary digits instead.
+    """
+    try:
+        return f"the integer {reprlib.repr(n)}"
+    except ValueError:
+        return f"an integer of {n.bit_length():,} binary digits"
+
+
 def evaluate(expression: str, variables: dict[str, Value]) -> Value:
     """Compute a whitelisted `expression` with the engine: a `Value` whose graph can be drawn.
 
@@ -276,7 +311,11 @@ def evaluate(expression: str, variables: dict[str, Value]) -> Value:
     the whitelist (see the module doc); engine errors (``log(-1)``) propagate unchanged.
     """
     try:
-        tree = ast.parse(expression.strip(), mode="eval")
+        with warnings.catch_warnings():
+            # A warning while parsing ("1if x" is an invalid decimal literal) becomes the SyntaxError
+            # Python raises for it, so the refusal is the one line printed, never a warning before it.
+            warnings.simplefilter("error")
+            tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError as exc:
         col = f" at column {exc.offset}" if exc.offset else ""
         raise UsageError(f"not a valid expression{col}: {exc.msg}") from None
@@ -284,6 +323,8 @@ def evaluate(expression: str, variables: dict[str, Value]) -> Value:
         raise UsageError("the expression is not valid text (it holds bytes that are not UTF-8)") from None
     except (RecursionError, MemoryError):
         raise UsageError("the expression is nested too deeply to parse") from None
+    except Warning as exc:  # a warning Python does not turn into a SyntaxError
+        raise UsageError(f"not a valid expression: {exc}") from None
     _check(tree, list(variables))
     # Post-order, iteratively (a long sum such as x+x+...+x is a deep tree): each node's operands
     # are computed before it.  A plain number stays a float, so x*2 is one node, as in the engine.
@@ -352,9 +393,50 @@ def parse_binding(text: str, taken: dict[str, Value]) -> tuple[str, float]:
     return name, number
 
 
+def _limit(option: str, text: str) -> int | None:
+    """``--max-nodes``, ``--max-frames``: a whole number from 1 up, or ``none`` (any case): no limit."""
+    if text.strip().lower() == NO_LIMIT:
+        return None
+    try:
+        limit = int(text)
+    except ValueError:
+        raise UsageError(
+            f"{option} must be a whole number, or {NO_LIMIT} for no limit; not {text!r}"
+        ) from None
+    if limit < 1:
+        raise UsageError(f"{option} must be at least 1 (or {NO_LIMIT} for no limit), not {limit}")
+    return limit
+
+
+def _count_nodes(root: Value, limit: int) -> int:
+    """The number of nodes in root's graph, or ``limit + 1`` as soon as there are more."""
+    seen = {root}
+    stack = [root]
+    while stack:
+        for child in stack.pop().children:
+            if child not in seen:
+                seen.add(child)
+                if len(seen) > limit:
+                    return limit + 1
+                stack.append(child)
+    return len(seen)
+
+
+def _over_max_nodes(root: Value, max_nodes: int | None) -> str | None:
+    """The error, in the command line's words, when root's graph has more than ``--max-nodes``."""
+    if max_nodes is None or _count_nodes(root, max_nodes) <= max_nodes:
+        return None
+    return (
+        f"the graph of f has more than --max-nodes {max_nodes} nodes; draw a smaller expression,"
+        f" or pass a larger --max-nodes N (--max-nodes {NO_LIMIT} for no limit)"
+    )
+
+
 def _parse_args(argv: Sequence[str]) -> Options | None:
     """The parsed command line, or None when help was asked for."""
-    output, backend, max_nodes = "graph.svg", "auto", DEFAULT_MAX_NODES
+    output, backend = "graph.svg", "auto"
+    max_nodes: int | None = DEFAULT_MAX_NODES
+    max_frames: int | None = DEFAULT_MAX_FRAMES
     frames: str | None = None
     flags: set[str] = set()
     positional: list[str] = []
@@ -386,23 +468,20 @@ def _parse_args(argv: Sequence[str]) -> Options | None:
             if value not in ("auto", "dot", "wasm"):
                 raise UsageError(f"--backend must be auto, dot or wasm, not {value!r}")
             backend = value
+        elif flag == "--max-frames":
+            max_frames = _limit(flag, value)
         elif flag == "--frames":
             try:
                 check_directory(value)
-            except NotARegularFileError as exc:  # a device or pipe named like a frame or the page
-                raise UsageError(f"--frames {value}: {exc}") from None
+            except (NotARegularFileError, NotADirectoryError) as exc:  # a pipe named like a frame or
+                raise UsageError(f"--frames {value}: {exc}") from None  # the page, or as the folder
             except ValueError as exc:  # an empty name
                 raise UsageError(f"--frames: {exc}") from None
             except OSError:
                 pass  # reported when the frames are written (exit status 1)
             frames = value
         else:
-            try:
-                max_nodes = int(value)
-            except ValueError:
-                raise UsageError(f"--max-nodes must be a whole number, not {value!r}") from None
-            if max_nodes < 1:
-                raise UsageError(f"--max-nodes must be at least 1, not {max_nodes}")
+            max_nodes = _limit(flag, value)
     suffix = PurePath(output).suffix.lower()
     if suffix not in SUFFIXES:
         raise UsageError(f"-o {output}: the suffix must be one of {', '.join(SUFFIXES)}, not {suffix!r}")
@@ -420,18 +499,16 @@ def _parse_args(argv: Sequence[str]) -> Options | None:
         name, number = parse_binding(text, variables)
         variables[name] = Value(number, label=name)
     split = False if "--no-split" in flags else None
-    return Options(expression, variables, output, backend, max_nodes, "--steps" in flags, frames, split)
+    return Options(
+        expression, variables, output, backend, max_nodes, "--steps" in flags, frames, split, max_frames
+    )
 
 
 @command_line
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line (`argv` without the program name); return the exit status."""
     args = sys.argv[1:] if argv is None else argv
-    try:
-        return _run(args)
-    except KeyboardInterrupt:  # Ctrl-C: any render was stopped, nothing half-written was left
-        print("interrupted", file=sys.stderr)
-        return INTERRUPTED_STATUS
+    return _run(args)  # Ctrl-C: any render was stopped, nothing half-written left (see command_line)
 
 
 def _run(args: Sequence[str]) -> int:
@@ -447,7 +524,20 @@ def _run(args: Sequence[str]) -> int:
     except (ArithmeticError, ValueError, TypeError) as exc:  # the engine's domain errors
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 1
+    too_many = _over_max_nodes(root, parsed.max_nodes)
     if parsed.frames is not None:
+        if too_many:
+            print(f"error: --frames: {too_many}", file=sys.stderr)
+            return 1
+        try:  # in well under a second, before minutes of drawing
+            check_frame_count(root, parsed.max_frames, split_shared=parsed.split_shared)
+        except TooManyFramesError as exc:
+            print(
+                f"error: --frames: {exc.numbers()}: more than --max-frames {exc.max_frames}; draw a"
+                f" smaller expression, or pass --max-frames {exc.frames} ({NO_LIMIT}: no limit)",
+                file=sys.stderr,
+            )
+            return 2
         try:  # before the first step, so that a folder is never left half drawn
             choose_backend("svg", parsed.backend)
             draw(root, max_nodes=parsed.max_nodes)
@@ -463,6 +553,9 @@ def _run(args: Sequence[str]) -> int:
         root.backward()
     for name, leaf in parsed.variables.items():
         print(f"d/d{name} = {leaf.grad:.10g}")
+    if too_many:
+        print(f"error: {too_many}", file=sys.stderr)
+        return 1
     try:
         picture = draw(
             root, max_nodes=parsed.max_nodes, backend=parsed.backend, split_shared=parsed.split_shared
@@ -483,7 +576,7 @@ def _walk(root: Value, parsed: Options) -> int:
         if parsed.frames is not None:
             writer = FrameWriter(
                 root, parsed.frames, backend=parsed.backend, max_nodes=parsed.max_nodes,
-                split_shared=parsed.split_shared,
+                split_shared=parsed.split_shared, max_frames=parsed.max_frames,
             )
         walked = walk_steps(root, root_name="f", write=write, writer=writer)
         if writer is not None:

@@ -171,7 +171,7 @@ class Graph:
                 f"save: cannot tell the format of {str(target)!r} from its suffix "
                 f"{target.suffix!r}; use one of {', '.join(SUFFIXES)}"
             )
-        check_writable(target)  # a device, pipe or directory there is refused before rendering
+        check_writable(path)  # a device, pipe or directory (or "keep.dot/", which Path drops) is refused
         data = self.source.encode("utf-8") if fmt == "dot" else self.render(fmt)
         write_atomically(target, data)
         return target

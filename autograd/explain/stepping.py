@@ -58,6 +58,21 @@ def walk_steps(
     ``pause`` is called after every step but the last; it returns False to stop the walk early
     (the steps not taken are never propagated).  ``root_name``: the root's name in the formulas.
     """
+    try:
+        return _walk(root, root_name, write, pause, writer)
+    except BaseException:  # Ctrl-C or an error while drawing: the frames' folder is left as it was
+        if writer is not None:
+            writer.discard()
+        raise
+
+
+def _walk(
+    root: Value,
+    root_name: str,
+    write: Callable[[str], None],
+    pause: Callable[[], bool] | None,
+    writer: FrameWriter | None,
+) -> Walked:
     explainer = ChainRule(root, root_name=root_name)
     total = len(topological_order(root))  # one step per node that has children
     explanations: list[StepExplanation] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -214,8 +215,41 @@ def test_a_graph_over_max_nodes_is_an_error_with_exit_1(
     status, out, err = run(capsys, "x*x*x*x", "x=2", "--max-nodes", "3", "-o", str(tmp_path / "g.dot"))
     assert status == 1
     assert out.startswith("f = 16\n")
-    assert err == "error: draw: the graph of an unlabelled Value (op='*') has more than max_nodes=3 nodes; " \
-        "draw a smaller part of it, or pass a larger max_nodes (None for no limit)\n"
+    assert err == "error: the graph of f has more than --max-nodes 3 nodes; draw a smaller expression," \
+        " or pass a larger --max-nodes N (--max-nodes none for no limit)\n"
+
+
+@pytest.mark.parametrize("no_limit", ["none", "None", "NONE"])
+def test_max_nodes_none_is_no_limit_as_the_error_says(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, no_limit: str
+) -> None:
+    out_file = tmp_path / "g.dot"
+    status, out, err = run(capsys, "x*x*x*x", "x=2", "--max-nodes", no_limit, "-o", str(out_file))
+    assert (status, err) == (0, "")
+    assert out.endswith(f"wrote {out_file}\n")
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("0", "--max-nodes must be at least 1 (or none for no limit), not 0"),
+    ("lots", "--max-nodes must be a whole number, or none for no limit; not 'lots'"),
+])
+def test_a_bad_max_nodes_says_what_the_command_line_takes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, value: str, message: str
+) -> None:
+    status, out, err = run(capsys, "x", "x=2", "--max-nodes", value, "-o", str(tmp_path / "g.dot"))
+    assert (status, out, err) == (2, "", f"error: {message}\n")
+
+
+def test_frames_over_max_nodes_is_refused_in_the_command_lines_words(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    frames = tmp_path / "f"
+    status, out, err = run(capsys, "x*x*x", "x=2", "--max-nodes", "2", "--frames", str(frames), "-o",
+                           str(tmp_path / "g.dot"))
+    assert (status, out) == (1, "")
+    assert err.startswith("error: --frames: the graph of f has more than --max-nodes 2 nodes;")
+    assert "(--max-nodes none for no limit)" in err
+    assert not frames.exists()
 
 
 def test_an_unwritable_output_is_an_error_with_exit_1(
@@ -234,6 +268,21 @@ def test_an_unwritable_output_names_the_file_asked_for(
     status, _, err = run(capsys, "x", "x=1", "-o", str(target))
     assert status == 1
     assert err == f"error: [Errno 2] No such file or directory: '{target}'\n"
+
+
+@pytest.mark.parametrize("ending", ["/", "/."])
+def test_an_output_file_with_a_trailing_slash_is_refused_with_exit_2_and_kept(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, ending: str
+) -> None:
+    kept = tmp_path / "keep.dot"
+    kept.write_text("mine", encoding="utf-8")
+    status, out, err = run(capsys, "x*2", "x=1", "-o", f"{kept}{ending}")
+    assert (status, out) == (2, "")
+    assert err == (
+        f"error: -o {kept}{ending}: the name ends in '{ending}', so it names a directory, not a file"
+        f" (to write the file '{kept}', leave out the '{ending}')\n"
+    )
+    assert kept.read_text(encoding="utf-8") == "mine"
 
 
 def test_help_is_printed_with_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
@@ -294,6 +343,36 @@ def test_an_integer_too_large_for_a_float_is_refused(
     assert status == 2
     assert "too large for a float" in err
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize("literal", ["0x" + "f" * 4400, "0b" + "1" * 20000, "0o" + "7" * 6000])
+def test_a_hex_or_binary_literal_of_any_length_is_too_large_for_a_float(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, literal: str
+) -> None:
+    # a power-of-two base has no 4,300-digit limit: the message must not need the int's decimal text
+    status, out, err = run(capsys, literal + " + x", "x=1", "-o", str(tmp_path / "g.svg"))
+    assert (status, out) == (2, "")
+    assert "binary digits: too large for a float" in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("1if x else 2", "invalid decimal literal"),
+        ("0x1for x", "invalid hexadecimal literal"),
+        ("1or x", "invalid decimal literal"),
+    ],
+)
+def test_a_syntax_warning_is_the_one_line_refusal_not_a_warning_before_it(
+    expression: str, message: str, tmp_path: Path
+) -> None:
+    result = python_m(expression, "x=1", "-o", "g.dot", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: not a valid expression at column ")
+    assert result.stderr.endswith(f": {message}\n")
+    assert result.stderr.count("\n") == 1
+    assert not (tmp_path / "g.dot").exists()
 
 
 def test_a_name_is_bound_as_python_reads_it_in_the_expression(
@@ -359,6 +438,66 @@ def test_frames_with_an_empty_name_is_refused(capsys: pytest.CaptureFixture[str]
     status, out, err = run(capsys, "x*y", "x=2", "y=3", "--frames", "", "-o", str(tmp_path / "g.dot"))
     assert (status, out) == (2, "")
     assert err.startswith("error: --frames: the frames directory name is empty; give one")
+
+
+@pytest.mark.parametrize(("kind", "why"), [
+    ("fifo", "it is a named pipe, not a directory"),
+    ("file", "it is a regular file, not a directory"),
+    ("under a file", "a part of the path is a file, not a directory"),
+])
+def test_frames_into_something_not_a_directory_is_refused_with_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, kind: str, why: str
+) -> None:
+    target = tmp_path / "steps"
+    if kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target.write_text("mine", encoding="utf-8")
+    frames = target / "deeper" if kind == "under a file" else target
+    argv = ["x*y", "x=2", "y=3", "--frames", str(frames), "-o", str(tmp_path / "g.dot")]
+    status, out, err = run(capsys, *argv)
+    assert (status, out) == (2, "")
+    assert err == (
+        f"error: --frames {frames}: cannot draw frames into '{frames}': {why};"
+        " give a directory, or a new name (it is created)\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["steps"]
+
+
+def test_frames_of_more_steps_than_max_frames_are_refused_up_front_with_the_numbers(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def render(*args: object) -> bytes:
+        raise AssertionError("a frame was rendered: the numbers should have refused it before")
+
+    monkeypatch.setattr("autograd.draw.graph.render", render)
+    frames = tmp_path / "big"
+    expression = " + ".join(["x*y"] * 500)  # 1,001 nodes, 999 steps: 3 GB of frames, minutes to draw
+    argv = [expression, "x=2", "y=3", "--frames", str(frames), "-o", str(tmp_path / "g.dot")]
+    status, out, err = run(capsys, *argv)
+    assert (status, out) == (2, "")
+    assert re.fullmatch(
+        r"error: --frames: 999 frames of a 1,001-node graph, about 3\.\d MB each \(3\.\d GB in all\): more"
+        r" than --max-frames 100; draw a smaller expression, or pass --max-frames 999 \(none: no limit\)\n",
+        err,
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("max_frames", "drawn"), [("3", 3), ("none", 3), ("2", None)])
+def test_max_frames_raises_or_lifts_the_cap(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, max_frames: str, drawn: int | None
+) -> None:
+    frames = tmp_path / "steps"
+    argv = ["x*y + exp(x)", "x=2", "y=3", "--frames", str(frames), "--max-frames", max_frames]
+    status, out, err = run(capsys, *argv, "-o", str(tmp_path / "g.dot"))
+    if drawn is None:
+        assert (status, out) == (2, "")
+        assert err.startswith("error: --frames: 3 frames of a 5-node graph, about ")
+        assert not frames.exists()
+    else:
+        assert status == 0
+        assert f"wrote {drawn} frames and the page" in out
 
 
 def test_frames_without_any_graphviz_stops_before_the_walk(

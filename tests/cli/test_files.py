@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import socket
 import stat
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -423,3 +426,120 @@ def test_a_symlink_put_in_place_of_the_target_while_writing_is_not_replaced(
     assert target.is_symlink()
     assert (tmp_path / "elsewhere.json").read_bytes() == b"elsewhere"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "elsewhere.json"]
+
+
+# ---- a name that can only be a directory's is never a file's ----------------------------------
+
+
+@pytest.mark.parametrize(("suffix", "ending"), [("/", "/"), ("/.", "/."), ("//", "//"), ("/./", "/./")])
+def test_a_trailing_slash_on_an_existing_file_is_refused_and_the_file_kept(
+    tmp_path: Path, suffix: str, ending: str
+) -> None:
+    kept = tmp_path / "keep.dot"
+    kept.write_bytes(b"mine")
+    path = str(kept) + suffix
+    for attempt in (lambda: files.check_writable(path), lambda: write_atomically(path, b"new")):
+        with pytest.raises(NotADirectoryError) as info:  # as open(path, "w") refuses it
+            attempt()
+        assert isinstance(info.value, files.NotARegularFileError)
+        assert info.value.errno == errno.ENOTDIR
+        assert info.value.filename == path
+        assert str(info.value) == (
+            f"cannot write '{path}': the name ends in '{ending}', so it names a directory, not a file"
+            f" (to write the file '{kept}', leave out the '{ending}')"
+        )
+    assert kept.read_bytes() == b"mine"
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.dot"]
+
+
+def test_a_trailing_slash_on_a_new_name_is_refused_and_nothing_created(tmp_path: Path) -> None:
+    with pytest.raises(NotADirectoryError, match="leave out the '/'"):
+        write_atomically(f"{tmp_path}/new.json/", b"{}")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_trailing_slash_on_a_directory_is_refused_as_a_directory(tmp_path: Path) -> None:
+    with pytest.raises(IsADirectoryError, match="it is a directory, not a regular file"):
+        write_atomically(f"{tmp_path}/", b"{}")
+
+
+def test_a_file_as_a_folder_on_the_way_is_not_a_directory_as_open_says(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_bytes(b"mine")
+    path = f"{tmp_path}/notes.txt/../x.dot"  # realpath would make it x.dot beside notes.txt
+    with pytest.raises(NotADirectoryError) as info:
+        write_atomically(path, b"new")
+    assert info.value.filename == path
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_saving_weights_or_a_picture_to_a_file_with_a_trailing_slash_keeps_the_file(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(b"mine")
+    with pytest.raises(NotADirectoryError, match=r"leave out the '/\.'"):
+        nn.MLP(2, [1]).save(f"{notes}/.")
+    kept = tmp_path / "keep.dot"
+    kept.write_bytes(b"mine too")
+    with pytest.raises(NotADirectoryError, match="leave out the '/'"):
+        draw(Value(1.0, label="x")).save(f"{kept}/")  # Path() would have dropped the '/'
+    assert (notes.read_bytes(), kept.read_bytes()) == (b"mine", b"mine too")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.dot", "notes.txt"]
+
+
+# ---- temporaries left by a killed writer are removed by the next write of that target -----------
+
+
+def test_a_temporary_left_by_a_save_killed_with_sigkill_is_removed_by_the_next_save(tmp_path: Path) -> None:
+    target = tmp_path / "w.json"
+    child = (
+        "import os, sys\n"
+        "from autograd.files import write_atomically\n"
+        "def stop(fd):\n"  # the data is written, the rename not done: where kill -9 leaves a temporary
+        "    print('writing', flush=True)\n"
+        "    sys.stdin.read()\n"
+        f"os.fsync = stop\nwrite_atomically({str(target)!r}, b'x' * 100_000)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    process = subprocess.Popen([sys.executable, "-c", child], env=env, stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline() == "writing\n"
+        process.kill()
+    finally:
+        process.wait()
+    left = [p.name for p in tmp_path.iterdir()]
+    assert len(left) == 1
+    assert re.fullmatch(r"\.w\.json\.[a-z0-9_]{8}\.tmp", left[0])
+    nn.MLP(2, [1]).save(target)
+    assert [p.name for p in tmp_path.iterdir()] == ["w.json"]
+
+
+def test_only_this_targets_unheld_temporaries_are_removed(tmp_path: Path) -> None:
+    stale = tmp_path / ".a.json.k3j_x9ab.tmp"
+    stale.write_bytes(b"left by kill -9")
+    others = [".a.json.k3j_x9a.tmp", ".b.json.k3j_x9ab.tmp", ".a.json.k3j_x9ab.tmp.bak",
+              "a.json.k3j_x9ab.tmp", ".xa.json.k3j_x9ab.tmp", ".a.json.K3J_X9AB.tmp"]
+    for name in others:
+        (tmp_path / name).write_bytes(b"not ours")
+    (tmp_path / ".a.json.folder01.tmp").mkdir()
+    (tmp_path / "kept").write_bytes(b"linked")
+    (tmp_path / ".a.json.linked01.tmp").symlink_to(tmp_path / "kept")
+    write_atomically(tmp_path / "a.json", b"{}")
+    assert not stale.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [*others, ".a.json.folder01.tmp", ".a.json.linked01.tmp", "kept", "a.json"]
+    )
+    assert (tmp_path / "kept").read_bytes() == b"linked"
+
+
+def test_a_temporary_a_living_writer_holds_is_not_removed(tmp_path: Path) -> None:
+    import fcntl
+
+    busy = tmp_path / ".a.json.busy0001.tmp"
+    busy.write_bytes(b"being written")
+    with open(busy, "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as write_atomically holds its own temporary file
+        write_atomically(tmp_path / "a.json", b"{}")
+        assert busy.read_bytes() == b"being written"
+    write_atomically(tmp_path / "a.json", b"{}")  # its writer gone (the lock with it): stale now
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]

@@ -7,6 +7,7 @@ from the installed package (``make demo`` installs it), as it does for a user's 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -70,3 +71,30 @@ def test_a_script_anywhere_imports_the_seed_and_the_moons(tmp_path: Path) -> Non
     done = run(["mine.py"], tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "4 9 100 337\n"
+
+
+# demo -> arguments that keep it running long enough to be interrupted after its first line
+LONG_RUNS = {
+    "moons": ["--steps", "100000", "--no-plot"],
+    "xor": ["--epochs", "10000000"],
+}
+
+
+@pytest.mark.parametrize("demo", sorted(LONG_RUNS))
+def test_ctrl_c_prints_one_line_and_exits_130(demo: str, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(PYTHONIOENCODING="utf-8", PYTHONUNBUFFERED="1")  # the first line comes at once
+    process = subprocess.Popen([sys.executable, "-m", f"demos.{demo}", *LONG_RUNS[demo]], cwd=tmp_path,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               encoding="utf-8")
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()  # training has started: main is running
+        assert first, process.stderr.read() if process.stderr else ""
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=300)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert (process.returncode, err) == (130, "interrupted\n")

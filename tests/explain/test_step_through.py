@@ -346,14 +346,20 @@ def test_without_frames_no_graphviz_is_needed(
 
 
 @pytest.mark.renderer
-def test_frames_into_a_file_are_one_line_with_exit_1(
+def test_frames_into_a_file_are_refused_before_the_walk_with_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "taken").write_text("a file", encoding="utf-8")
-    assert step_through.main(["--frames", str(tmp_path / "taken")]) == 1
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1
-    assert err.startswith(f"step_through: cannot write the frames to '{tmp_path / 'taken'}': ")
+    with pytest.raises(SystemExit) as info:
+        step_through.main(["--frames", str(tmp_path / "taken")])
+    assert info.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.endswith(
+        f"error: argument --frames: cannot draw frames into '{tmp_path / 'taken'}': it is a regular file,"
+        " not a directory; give a directory, or a new name (it is created)\n"
+    )
+    assert (tmp_path / "taken").read_text(encoding="utf-8") == "a file"
 
 
 def test_the_closed_form_says_approximately_where_its_printed_factors_round_otherwise() -> None:

@@ -6,9 +6,12 @@ import json
 import math
 import os
 import stat
-from collections.abc import Callable, Iterator
+import sys
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from blocking import returns_at_once
@@ -17,6 +20,9 @@ import nn
 from autograd import Value
 from demos.seed import seed_model
 from nn import weights
+
+if TYPE_CHECKING:
+    from _typeshed import TraceFunction
 
 
 def _trained() -> nn.MLP:
@@ -340,43 +346,67 @@ def test_load_state_dict_and_load_agree_on_what_is_valid(tmp_path: Path) -> None
     _assert_refused(_edit(tmp_path, _set_param("b2", True)), r"parameter 'b2' is True")
 
 
-# ---- the nesting check: one linear pass ---------------------------------------------------------
+# ---- the nesting check: by the C parser, never a walk over the text --------------------------------
 
 
-@pytest.mark.parametrize(("text", "depth"), [
-    ('{"a": [1, [2]]}', 3),
-    ('{"w[0][0]": 0.1, "}}{{[[": "]]"}', 1),
-    ('["\\"[[[[", []]', 2),
-    ('["\\\\", [[]]]', 3),
-    ('["\\\\\\"[[[["]', 1),
-    ('"\\u005b" [[]]', 2),
-    ('"[[[[[[[[[[', 0),
-    ('[["abc\\', 2),
-    ("]]]][[", 0),
-    ("[" * 9 + "]" * 9, 9),
-    ("", 0),
-], ids=["plain", "brackets-in-strings", "escaped-quote", "escaped-backslash", "backslash-then-quote",
-        "unicode-escape", "unterminated-string", "trailing-backslash", "closers-first", "nine-deep", "empty"])
-def test_the_nesting_check_counts_brackets_outside_strings_only(text: str, depth: int) -> None:
-    assert weights._nesting_depth(text) == depth
+@pytest.mark.parametrize(("text", "deeper"), [
+    ('{"a": [1, [2]]}', False),
+    ('{"w[0][0]": 0.1, "}}{{[[": "]]"}', False),
+    ('["\\"[[[[", []]', False),
+    ("[" * 8 + "]" * 8, False),
+    ("[" * 9 + "]" * 9, True),
+    ('{"a": [{"b": [[[[[[{}]]]]]]}]}', True),
+    ('[1, 2, {"a": [[[[[[[[]]]]]]]]}]', True),
+    ("0.5", False),
+], ids=["plain", "brackets-in-strings", "escaped-quote", "eight-deep", "nine-deep", "objects-too",
+        "deep-late", "no-container"])
+def test_the_nesting_check_counts_lists_and_objects_not_brackets_in_strings(text: str, deeper: bool) -> None:
+    assert weights._deeper_than(json.loads(text), weights.MAX_NESTING) is deeper
 
 
-class _CountedText(str):
-    """A str that counts the characters read from it by iteration."""
+@pytest.mark.parametrize("text", ["[" * 9 + "]" * 9, "[" * 100_000, '{"format": [[[[[[[[[]]]]]]]]]}'])
+def test_nesting_over_eight_deep_is_refused_however_deep(tmp_path: Path, text: str) -> None:
+    (tmp_path / "w.json").write_text(text, encoding="utf-8")
+    model = nn.MLP(2, [400, 1])
+    before = model.state_dict()
+    with pytest.raises(ValueError, match="the JSON is nested too deeply to be a weight file"):
+        model.load(tmp_path / "w.json")
+    assert model.state_dict() == before
 
-    reads = 0
 
-    def __iter__(self) -> Iterator[str]:
-        for ch in super().__iter__():
-            self.reads += 1
-            yield ch
+def _python_lines(call: Callable[[], object]) -> int:
+    """How many lines of Python run during ``call()``: work, counted the same on any machine."""
+    lines = 0
+
+    def tracer(frame: FrameType, event: str, arg: Any) -> TraceFunction:
+        nonlocal lines
+        if event == "line":
+            lines += 1
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        call()
+    except ValueError:
+        pass
+    finally:
+        sys.settrace(None)
+    return lines
 
 
-def test_the_nesting_check_reads_each_character_once_even_on_a_megabyte_of_escaped_quotes() -> None:
-    # The regex this replaced took ~60 s on 127 KB of this text (quadratic: about an hour for 1 MB).
-    text = _CountedText('"' + '\\"' * 500_000)
-    assert weights._nesting_depth(text) == 0
-    assert text.reads == len(text) == 1_000_001
+@pytest.mark.parametrize("hostile", [b"[", b"[]", b'"\\"', b" "])
+def test_a_hostile_file_of_the_largest_size_is_refused_without_walking_it_in_python(
+    tmp_path: Path, hostile: bytes
+) -> None:
+    # The check this replaced ran ~5 lines of Python per character: 10 s for MLP(1000, [1000]).
+    model = nn.MLP(2, [400, 1])
+    limit = weights.max_file_bytes(model)  # 413 KB
+    path = tmp_path / "w.json"
+    path.write_bytes(hostile * (limit // len(hostile)))
+    before = model.state_dict()
+    # about 4,000 lines (mostly listing the model's 1,603 parameters); the old check, over 2 million
+    assert _python_lines(lambda: model.load(path)) < limit // 10
+    assert model.state_dict() == before
 
 
 def test_escaped_quotes_filling_the_largest_file_are_refused_as_bad_json(tmp_path: Path) -> None:
