@@ -215,6 +215,20 @@ def test_zero_grad_clears_every_parameter() -> None:
     assert all(p.grad == 0.0 for p in model.parameters())
 
 
+def test_zero_grad_set_to_none_leaves_none_and_backward_counts_it_as_zero() -> None:
+    model, loss = first_sample_graph()
+    loss.backward()
+    expected = [p.grad for p in model.parameters()]
+    model.zero_grad(set_to_none=True)  # PyTorch's habit
+    assert all(p.grad is None for p in model.parameters())
+    model2, loss2 = first_sample_graph()
+    model2.zero_grad(set_to_none=True)
+    loss2.backward()
+    assert [p.grad for p in model2.parameters()] == expected
+    with pytest.raises(TypeError, match=r"^MLP.zero_grad: set_to_none must be True or False, got 'no'$"):
+        model.zero_grad(set_to_none="no")  # type: ignore[arg-type]
+
+
 def test_state_dict_is_names_to_floats_in_order() -> None:
     model = nn.MLP(2, [3, 1], seed=2)
     state = model.state_dict()
