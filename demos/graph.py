@@ -1,7 +1,10 @@
 """Draw the seed's network on its first sample, after one backward pass, gradient on every edge.
 
-    python -m demos.graph                             # out/xor_graph.svg (+ .png with Graphviz)
+    python -m demos.graph                             # out/xor_graph.svg (+ .png with Graphviz's dot)
     python -m demos.graph --out docs --backend wasm   # the README's figure, docs/xor_graph.svg
+
+The PNG is written when the system Graphviz ``dot`` is there (the embedded Graphviz writes SVG
+only); without it the SVG is the picture, and nothing more is said.
 
 The graph is the loss (binary cross-entropy, as in the seed's code) of the sample [1, 1] -> 0
 through the 2-2-1 sigmoid net with the seed's initial weights.  Its edges into w2[0], w2[1], b2
@@ -69,13 +72,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"no SVG: {exc}")
         print(f"wrote {graph.save(args.out / 'xor_graph.dot')} (the DOT text; any Graphviz renders it)")
         return 0
-    try:
-        choose_backend("png", args.backend)
-    except BackendUnavailableError as exc:
-        print(f"no PNG: {exc}")
-    else:
+    if _can_render_png(args.backend):  # else the SVG is the picture: nothing is missing, nothing said
         print(f"wrote {graph.save(args.out / 'xor_graph.png')}")
     return 0
+
+
+def _can_render_png(backend: str) -> bool:
+    """Whether `backend` can write a PNG (only the system `dot` can; the embedded one writes SVG)."""
+    try:
+        choose_backend("png", backend)
+    except BackendUnavailableError:
+        return False
+    return True
 
 
 if __name__ == "__main__":

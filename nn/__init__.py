@@ -1,7 +1,7 @@
 """A small neural-network layer on top of `autograd`, in PyTorch's vocabulary.
 
     >>> import nn
-    >>> model = nn.MLP(2, [2, 1], seed=1)
+    >>> model = nn.MLP(2, [2, 1], activation="sigmoid", seed=1)
     >>> opt = nn.SGD(model.parameters(), lr=0.4)
     >>> loss = nn.bce_loss(model([1.0, 0.0]), 1.0)
     >>> opt.zero_grad(); loss.backward(); opt.step()

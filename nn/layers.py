@@ -4,6 +4,13 @@ A neuron computes ``a = f(b + sum_i w_i x_i)``: ONE n-ary ``dot`` node for the w
 pre-activation), then one node for the activation f.  Activations: ``"sigmoid"``, ``"tanh"``,
 ``"relu"`` and ``"linear"`` (no activation node: the neuron's output is its weighted sum).
 
+The default activation is ``"tanh"``, everywhere, as in micrograd's lecture: its code,
+``MLP(3, [4, 4, 1])`` trained with MSE against targets of -1 and 1, runs unchanged and learns
+(tanh(t) = (e^{2t} - 1)/(e^{2t} + 1) reaches both targets; a sigmoid output, 1/(1 + e^{-t}) in
+(0, 1), cannot reach -1, and that loop would end at a loss of about 4.2).  The article's network is
+sigmoid, and says so: ``MLP(2, [2, 1], activation="sigmoid")`` (``demos.seed.seed_model()``).
+micrograd's own ``MLP`` is ReLU then linear: ``activation="relu", output_activation="linear"``.
+
 Parameter order (what `parameters()` lists and an optimizer steps): layer by layer, neuron by
 neuron, each neuron's weights in input order and then its bias (micrograd's order).
 
@@ -15,8 +22,9 @@ Labels, in the article's and PyTorch's notation (layer l counts from 1, neuron j
   the output layer's ``o1, o2, ...`` and ``ô1, ô2, ...`` (``o`` and ``ô`` for a single output).  With
   several hidden layers the layer number comes first: ``h2.1`` is neuron 1 of hidden layer 2.
 
-So the article's 2-2-1 network, ``MLP(2, [2, 1])``, has the parameters ``w1[0][0], w1[0][1], b1[0],
-w1[1][0], w1[1][1], b1[1], w2[0], w2[1], b2`` and computes ``h1, h2 -> ĥ1, ĥ2 -> o -> ô``.
+So the article's 2-2-1 network, ``MLP(2, [2, 1], activation="sigmoid")``, has the parameters
+``w1[0][0], w1[0][1], b1[0], w1[1][0], w1[1][1], b1[1], w2[0], w2[1], b2`` and computes
+``h1, h2 -> ĥ1, ĥ2 -> o -> ô``.
 
 Initial weights: explicit, or drawn uniformly from [-1/sqrt(nin), 1/sqrt(nin)] (PyTorch's
 ``nn.Linear`` range) by the model's own ``random.Random(seed)``, in parameter order, so one seed
@@ -57,7 +65,7 @@ class Neuron(Module):
     def __init__(
         self,
         nin: int,
-        activation: str = "sigmoid",
+        activation: str = "tanh",
         *,
         weights: Sequence[float] | None = None,
         bias: float | None = None,
@@ -135,7 +143,7 @@ class Layer(Module):
         self,
         nin: int,
         nout: int,
-        activation: str = "sigmoid",
+        activation: str = "tanh",
         *,
         index: int = 1,
         weights: LayerWeights | None = None,
@@ -201,15 +209,17 @@ class Layer(Module):
 class MLP(Module):
     """A multilayer perceptron: ``MLP(nin, [n1, n2, ..., nout])``.
 
-    Every hidden layer uses ``activation``; the output layer uses ``output_activation`` (by default
-    the same).  Calling the model on ``nin`` inputs (numbers or Values) returns a `Value` when it
-    has one output, else a list of them; the wrong number of inputs raises `ValueError`.
+    Every hidden layer uses ``activation`` (``"tanh"`` unless told: the lecture's choice, see the
+    module doc); the output layer uses ``output_activation`` (by default the same).  Calling the
+    model on ``nin`` inputs (numbers or Values) returns a `Value` when it has one output, else a list
+    of them; the wrong number of inputs raises `ValueError`.
 
     ``weights`` sets every layer's weights, one ``(rows, biases)`` pair per layer in PyTorch's
     layout (row j of layer l: the weights into its neuron j).  Without it they are drawn from
     ``random.Random(seed)`` (``seed=None``: from the operating system's entropy).
 
-        >>> net = MLP(2, [2, 1], weights=[([[0.1, -0.1], [-0.1, 0.1]], [0.1, -0.1]), ([[0.1, -0.1]], [0.1])])
+        >>> seed_weights = [([[0.1, -0.1], [-0.1, 0.1]], [0.1, -0.1]), ([[0.1, -0.1]], [0.1])]
+        >>> net = MLP(2, [2, 1], "sigmoid", weights=seed_weights)
         >>> [name for name, _ in net.named_parameters()][:3]
         ['w1[0][0]', 'w1[0][1]', 'b1[0]']
         >>> round(net([1.0, 1.0]).data, 4)  # the article's first output, ô
@@ -220,7 +230,7 @@ class MLP(Module):
         self,
         nin: int,
         nouts: Sequence[int],
-        activation: str = "sigmoid",
+        activation: str = "tanh",
         output_activation: str | None = None,
         *,
         weights: Sequence[LayerWeights] | None = None,

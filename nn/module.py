@@ -62,10 +62,12 @@ class Module(ABC):
         """``(name, parameter)`` pairs in `parameters()` order; the name is the parameter's label."""
         return [(p.label, p) for p in self.parameters()]
 
-    def zero_grad(self) -> None:
-        """Set every parameter's ``grad`` to 0.0 (leaves accumulate across ``backward()`` calls)."""
+    def zero_grad(self, set_to_none: bool = False) -> None:
+        """Set every parameter's ``grad`` to 0.0 (leaves accumulate across ``backward()`` calls), or
+        to ``None`` with ``set_to_none=True`` (PyTorch's habit; ``backward()`` counts ``None`` as 0)."""
+        none = _check_set_to_none(set_to_none, f"{type(self).__name__}.zero_grad")
         for p in self.parameters():
-            p.grad = 0.0
+            p.grad = None if none else 0.0  # type: ignore[assignment]  # Value.grad: None is 0.0
 
     def state_dict(self) -> dict[str, float]:
         """``{name: value}`` for every parameter, in `parameters()` order (a copy: plain floats)."""
@@ -93,3 +95,10 @@ class Module(ABC):
         Only a regular file is read: a named pipe, a device or a directory is refused at once.
         """
         weights.load(self, path)
+
+
+def _check_set_to_none(set_to_none: object, where: str) -> bool:
+    """``set_to_none`` as a bool, or a `TypeError` naming `where` and the value given."""
+    if not isinstance(set_to_none, bool):
+        raise TypeError(f"{where}: set_to_none must be True or False, got {set_to_none!r}")
+    return set_to_none

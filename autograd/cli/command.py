@@ -17,7 +17,8 @@ is ever evaluated as Python.
 ``--steps`` prints the backward pass one node at a time in the chain rule's words (as
 ``python -m demos.step_through`` does for the seed's network); ``--frames DIR`` draws the graph
 after each step into ``DIR/step-NN.svg`` and writes ``DIR/index.html`` to flip through them or
-play them as an animation.
+play them as an animation.  With either, the whole graph is drawn only when ``-o FILE`` asks for it
+(a bare command draws ``graph.svg``).
 
 Exit status: 0 on success; 2 when the command line is wrong (refused expression, bad NAME=VALUE,
 unknown option, unsupported output suffix, ``--frames`` for a walk of more than ``--max-frames``
@@ -199,7 +200,8 @@ computation graph with the gradient on every edge.
 
   EXPR              {ALLOWED}
   NAME=VALUE        bind a variable, e.g. x=2 y=-0.5
-  -o, --output FILE where to draw the graph: .svg, .png, .pdf or .dot (default: graph.svg)
+  -o, --output FILE where to draw the graph: .svg, .png, .pdf or .dot (default: graph.svg,
+                    or no picture with --steps or --frames)
   --backend B       auto (dot if on PATH, else embedded; default), dot, or wasm (SVG only)
   --max-nodes N     refuse bigger graphs (default {DEFAULT_MAX_NODES}; none: no limit)
   --steps           print the backward pass step by step, in the chain rule's words
@@ -227,7 +229,7 @@ class Options:
 
     expression: str
     variables: dict[str, Value]
-    output: str = "graph.svg"
+    output: str | None = "graph.svg"  # None: no picture (--steps or --frames without -o)
     backend: str = "auto"
     max_nodes: int | None = DEFAULT_MAX_NODES
     steps: bool = False
@@ -434,7 +436,8 @@ def _over_max_nodes(root: Value, max_nodes: int | None) -> str | None:
 
 def _parse_args(argv: Sequence[str]) -> Options | None:
     """The parsed command line, or None when help was asked for."""
-    output, backend = "graph.svg", "auto"
+    output: str | None = None
+    backend = "auto"
     max_nodes: int | None = DEFAULT_MAX_NODES
     max_frames: int | None = DEFAULT_MAX_FRAMES
     frames: str | None = None
@@ -482,15 +485,10 @@ def _parse_args(argv: Sequence[str]) -> Options | None:
             frames = value
         else:
             max_nodes = _limit(flag, value)
-    suffix = PurePath(output).suffix.lower()
-    if suffix not in SUFFIXES:
-        raise UsageError(f"-o {output}: the suffix must be one of {', '.join(SUFFIXES)}, not {suffix!r}")
-    try:
-        check_writable(output)
-    except NotARegularFileError as exc:  # a directory, device, pipe or socket: never written to
-        raise UsageError(f"-o {output}: {exc.strerror}") from None
-    except OSError:
-        pass  # a missing directory, say: reported when the file is written (exit status 1)
+    if output is None and "--steps" not in flags and frames is None:
+        output = "graph.svg"  # a picture is what a bare command draws; --steps/--frames only if asked
+    if output is not None:
+        _check_output(output)
     if not positional:
         raise UsageError("no expression given; try: python -m autograd.draw \"x*y + exp(x)\" x=2 y=3")
     expression, *bindings = positional
@@ -502,6 +500,19 @@ def _parse_args(argv: Sequence[str]) -> Options | None:
     return Options(
         expression, variables, output, backend, max_nodes, "--steps" in flags, frames, split, max_frames
     )
+
+
+def _check_output(output: str) -> None:
+    """-o FILE's suffix and path, before anything is computed (a `UsageError` if refused)."""
+    suffix = PurePath(output).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise UsageError(f"-o {output}: the suffix must be one of {', '.join(SUFFIXES)}, not {suffix!r}")
+    try:
+        check_writable(output)
+    except NotARegularFileError as exc:  # a directory, device, pipe or socket: never written to
+        raise UsageError(f"-o {output}: {exc.strerror}") from None
+    except OSError:
+        pass  # a missing directory, say: reported when the file is written (exit status 1)
 
 
 @command_line
@@ -553,6 +564,8 @@ def _run(args: Sequence[str]) -> int:
         root.backward()
     for name, leaf in parsed.variables.items():
         print(f"d/d{name} = {leaf.grad:.10g}")
+    if parsed.output is None:
+        return 0
     if too_many:
         print(f"error: {too_many}", file=sys.stderr)
         return 1

@@ -143,8 +143,8 @@ class _Child:
             now = time.monotonic()
             if now >= deadline:
                 return TIMED_OUT, b""
-            wake = min(deadline, notice_at) if notice_at > now else deadline
-            readable, _, _ = select.select([fd], [], [], wake - now)
+            wake = min(deadline, notice_at)  # a notice already due (threshold 0) is said at once
+            readable, _, _ = select.select([fd], [], [], max(0.0, wake - now))
             if readable:
                 return self._read_answer()
             if notice_at <= time.monotonic() < deadline:

@@ -380,13 +380,19 @@ def _largest_flow(order: list[Value]) -> float:
     return largest
 
 
+# Every edge label ends with an empty line: Graphviz sets a label's box against its edge, so in a
+# left-to-right layout the text sat on the edge (on a thick one, under it); the empty line below the
+# text keeps it clear above.  (DOT's \n ends a centred line: "text\n\n" is the text, then nothing.)
+_CLEAR = "\\n\\n"
+
+
 def _edge_attrs(
     parent: Value, local: float, done: Collection[Value] | None, is_current: bool, gmax: float, digits: int
 ) -> str:
     if done is not None and parent not in done and not is_current:  # current: flowing now
-        return f' [label="×{_num(local, digits)}", color="{_PENDING}", fontcolor="{_PENDING}"];'
+        return f' [label="×{_num(local, digits)}{_CLEAR}", color="{_PENDING}", fontcolor="{_PENDING}"];'
     flow = local * parent.grad
-    attrs: list[str] = [f'label="×{_num(local, digits)} → {_num(flow, digits)}"']
+    attrs: list[str] = [f'label="×{_num(local, digits)} → {_num(flow, digits)}{_CLEAR}"']
     if not math.isfinite(flow):
         attrs += [f'color="{_CURRENT}"', f'fontcolor="{_CURRENT}"', f"penwidth={_MAX_PEN:g}"]
         return " [" + ", ".join(attrs) + "];"

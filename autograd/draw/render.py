@@ -17,7 +17,10 @@ fails, crashes, runs out of time or writes nothing raises `RenderError`, one lin
 Both run in a child process under the same time limit, and both stop at once on Ctrl-C: the
 embedded Graphviz in a child Python process that serves one render after another
 (`autograd.draw.embedded_graphviz`), since inside this one it could not be stopped part way.  A render
-still running after `PROGRESS_AFTER` seconds says so on stderr (once), and how long it took.
+still running after `PROGRESS_AFTER` seconds says so on stderr (once), and how long it took; the
+environment variable ``AUTOGRAD_PROGRESS_AFTER`` (seconds, or ``never``) sets that threshold for a
+process and the processes it starts (the test suite sets ``never``: its output must not depend on
+how fast the machine is).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import math
+import os
 import re
 import shutil
 import sys
@@ -34,6 +38,7 @@ __all__ = [
     "BACKENDS",
     "FORMATS",
     "PROGRESS_AFTER",
+    "PROGRESS_ENVIRONMENT",
     "RENDER_TIMEOUT",
     "BackendUnavailableError",
     "RenderError",
@@ -51,9 +56,39 @@ BACKENDS = ("dot", "wasm")
 #: otherwise.  Read at each call, so ``autograd.draw.render.RENDER_TIMEOUT = 300`` changes it for every
 #: later ``Graph.render`` and ``Graph.save``.
 RENDER_TIMEOUT = 60.0
+#: The environment variable that sets `PROGRESS_AFTER` when this module is imported.
+PROGRESS_ENVIRONMENT = "AUTOGRAD_PROGRESS_AFTER"
+_PROGRESS_DEFAULT = 2.0
+
+
+def _progress_after_from_environment() -> float | None:
+    """`PROGRESS_AFTER`'s starting value: ``AUTOGRAD_PROGRESS_AFTER`` when set (a number of seconds
+    t >= 0, or ``never`` for `None`), else 2.  A value that is neither is ignored with a warning."""
+    text = os.environ.get(PROGRESS_ENVIRONMENT, "").strip()
+    if not text:
+        return _PROGRESS_DEFAULT
+    if text.lower() in ("never", "none"):
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0 <= seconds < math.inf:
+        import warnings
+
+        warnings.warn(
+            f"{PROGRESS_ENVIRONMENT}={text!r} is ignored (progress after {_PROGRESS_DEFAULT:g} s): "
+            "set it to a number of seconds, such as 2, or to 'never'",
+            stacklevel=2,
+        )
+        return _PROGRESS_DEFAULT
+    return seconds
+
+
 #: Seconds after which a render still running says so on stderr (then, when done, how long it
-#: took); ``None``: never.  Read at each call.
-PROGRESS_AFTER: float | None = 2.0
+#: took); ``None``: never.  Read at each call.  Starts as ``AUTOGRAD_PROGRESS_AFTER`` says
+#: (seconds, or ``never``), else 2.
+PROGRESS_AFTER: float | None = _progress_after_from_environment()
 
 _INSTALL_GRAPHVIZ = "install Graphviz (apt-get install graphviz, brew install graphviz, or graphviz.org)"
 _INSTALL_EMBEDDED = (  # the embedded Graphviz installs with this package on Python 3.11+ only

@@ -29,19 +29,22 @@ written by hand.  Every number is the engine's own: ``∂o/∂w2[0]`` is the edg
 from __future__ import annotations
 
 import math
-import re
-import string
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
-from autograd.core import Op, Value, topological_order
+from autograd.core import Value, topological_order
+from autograd.explain.naming import (
+    NOTATION,
+    forward_formula,
+    grouped,
+    node_names,
+    operand_names,
+    short,
+    tail_params,
+)
 from autograd.explain.steps import Step
-from autograd.ops import split
 
 __all__ = ["ChainRule", "Factor", "Link", "StepExplanation", "as_printed", "equals_or_approx", "number"]
-
-_LONGEST_EXPRESSION = 32  # an unlabelled node with a longer expression is named "op#k" instead
-
 
 def number(x: float) -> str:
     """How every number is printed: 4 decimals (the precision of the article's figures)."""
@@ -170,19 +173,8 @@ class ChainRule:
         self.root = root
         self.root_name = root_name
         order = topological_order(root, leaves=True)
-        self._names: dict[Value, str] = {}
-        self._formulas: dict[Value, str] = {}
-        for position, node in enumerate(reversed(order)):  # children before their parents
-            formula = _forward_formula(node, self._names)
-            self._formulas[node] = formula
-            if node.label:
-                self._names[node] = node.label
-            elif not node.children:
-                self._names[node] = f"{node.data:g}"
-            elif len(formula) <= _LONGEST_EXPRESSION:
-                self._names[node] = formula
-            else:
-                self._names[node] = f"{node.op}#{len(order) - 1 - position}"
+        self._names = node_names(root)  # distinct: x·y computed twice is x·y#1 and x·y#2
+        self._formulas = {node: forward_formula(node, self._names) for node in order}
         self._paths: dict[Value, int] = {}
         for node in order:
             for child in node.children:
@@ -254,76 +246,7 @@ def _factors(chain: _Chain) -> tuple[Factor, ...]:
     return tuple(reversed(factors))
 
 
-# ---- names and formulas -----------------------------------------------------------------------
-
-
-def _wrap(name: str) -> str:
-    """Parenthesize a compound name used as an operand."""
-    return f"({name})" if " " in name else name
-
-
-class _Notation(string.Formatter):
-    """`str.format` for the table's notation, where ``{x!p}`` puts a compound name in parentheses."""
-
-    def convert_field(self, value: Any, conversion: str | None) -> Any:
-        return _wrap(value) if conversion == "p" else super().convert_field(value, conversion)
-
-
-_NOTATION = _Notation()
-# A variadic op's formula writes one group's term, then its joiner and "…": "mean({x}, …)".
-_REPEATED = re.compile(r"^(?P<prefix>.*?)(?P<term>\{.*\})(?P<joiner>[^{}]*)…(?P<suffix>.*)$")
-
-
-def _operand_names(node: Value, names: dict[Value, str]) -> list[str]:
-    """Each operand's name: a Value's name, a constant written short."""
-    return [names[a] if isinstance(a, Value) else _short(a) for a in node.operands]
-
-
-def _forward_formula(node: Value, names: dict[Value, str]) -> str:
-    """The node's operation written with its operands' names: ``w2[0]·ĥ1 + w2[1]·ĥ2 + b2``.
-
-    From the op's notation in `autograd.ops`; a one-off node (no `Op`) is written ``op(a, b)``.
-    """
-    op = node.op_def
-    if not node.children:
-        return ""
-    if op is None:
-        return f"{node.op}({_listed([names[c] for c in node.children], ', ')})"
-    operands = _operand_names(node, names)
-    if not op.lists:
-        return _NOTATION.format(op.formula, **dict(zip(op.params, operands, strict=True)))
-    parts = _REPEATED.match(op.formula)
-    assert parts is not None, f"{op.name}: a variadic formula repeats one term: {op.formula!r}"
-    groups, _, tail = _split(op, operands)
-    terms = [_NOTATION.format(parts["term"], **dict(zip(op.lists, group, strict=True))) for group in groups]
-    fields = dict(zip(_tail(op), tail, strict=True))
-    suffix = parts["suffix"] if terms else parts["suffix"].removeprefix(parts["joiner"])
-    listed = _listed(terms, parts["joiner"])
-    return _NOTATION.format(parts["prefix"], **fields) + listed + _NOTATION.format(suffix, **fields)
-
-
-def _split(op: Op, operands: list[str]) -> tuple[list[tuple[str, ...]], int, list[str]]:
-    """A variadic op's operand names as groups (one tuple per group), their count, and the tail."""
-    parts = dict(zip(op.params, split(op, operands), strict=True))
-    columns = [parts[p] for p in op.lists]
-    return list(zip(*columns, strict=True)), len(columns[0]), [parts[p] for p in _tail(op)]
-
-
-def _tail(op: Op) -> list[str]:
-    """The params of a variadic op that are not lists (``dot``'s ``b``)."""
-    return [p for p in op.params if p not in op.lists]
-
-
-def _listed(terms: list[str], joiner: str = " + ", most: int = 6) -> str:
-    """Terms joined, or for more than ``most`` the first two, an ellipsis and the last one."""
-    if len(terms) <= most:
-        return joiner.join(terms)
-    return joiner.join([*terms[:2], "…", terms[-1]]) + f" ({len(terms)} terms)"
-
-
-def _short(c: float) -> str:
-    """A constant of an op, written short: 2, 0.5, -1."""
-    return f"{c:g}"
+# ---- formulas (the names and the forward formulas: `autograd.explain.naming`) -------------------------
 
 
 def _local_formula(node: Value, k: int, names: dict[Value, str]) -> str:
@@ -335,17 +258,17 @@ def _local_formula(node: Value, k: int, names: dict[Value, str]) -> str:
     grad = node.local_grads[k]
     if op is None:
         return number(grad)
-    operands = _operand_names(node, names)
+    operands = operand_names(node, names)
     position = [i for i, a in enumerate(node.operands) if isinstance(a, Value)][k]
-    fields = {"out": names[node], "grad": _short(grad)}
+    fields = {"out": names[node], "grad": short(grad)}
     if not op.lists:
         fields |= dict(zip(op.params, operands, strict=True))
-        return _NOTATION.format(op.derivative_formulas[op.params[position]], **fields)
-    groups, n, tail = _split(op, operands)
+        return NOTATION.format(op.derivative_formulas[op.params[position]], **fields)
+    groups, n, tail = grouped(op, operands)
     fields["n"] = str(n)
     rule, i = divmod(position, n) if n else (len(op.lists), 0)
     if rule < len(op.lists):
         fields |= dict(zip(op.lists, groups[i], strict=True))
-        return _NOTATION.format(op.derivative_formulas[op.lists[rule]], **fields)
-    fields |= dict(zip(_tail(op), tail, strict=True))
-    return _NOTATION.format(op.derivative_formulas[_tail(op)[position - len(op.lists) * n]], **fields)
+        return NOTATION.format(op.derivative_formulas[op.lists[rule]], **fields)
+    fields |= dict(zip(tail_params(op), tail, strict=True))
+    return NOTATION.format(op.derivative_formulas[tail_params(op)[position - len(op.lists) * n]], **fields)

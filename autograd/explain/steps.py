@@ -8,9 +8,10 @@ with plain numbers at every point.
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from autograd.core import Value, propagate, start_pass, topological_order
+from autograd.explain.naming import node_names
 
 __all__ = ["Edge", "Step", "backward_steps"]
 
@@ -28,10 +29,11 @@ class Edge:
     local_grad: float
     contribution: float
     child_grad: float
+    child_name: str = field(default="", compare=False)  # as `backward_steps` names it; else its label
 
     def __str__(self) -> str:
         """``x += 3  (local 3; x.grad now 10.39)``."""
-        name = _short_name(self.child)
+        name = self.child_name or _short_name(self.child)
         now = f"{name}.grad now {self.child_grad:.4g}"
         return f"{name} += {self.contribution:.4g}  (local {self.local_grad:.4g}; {now})"
 
@@ -45,13 +47,15 @@ class Step:
     node: Value
     edges: tuple[Edge, ...]
     grad: float
+    name: str = field(default="", compare=False)  # as `backward_steps` names it; else its label
 
     def __str__(self) -> str:
         """The step in a few lines: the node, then each edge's chain-rule term."""
         node = self.node
-        lines = [f"step {self.index}: {_short_name(node)} (data {node.data:.4g}, grad {self.grad:.4g})"]
+        name = self.name or _short_name(node)
+        lines = [f"step {self.index}: {name} (data {node.data:.4g}, grad {self.grad:.4g})"]
         for e in self.edges:  # child.grad += local_grad × node.grad
-            name = _short_name(e.child)
+            name = e.child_name or _short_name(e.child)
             lines.append(
                 f"  {name} += {e.local_grad:.4g} × {self.grad:.4g} = {e.contribution:.4g}"
                 f"  ({name}.grad now {e.child_grad:.4g})"
@@ -81,12 +85,13 @@ def backward_steps(root: Value) -> Generator[Step, None, None]:
     paused pass changes what that pass goes on to propagate.
     """
     order = topological_order(root)
+    names = node_names(root)  # every node a name of its own, as the pictures and the explainer give
     start_pass(root, order, 1.0, hold_leaves=False)
     for index, node in enumerate(order):
         propagate(node)
         grad = node.grad
         edges = tuple(
-            Edge(child, local_grad, local_grad * grad, child.grad)
+            Edge(child, local_grad, local_grad * grad, child.grad, names[child])
             for child, local_grad in zip(node.children, node.local_grads, strict=True)
         )
-        yield Step(index, node, edges, grad)
+        yield Step(index, node, edges, grad, names[node])

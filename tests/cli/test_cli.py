@@ -404,6 +404,41 @@ def test_steps_prints_the_chain_rule_walk_of_the_expression(
     assert lines[-3:] == [f"d/dx = {3 + math.exp(2):.10g}", "d/dy = 2", f"wrote {tmp_path / 'g.dot'}"]
 
 
+def test_steps_writes_no_picture_unless_one_is_asked_for(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(capsys, "x*y", "x=2", "y=3", "--steps")
+    assert (status, err) == (0, "")
+    assert out.splitlines()[-2:] == ["d/dx = 3", "d/dy = 2"]  # and no "wrote graph.svg"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.renderer
+def test_frames_writes_no_picture_of_the_whole_graph_unless_one_is_asked_for(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = run(capsys, "x*y", "x=2", "y=3", "--frames", "steps")
+    assert status == 0
+    assert "wrote graph.svg" not in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["steps"]
+    status, out, _ = run(capsys, "x*y", "x=2", "y=3", "--frames", "steps", "-o", "g.svg")
+    assert status == 0
+    assert out.endswith("wrote g.svg\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.svg", "steps"]
+
+
+@pytest.mark.renderer
+def test_a_bare_command_still_draws_graph_svg(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = run(capsys, "x*y", "x=2", "y=3")
+    assert (status, out.splitlines()[-1]) == (0, "wrote graph.svg")
+    assert [p.name for p in tmp_path.iterdir()] == ["graph.svg"]
+
+
 def test_steps_leaves_each_grad_as_one_backward_would(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

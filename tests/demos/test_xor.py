@@ -116,7 +116,7 @@ def _numbers(line: str) -> list[float]:
 def _first_update_by_hand(nouts: list[int]) -> tuple[list[float], list[float], list[float]]:
     """``MLP(2, nouts, seed=1)``'s parameters before, gradients of and after the first update
     (sample [1, 1] -> 0, BCE, lr 0.4), in parameter order, without `xor.train`."""
-    model = nn.MLP(2, nouts, seed=1)
+    model = nn.MLP(2, nouts, "sigmoid", seed=1)
     before = [p.data for p in model.parameters()]
     (x, y) = XOR_DATA[0]
     nn.bce_loss(_output(model, x), y).backward()
@@ -126,7 +126,7 @@ def _first_update_by_hand(nouts: list[int]) -> tuple[list[float], list[float], l
 
 
 def test_training_loop_reports_every_hidden_neuron_of_a_wider_net() -> None:
-    lines = _first_update_lines(nn.MLP(2, [3, 1], seed=1))
+    lines = _first_update_lines(nn.MLP(2, [3, 1], "sigmoid", seed=1))
 
     def layout(v: list[float]) -> str:  # parameter order: w1[0][0], w1[0][1], b1[0], w1[1][0], ...
         return format_layout({"w1": [v[0:2], v[3:5], v[6:8]], "w2": v[9:12],
@@ -141,7 +141,7 @@ def test_training_loop_reports_every_hidden_neuron_of_a_wider_net() -> None:
 
 
 def test_training_loop_reports_every_layer_of_a_deeper_net() -> None:
-    lines = _first_update_lines(nn.MLP(2, [4, 4, 1], seed=1))
+    lines = _first_update_lines(nn.MLP(2, [4, 4, 1], "sigmoid", seed=1))
     assert all(re.findall(r"\b[wb]\d\b", line) == ["w1", "w2", "w3", "b1", "b2", "b3"] for line in lines)
     for line, values in zip(lines, _first_update_by_hand([4, 4, 1]), strict=True):
         assert sorted(_numbers(line)) == sorted(round(v, 4) for v in values)  # all 37, each once

@@ -16,7 +16,8 @@ from autograd.draw import graph as graph_module
 from autograd.draw.graph import record_field
 from autograd.ops import display
 
-EDGE = re.compile(r'^\t(n\d+(?:_\d+)?) -> (n\d+) \[label="×(\S+)(?: → (\S+))?"(.*)\];$', re.M)
+# an edge's label ends with an empty line (\n\n in the DOT text), which keeps it clear of its edge
+EDGE = re.compile(r'^\t(n\d+(?:_\d+)?) -> (n\d+) \[label="×(\S+?)(?: → (\S+?))?\\n\\n"(.*)\];$', re.M)
 
 
 def abc() -> Value:
@@ -45,10 +46,10 @@ def test_dot_text_of_a_small_graph_is_exactly_the_golden_text() -> None:
         '\tn2 [label="e (*)|data -6|grad 1", fillcolor="#dbeafe"];\n'
         '\tn1 [label="c|data 10|grad 1", fillcolor="#fde2b6"];\n'
         '\tn0 [label="d (+)|data 4|grad 1", fillcolor="#c9f2d0", penwidth=2];\n'
-        '\tn2 -> n0 [label="×1 → 1", penwidth=2.73];\n'
-        '\tn1 -> n0 [label="×1 → 1", penwidth=2.73];\n'
-        '\tn4 -> n2 [label="×-3 → -3", penwidth=4.00];\n'
-        '\tn3 -> n2 [label="×2 → 2", penwidth=3.45];\n'
+        '\tn2 -> n0 [label="×1 → 1\\n\\n", penwidth=2.73];\n'
+        '\tn1 -> n0 [label="×1 → 1\\n\\n", penwidth=2.73];\n'
+        '\tn4 -> n2 [label="×-3 → -3\\n\\n", penwidth=4.00];\n'
+        '\tn3 -> n2 [label="×2 → 2\\n\\n", penwidth=3.45];\n'
         "}\n"
     )
 

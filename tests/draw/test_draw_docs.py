@@ -33,14 +33,55 @@ def test_figure_shows_the_gradients_the_seed_prints_after_its_first_sample() -> 
     assert "loss (bce)" in texts
 
 
+def straight_edge_gaps(svg: str) -> list[tuple[str, float]]:
+    """Each horizontal edge's label, and how far its text stands clear of the line: the gap
+    between the baseline and the line, less half the line's width and the descenders (0.3 em)."""
+    gaps = []
+    for edge in re.findall(r'<g id="edge\d+" class="edge">(.*?)</g>', svg, re.S):
+        path = re.search(r' d="M([^"]+)"', edge)
+        text = re.search(r'<text[^>]* y="(-?[\d.]+)"[^>]*font-size="([\d.]+)"[^>]*>([^<]*)</text>', edge)
+        assert path is not None
+        ys = {round(float(y), 1) for y in re.findall(r"-?[\d.]+,(-?[\d.]+)", path[1])}
+        if len(ys) != 1 or text is None:
+            continue
+        width = re.search(r'stroke-width="([\d.]+)"', edge)
+        half_line = float(width[1]) / 2 if width else 0.5
+        gap = abs(ys.pop() - float(text[1])) - half_line - 0.3 * float(text[2])
+        gaps.append((html.unescape(text[3]), gap))
+    return gaps
+
+
+def test_figure_edge_labels_stand_clear_of_their_edges() -> None:
+    # the label of ô -> loss sat on its thick edge (3 pt from baseline to line, a 4 pt line)
+    gaps = straight_edge_gaps(FIGURE.read_text(encoding="utf-8"))
+    assert [label for label, _ in gaps] == ["×0.1 → 0.05262", "×0.2493 → 0.5262", "×2.111 → 2.111"]
+    assert all(gap >= 3.0 for _, gap in gaps), gaps
+
+
+@pytest.mark.renderer
+def test_a_fresh_picture_keeps_its_edge_labels_clear_of_their_edges() -> None:
+    gaps = straight_edge_gaps(xor_graph().render("svg").decode("utf-8"))
+    assert gaps
+    assert all(gap >= 3.0 for _, gap in gaps), gaps
+
+
+def test_readme_scales_the_figure_to_the_page() -> None:
+    # 1,416 px wide as drawn: at its own size the loss node fell off a 1200 px window
+    readme = (FIGURE.parent.parent / "README.md").read_text(encoding="utf-8")
+    assert re.search(r'<img src="docs/xor_graph.svg" width="100%" alt="[^"]+">', readme)
+    width = re.search(r'<svg width="([\d.]+)pt"', FIGURE.read_text(encoding="utf-8"))
+    assert width is not None
+    assert float(width[1]) * 4 / 3 > 1200  # why it must be scaled
+
+
 @pytest.mark.wasm
 def test_demo_writes_the_svg_into_the_output_directory(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["--out", str(tmp_path / "figs"), "--backend", "wasm"]) == 0
     out = capsys.readouterr().out
-    assert f"wrote {tmp_path / 'figs' / 'xor_graph.svg'}" in out
-    assert "no PNG" in out
+    assert out.splitlines()[-1] == f"wrote {tmp_path / 'figs' / 'xor_graph.svg'}"  # a success ends so
+    assert "PNG" not in out  # the embedded Graphviz writes SVG only: nothing missing to report
     assert [p.name for p in (tmp_path / "figs").iterdir()] == ["xor_graph.svg"]
     made = (tmp_path / "figs" / "xor_graph.svg").read_text(encoding="utf-8")
     assert svg_texts(made) == svg_texts(FIGURE.read_text(encoding="utf-8"))

@@ -92,7 +92,11 @@ def test_a_slow_dot_render_says_so_and_then_how_long_it_took(
     assert len(lines) == 2
 
 
-def test_a_quick_render_says_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_quick_render_says_nothing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "quick": done before the threshold, here an hour, so that a busy machine cannot make it slow
+    monkeypatch.setattr(render_module, "PROGRESS_AFTER", 3600.0)
     x = Value(2.0, label="x")
     (x * x).backward()
     try:
@@ -100,6 +104,41 @@ def test_a_quick_render_says_nothing(capsys: pytest.CaptureFixture[str]) -> None
     except Exception as exc:  # no renderer here: nothing to time
         pytest.skip(f"no renderer: {exc}")
     assert capsys.readouterr().err == ""
+
+
+def progress_after(value: str | None) -> str:
+    """What `PROGRESS_AFTER` is, and what is said on stderr, in a new process importing
+    autograd.draw.render with ``AUTOGRAD_PROGRESS_AFTER=value`` (``None``: unset)."""
+    env = {k: v for k, v in os.environ.items() if k != "AUTOGRAD_PROGRESS_AFTER"}
+    env["PYTHONPATH"] = str(ROOT)
+    if value is not None:
+        env["AUTOGRAD_PROGRESS_AFTER"] = value
+    code = "import autograd.draw.render as r; print(r.PROGRESS_AFTER)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, timeout=120
+    )
+    return result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, "2.0\n"), ("never", "None\n"), ("0.5", "0.5\n"), (" 10 ", "10.0\n")]
+)
+def test_the_progress_threshold_is_set_by_the_environment(value: str | None, expected: str) -> None:
+    assert progress_after(value) == expected
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "inf", "nan"])
+def test_a_progress_threshold_that_is_not_seconds_is_ignored_with_a_warning(value: str) -> None:
+    said = progress_after(value)
+    assert said.startswith("2.0\n")
+    assert f"UserWarning: AUTOGRAD_PROGRESS_AFTER={value!r} is ignored (progress after 2 s): " in said
+    assert "set it to a number of seconds, such as 2, or to 'never'" in said
+
+
+def test_the_suite_runs_with_no_progress_messages() -> None:
+    # conftest: whether a render takes over 2 s depends on the machine, not on the code under test
+    assert os.environ["AUTOGRAD_PROGRESS_AFTER"] == "never"
+    assert render_module.PROGRESS_AFTER is None
 
 
 def _interrupt_a_render(tmp_path: Path, backend: str) -> tuple[int, float, str]:
@@ -115,7 +154,7 @@ def _interrupt_a_render(tmp_path: Path, backend: str) -> tuple[int, float, str]:
         f"sys.exit(main([{SLOW_EXPRESSION!r}, 'x=2', 'y=3', '--no-split', '--backend', {backend!r}, "
         "'-o', 'out.svg']))"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "AUTOGRAD_PROGRESS_AFTER": "0.2"}
     process = subprocess.Popen(
         [sys.executable, "-c", code], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE, start_new_session=True,

@@ -235,8 +235,18 @@ def test_a_step_prints_as_the_chain_rule_terms_it_added() -> None:
     z.label = "z"
     steps = list(backward_steps(z))
     assert str(steps[2]) == (
-        "step 2: (*) (data 6, grad 1)\n"
+        "step 2: x·y (data 6, grad 1)\n"
         "  x += 3 × 1 = 3  (x.grad now 10.39)\n"
         "  y += 2 × 1 = 2  (y.grad now 2)"
     )
     assert str(steps[2].edges[0]) == "x += 3  (local 3; x.grad now 10.39)"
+
+
+def test_two_unlabelled_nodes_of_one_op_have_names_of_their_own_in_the_steps() -> None:
+    """issue 23: ``(*) += ...`` twice could not be told apart; each node now has its own name."""
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    z = x * y + x * y
+    text = "\n".join(str(step) for step in backward_steps(z))
+    assert "x·y#1 +=" in text
+    assert "x·y#2 +=" in text
+    assert "(*)" not in text

@@ -23,7 +23,7 @@ from demos.seed import XOR_DATA, seed_model
 def _model(which: str) -> nn.MLP:
     if which == "seed":
         return seed_model()
-    return nn.MLP(2, [2, 1], seed=int(which))  # asymmetric weights: every term matters
+    return nn.MLP(2, [2, 1], "sigmoid", seed=int(which))  # asymmetric weights: every term matters
 
 
 def _run(model: nn.MLP, x: list[float], y: float, loss: str) -> dict[str, float]:
@@ -97,7 +97,7 @@ def test_the_articles_sign_slip_gives_the_opposite_gradient() -> None:
 
 
 def test_the_articles_unindexed_h_hat_is_wrong_for_the_second_neuron() -> None:
-    model = nn.MLP(2, [2, 1], seed=3)
+    model = nn.MLP(2, [2, 1], "sigmoid", seed=3)
     x, y = XOR_DATA[0]
     v = _run(model, x, y, "mse")
     o_hat, h1_hat, h2_hat = v["ô"], v["ĥ1"], v["ĥ2"]

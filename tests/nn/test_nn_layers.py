@@ -215,6 +215,20 @@ def test_zero_grad_clears_every_parameter() -> None:
     assert all(p.grad == 0.0 for p in model.parameters())
 
 
+def test_zero_grad_set_to_none_leaves_none_and_backward_counts_it_as_zero() -> None:
+    model, loss = first_sample_graph()
+    loss.backward()
+    expected = [p.grad for p in model.parameters()]
+    model.zero_grad(set_to_none=True)  # PyTorch's habit
+    assert all(p.grad is None for p in model.parameters())
+    model2, loss2 = first_sample_graph()
+    model2.zero_grad(set_to_none=True)
+    loss2.backward()
+    assert [p.grad for p in model2.parameters()] == expected
+    with pytest.raises(TypeError, match=r"^MLP.zero_grad: set_to_none must be True or False, got 'no'$"):
+        model.zero_grad(set_to_none="no")  # type: ignore[arg-type]
+
+
 def test_state_dict_is_names_to_floats_in_order() -> None:
     model = nn.MLP(2, [3, 1], seed=2)
     state = model.state_dict()
@@ -306,7 +320,7 @@ def test_explicit_weights_may_be_tuples() -> None:
 @pytest.mark.parametrize(("module", "prefix"), [
     (nn.Neuron(1), "Neuron 'a'"),
     (nn.Layer(1, 2), "Layer 1"),
-    (nn.MLP(1, [1]), r"MLP\(1, \[1\], 'sigmoid'\)"),
+    (nn.MLP(1, [1]), r"MLP\(1, \[1\], 'tanh'\)"),
 ], ids=["neuron", "layer", "mlp"])
 def test_a_bare_number_input_is_refused_by_every_module(module: nn.Module, prefix: str) -> None:
     with pytest.raises(TypeError, match=rf"^{prefix}: expects a sequence of 1 inputs, got float$"):
@@ -363,3 +377,34 @@ def test_a_single_layer_size_is_not_a_list_of_sizes() -> None:
 def test_an_activation_that_is_not_a_string_is_unknown() -> None:
     with pytest.raises(ValueError, match=r"unknown activation \['tanh'\]; choose one of sigmoid"):
         nn.MLP(2, [1], ["tanh"])  # type: ignore[arg-type]
+
+
+LECTURE_XS = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+LECTURE_YS = [1.0, -1.0, -1.0, 1.0]
+
+
+def _one_output(out: Value | list[Value]) -> Value:
+    assert isinstance(out, Value)  # a model with one output returns a Value
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+def test_the_lectures_training_loop_learns_with_the_default_activation(seed: int) -> None:
+    # micrograd's lecture, word for word but for the seed: MSE against -1 and 1, 20 steps at lr 0.05
+    # (with a sigmoid default, whose outputs cannot reach -1, it ended at a loss of 4.18)
+    n = nn.MLP(3, [4, 4, 1], seed=seed)
+    for _ in range(20):
+        ypred = [_one_output(n(x)) for x in LECTURE_XS]
+        loss = sum(((yout - ygt) ** 2 for ygt, yout in zip(LECTURE_YS, ypred, strict=True)), Value(0.0))
+        for p in n.parameters():
+            p.grad = 0.0
+        loss.backward()
+        for p in n.parameters():
+            p.data += -0.05 * p.grad
+    assert loss.data < 0.5
+
+
+def test_the_default_activation_is_the_lectures_tanh_and_the_seed_says_sigmoid() -> None:
+    assert (nn.Neuron(2).activation, nn.Layer(2, 2).activation) == ("tanh", "tanh")
+    assert repr(nn.MLP(3, [4, 4, 1])) == "MLP(3, [4, 4, 1], 'tanh')"
+    assert repr(seed_model()) == "MLP(2, [2, 1], 'sigmoid')"

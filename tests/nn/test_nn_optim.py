@@ -170,6 +170,31 @@ def test_adam_zero_grad_clears_every_parameter() -> None:
     assert [p.grad for p in params] == [0.0, 0.0]
 
 
+@pytest.mark.parametrize("optimizer", [nn.SGD, nn.Adam])
+def test_zero_grad_set_to_none_leaves_none_that_backward_counts_as_zero(optimizer: Any) -> None:
+    w = Value(3.0, label="w")
+    w.grad = 5.0
+    opt = optimizer([w], lr=0.1)
+    opt.zero_grad(set_to_none=True)  # PyTorch's habit
+    assert w.grad is None
+    opt.step()  # no gradient yet: skipped, as in PyTorch
+    assert w.data == 3.0
+    (w * w).backward()
+    assert w.grad == 6.0  # None counted as 0, not added to the 5.0
+    opt.zero_grad(set_to_none=False)
+    assert w.grad == 0.0
+
+
+@pytest.mark.parametrize("given", [None, 1, "yes"])
+def test_zero_grad_set_to_none_must_be_a_bool(given: object) -> None:
+    w = Value(3.0, label="w")
+    w.grad = 5.0
+    expected = rf"^SGD.zero_grad: set_to_none must be True or False, got {given!r}$"
+    with pytest.raises(TypeError, match=expected):
+        nn.SGD([w], lr=0.1).zero_grad(set_to_none=given)  # type: ignore[arg-type]
+    assert w.grad == 5.0
+
+
 def test_adam_trains_the_seeds_network() -> None:
     model = nn.MLP(2, [2, 1], activation="sigmoid", seed=3)
     opt = nn.Adam(model.parameters(), lr=0.05)

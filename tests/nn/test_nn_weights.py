@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 def _trained() -> nn.MLP:
     """A 2-2-1 model whose weights are awkward floats (not short decimals)."""
-    return nn.MLP(2, [2, 1], seed=11)
+    return nn.MLP(2, [2, 1], "sigmoid", seed=11)
 
 
 def _saved(tmp_path: Path) -> Path:
