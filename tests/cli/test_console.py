@@ -96,6 +96,7 @@ def test_moons_prints_a_non_ascii_picture_path_escaped(tmp_path: Path) -> None:
     assert (tmp_path / "é.svg").exists()
 
 
+@pytest.mark.compiler
 def test_compiled_prints_its_code_and_formulas_escaped_under_an_ascii_stdout(tmp_path: Path) -> None:
     result = python_m("demos.compiled", cwd=tmp_path, encoding="ascii")
     assert (result.returncode, result.stderr) == (0, b"")

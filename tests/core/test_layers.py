@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # Bottom to top: a module may import its own layer's modules and those of lower layers.
@@ -140,7 +142,15 @@ def test_nothing_below_the_compiler_imports_it() -> None:
     assert [name for name in below if any(t.startswith("autograd.compiler") for t in imports(name))] == []
 
 
-def test_import_autograd_does_not_load_the_compiler_and_compile_loads_it() -> None:
+def test_import_autograd_does_not_load_the_compiler() -> None:
+    code = "import sys, autograd, nn, autograd.draw, autograd.explain.stepping, autograd.check.testing\n"
+    code += "print(sorted(m for m in sys.modules if m.startswith('autograd.compiler')))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.compiler
+def test_compile_loads_the_compiler_on_first_use() -> None:
     code = (
         "import sys, autograd, nn\n"
         "print('autograd.compiler' in sys.modules)\n"

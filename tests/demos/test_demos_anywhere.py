@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,7 +39,11 @@ def test_every_demo_module_is_listed() -> None:
     assert {p.stem for p in (ROOT / "demos").glob("*.py")} - helpers == set(DEMOS)
 
 
-@pytest.mark.parametrize("demo", sorted(DEMOS))
+def _demos() -> list[Any]:
+    return [pytest.param(d, marks=pytest.mark.compiler) if d == "compiled" else d for d in sorted(DEMOS)]
+
+
+@pytest.mark.parametrize("demo", _demos())
 def test_demo_runs_as_a_module_from_another_directory(demo: str, tmp_path: Path) -> None:
     args, expected = DEMOS[demo]
     done = run(["-m", f"demos.{demo}", *args], tmp_path)
@@ -46,7 +51,7 @@ def test_demo_runs_as_a_module_from_another_directory(demo: str, tmp_path: Path)
     assert expected in done.stdout
 
 
-@pytest.mark.parametrize("demo", sorted(DEMOS))
+@pytest.mark.parametrize("demo", _demos())
 def test_demo_runs_as_a_file_from_another_directory(demo: str, tmp_path: Path) -> None:
     args, expected = DEMOS[demo]
     done = run([str(ROOT / "demos" / f"{demo}.py"), *args], tmp_path)

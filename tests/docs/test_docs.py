@@ -76,7 +76,8 @@ COMPILED = [page for page in PAGES if any("autograd.compile(" in block for block
 
 
 @pytest.mark.renderer
-@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+@pytest.mark.parametrize("page", [pytest.param(p, marks=pytest.mark.compiler) if "compile" in p.read_text(
+    encoding="utf-8") else p for p in PAGES], ids=lambda p: p.name)
 def test_examples_run_from_another_directory(page: Path, tmp_path: Path) -> None:
     code = "\n".join(python_blocks(page))
     out = run_script(code, tmp_path)
@@ -84,11 +85,13 @@ def test_examples_run_from_another_directory(page: Path, tmp_path: Path) -> None
         assert expected in out
 
 
+@pytest.mark.compiler  # it runs the README's examples, the compiled one among them
 def test_readme_drawing_example_writes_its_svg(tmp_path: Path) -> None:
     run_script("\n".join(python_blocks(README)), tmp_path)
     assert (tmp_path / "z.svg").read_text(encoding="utf-8").lstrip().startswith(("<?xml", "<svg"))
 
 
+@pytest.mark.compiler
 @pytest.mark.parametrize("page", COMPILED, ids=lambda p: p.name)
 def test_compiled_path_examples_print_the_generated_derivative_code(page: Path, tmp_path: Path) -> None:
     out = run_script("\n".join(python_blocks(page)), tmp_path)

@@ -117,6 +117,7 @@ def test_scaling_chains_have_one_node_per_link(scaling: ModuleType) -> None:
         assert all(len(n.children) == 2 for n in order)
 
 
+@pytest.mark.compiler
 def test_xor_compiled_runs_are_the_engine_run_to_the_bit(xor_seed: ModuleType) -> None:
     engine = xor_seed.engine_run(epochs=30)
     assert xor_seed.compiled_run(epochs=30)[0] == engine
@@ -124,6 +125,7 @@ def test_xor_compiled_runs_are_the_engine_run_to_the_bit(xor_seed: ModuleType) -
     assert xor_seed.compile_seconds() > 0.0
 
 
+@pytest.mark.compiler
 def test_moons_compiled_run_gives_the_engine_losses_to_the_bit(moons: ModuleType) -> None:
     import nn
 

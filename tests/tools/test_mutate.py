@@ -98,6 +98,7 @@ def test_a_file_without_rules_stops_the_check() -> None:
         mutate.find_mutants(Path("x.py"), "x = 1\n")
 
 
+@pytest.mark.compiler
 def test_each_code_mutant_of_the_compiled_path_makes_its_line_scaled_in_the_generated_code(
         tmp_path: Path) -> None:
     from autograd.compiler.trace import trace
