@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from autograd import ops
-from autograd.core import Op, Operand, Value, apply
+from autograd.core import Op, Operand, Value, apply, number
 from autograd.ops import dot
 from nn.module import Module, _check_inputs, _length
 
@@ -329,9 +329,7 @@ def _check_activation(name: str, where: str) -> str:
 
 def _weight(x: object, label: str) -> float:
     """An explicit initial weight: a finite int or float (a bool is refused)."""
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        raise TypeError(f"initial weight {label}: expected an int or float, got {x!r} ({type(x).__name__})")
-    value = float(x)
+    value = number(x, f"initial weight {label}", None, "an int or float")
     if not math.isfinite(value):
         raise ValueError(f"initial weight {label}: must be finite, got {value!r}")
     return value

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from autograd.core import Op, Operand, Value, apply
+from autograd.core import Op, Operand, Value, apply, number
 from autograd.ops import entry, mean
 from nn.module import _length
 
@@ -176,9 +176,4 @@ def _prediction(pred: object, name: str) -> Value:
 
 def _target(target: object, name: str) -> float:
     """A plain-number target as a float (a Value target is an operand of its own)."""
-    if type(target) is float:
-        return target
-    if isinstance(target, bool) or not isinstance(target, (int, float)):
-        given = f"{target!r} ({type(target).__name__})"
-        raise TypeError(f"{name}: the target must be an int or float (or a Value); got {given}")
-    return float(target)
+    return number(target, f"{name}: target", None, "an int or float (or a Value)")

@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from autograd.core import Value
+from autograd.core import Value, number
 from nn.module import _check_set_to_none
 
 __all__ = ["SGD", "Adam", "Optimizer"]
@@ -71,9 +71,7 @@ class Optimizer:
     def _hyper(self, x: object, name: str, below: float | None = None) -> float:
         """A hyper-parameter: a finite int or float >= 0 (and < ``below`` if given)."""
         optimizer = type(self).__name__
-        if isinstance(x, bool) or not isinstance(x, (int, float)):
-            raise TypeError(f"{optimizer}: {name} must be an int or float; got {x!r} ({type(x).__name__})")
-        value = float(x)
+        value = number(x, f"{optimizer}: {name}", None, "an int or float")
         if not (math.isfinite(value) and value >= 0.0):
             raise ValueError(f"{optimizer}: {name} must be a finite number >= 0; got {value!r}")
         if below is not None and not value < below:

@@ -109,7 +109,7 @@ def test_bad_hyperparameters_are_refused(name: str, value: float) -> None:
 
 
 def test_a_bool_learning_rate_is_refused() -> None:
-    with pytest.raises(TypeError, match="SGD: lr must be an int or float; got True"):
+    with pytest.raises(TypeError, match=r"SGD: lr: cannot use True \(type bool\); expected an int or float"):
         nn.SGD([Value(1.0)], lr=True)
 
 
