@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import math
 import re
-import time
 import unicodedata
 
 import graphviz
@@ -295,16 +294,14 @@ def test_max_nodes_must_be_positive_or_none() -> None:
         draw(chain(1), max_nodes=0)
 
 
-def test_200000_node_graph_is_refused_at_once_and_drawn_within_seconds() -> None:
+def test_200000_node_graph_is_refused_by_default_and_drawn_with_no_limit() -> None:
+    """How long either takes is the benchmark's business, not a test's (no test depends on how
+    fast the machine is): here, what each gives."""
     root = chain(199_999)
-    start = time.perf_counter()
     with pytest.raises(ValueError, match="max_nodes=2000"):
         draw(root)
-    assert time.perf_counter() - start < 0.5
     root.backward()
-    start = time.perf_counter()
     graph = draw(root, max_nodes=None)
-    assert time.perf_counter() - start < 15.0
     assert (graph.nodes, graph.edges) == (200_000, 199_999)
 
 

@@ -186,8 +186,8 @@ def test_explicit_weights_of_the_wrong_shape_are_refused() -> None:
 
 
 @pytest.mark.parametrize(("bad", "error", "message"), [
-    (True, TypeError, r"initial weight w1\[0\]\[0\]: cannot use True \(type bool\); expected an int or float"),
-    ("0.1", TypeError, r"initial weight w1\[0\]\[0\]: cannot use .0.1. \(type str\); expected an int or float"),
+    (True, TypeError, r"initial weight w1\[0\]\[0\]: cannot use True \(type bool\); expected an int"),
+    ("0.1", TypeError, r"initial weight w1\[0\]\[0\]: cannot use .0.1. \(type str\); expected an int"),
     (math.nan, ValueError, r"initial weight w1\[0\]\[0\]: must be finite, got nan"),
     (math.inf, ValueError, r"must be finite, got inf"),
 ])
