@@ -76,7 +76,7 @@ class Op:
     ``forward(x, y, ...)`` computes the result from the operands' numbers.  ``derivatives`` maps
     each operand's name (``forward``'s parameters, in order) to its rule: ``rule(out, x, y, ...)``
     is d(out)/d(that operand), given the result and every operand.  An operand named in ``lists``
-    is a list (``sum``'s ``xs``; ``dot``'s ``w`` and ``x``): ``forward`` and the rules get the
+    is a list (``sum``'s ``x``; ``dot``'s ``w`` and ``x``): ``forward`` and the rules get the
     list, and its rule gives one derivative per item (a list), or one for all of them (a number).
     ``formula`` and ``derivative_formulas`` are how the explainer writes them; ``domain``, if set,
     raises what ``forward`` raises for operands out of its domain (`autograd.compile` calls it alone).

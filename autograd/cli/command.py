@@ -58,7 +58,7 @@ from autograd.draw.frames import (
     check_directory,
     check_frame_count,
 )
-from autograd.draw.graph import DEFAULT_MAX_NODES, SPLIT_SHARED_OVER, SUFFIXES, draw
+from autograd.draw.graph import DEFAULT_MAX_NODES, SPLIT_SHARED_OVER, SUFFIXES, count_until, draw
 from autograd.draw.render import BackendUnavailableError, RenderError, choose_backend
 from autograd.explain.stepping import walk_steps
 from autograd.files import NotARegularFileError, check_writable
@@ -410,23 +410,9 @@ def _limit(option: str, text: str) -> int | None:
     return limit
 
 
-def _count_nodes(root: Value, limit: int) -> int:
-    """The number of nodes in root's graph, or ``limit + 1`` as soon as there are more."""
-    seen = {root}
-    stack = [root]
-    while stack:
-        for child in stack.pop().children:
-            if child not in seen:
-                seen.add(child)
-                if len(seen) > limit:
-                    return limit + 1
-                stack.append(child)
-    return len(seen)
-
-
 def _over_max_nodes(root: Value, max_nodes: int | None) -> str | None:
     """The error, in the command line's words, when root's graph has more than ``--max-nodes``."""
-    if max_nodes is None or _count_nodes(root, max_nodes) <= max_nodes:
+    if max_nodes is None or count_until(root, max_nodes) <= max_nodes:
         return None
     return (
         f"the graph of f has more than --max-nodes {max_nodes} nodes; draw a smaller expression,"

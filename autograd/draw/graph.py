@@ -63,6 +63,7 @@ __all__ = [
     "SPLIT_SHARED_OVER",
     "SUFFIXES",
     "Graph",
+    "count_until",
     "draw",
     "record_field",
 ]
@@ -210,7 +211,7 @@ class Graph:
         return bundle
 
 
-def _count_until(root: Value, limit: int) -> int:
+def count_until(root: Value, limit: int) -> int:
     """The number of nodes in root's graph, or limit + 1 as soon as there are more than `limit`."""
     seen = {root}
     stack = [root]
@@ -260,7 +261,7 @@ def draw(
     if max_nodes is not None:
         if type(max_nodes) is not int or max_nodes < 1:
             raise ValueError(f"draw: max_nodes must be a positive int or None, got {max_nodes!r}")
-        count = _count_until(root, max_nodes)
+        count = count_until(root, max_nodes)
         if count > max_nodes:
             raise ValueError(
                 f"draw: the graph of {_name(root)} has more than max_nodes={max_nodes} nodes; "
