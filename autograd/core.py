@@ -58,12 +58,9 @@ def number(x: object, op: str, node: Value | None = None, expected: str = "a Val
         except OverflowError:  # an int from 2**1024 - 2**970 up (str(x) may be too long to make)
             size = f"an int of {x.bit_length()} bits" if isinstance(x, int) else repr(x)[:40]
             raise OverflowError(f"{op}: {size} is too large for a float (at most about 1.8e308)"
-                                f"{_with(node)}") from None
-    raise TypeError(f"{op}: cannot use {x!r} (type {type(x).__name__}){_with(node)}; expected {expected}")
-
-
-def _with(node: Value | None) -> str:
-    return f" with {describe(node)}" if node is not None else ""
+                                f"{' with ' + describe(node) if node else ''}") from None
+    raise TypeError(f"{op}: cannot use {x!r} (type {type(x).__name__})"
+                    f"{' with ' + describe(node) if node else ''}; expected {expected}")
 
 
 # ---- an operation: what the table in `autograd.ops` is made of ---------------------------------------
@@ -320,8 +317,9 @@ def apply(op: Op, *operands: Any) -> Value:
             raise TypeError(f"{op.name}: takes {len(op.derivatives)} operands ({', '.join(op.derivatives)});"
                             f" got {len(operands)}") from None
         raise type(error)(_domain_error(op.name, error, _kept(operands, args))) from None
-    kept = operands if len(children) == len(operands) and not op.lists else _kept(operands, args)  # as given
-    return Value(out, tuple(children), tuple(local_grads), op.name, "", op, kept)
+    if len(children) == len(operands) and not op.lists:  # no constant: the operands are the children
+        return Value(out, operands, tuple(local_grads), op.name, "", op, operands)  # one tuple: 56 B less
+    return Value(out, tuple(children), tuple(local_grads), op.name, "", op, _kept(operands, args))
 
 
 def _constant(a: object, op: Op, operands: Sequence[Any]) -> float:
