@@ -71,9 +71,11 @@ class _Batch:
 
 @functools.lru_cache(maxsize=4096)
 def _identifier(text: str) -> str:
+    """A label as a Python name: NFKC, and every character a name cannot hold as ``_`` (``\\w``
+    matches some that it cannot: ``a\\u0bf0``, a Tamil numeral, is no identifier)."""
     text = unicodedata.normalize("NFKC", text)
-    out = re.sub(r"\W+", "_", text).strip("_")
-    if not out or not (out[0].isalpha()):
+    out = "".join(c if ("_" + c).isidentifier() else "_" for c in re.sub(r"\W+", "_", text)).strip("_")
+    if not out or not out.isidentifier():
         out = "v_" + out if out else "v"
     return out
 
