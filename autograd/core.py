@@ -134,8 +134,12 @@ class Value:
     def __repr__(self) -> str:
         return f"Value(label={self.label!r}, op={self.op!r}, data={self.data!r}, grad={self.grad!r})"
 
-    def backward(self, gradient: float = 1.0) -> None:
-        """Fill in ``grad`` of every node of this graph with gradient · d(self)/d(node)."""
+    def backward(self, gradient: float = 1.0, *, create_graph: bool = False) -> None:
+        """Fill in ``grad`` of every node of this graph with gradient · d(self)/d(node): numbers.
+        For gradients that are Values, to differentiate again: `autograd.grad` (`autograd.higher`)."""
+        if create_graph:
+            raise TypeError("backward(create_graph=True): .grad holds numbers here; for gradients you can"
+                            " differentiate again use autograd.grad(y, inputs, create_graph=True)")
         backward(self, gradient)
 
     # Each operator and method builds a node of the table's op of that name.
