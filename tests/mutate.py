@@ -5,8 +5,12 @@ Every derivative rule lives in the op table, once: a ``lambda`` given for an ope
 For each rule, a temporary copy of the package is made with that rule's result scaled by 1.1
 (``lambda out, x: 1.0 - out * out`` becomes ``lambda out, x: _scaled(1.0 - out * out)``), and each
 group of tests below runs against the copy (first on PYTHONPATH, so it is the real code path, not a
-monkeypatch).  Every group must kill every mutant: the engine's tests, and the compiled path's
-(`autograd.compile` reads the same rules), so a wrong rule is caught on both paths.
+monkeypatch).  Every group must kill every mutant: the engine's tests, the compiled path's
+(`autograd.compile` reads the same rules) and the second-order path's (`autograd.grad(...,
+create_graph=True)` evaluates the rules on Values), so a wrong rule is caught on all three.  A rule
+that builds a graph when given Values also has a *flat* mutant (``_flat(...)``: its result's
+``.data``, the rule that reads ``.data``: right at first order, 0 at second), run by the second-order
+group alone, which must kill it.
 
 The compiled path writes two lines of its own (everything else it writes comes from the rules):
 the chain rule on one edge, ``d_child += local * d_node``, and nn.SGD's update generated in,

@@ -154,3 +154,20 @@ def test_hessian_of_the_seed_models_own_loss_matches_pytorch() -> None:
 
 
 SEED_ORDER = ["w1[0][0]", "w1[0][1]", "w1[1][0]", "w1[1][1]", "b1[0]", "b1[1]", "w2[0]", "w2[1]", "b2"]
+
+
+def test_the_documented_differences_at_zero_on_both_sides() -> None:
+    """docs/higher-order.md: sqrt''(0) is 0.0 here (f' is the constant inf), -inf in PyTorch; x ** 0.5
+    at 0 with create_graph is refused here, inf then -inf in PyTorch."""
+    import torch
+
+    x = Value(0.0, label="x")
+    d1, = autograd.grad(x.sqrt(), [x], create_graph=True)
+    assert (d1.data, autograd.grad(d1, [x])) == (math.inf, (0.0,))
+    with pytest.raises(ZeroDivisionError, match=r"0 cannot be raised to a negative power.*Value 'x'"):
+        autograd.grad(x**0.5, [x], create_graph=True)
+    assert autograd.grad(x**0.5, [x]) == (math.inf,)
+    for f in (torch.sqrt, lambda t: t**0.5):
+        t = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+        g, = torch.autograd.grad(f(t), [t], create_graph=True)
+        assert (g.item(), torch.autograd.grad(g, [t])[0].item()) == (math.inf, -math.inf)
