@@ -8,17 +8,20 @@
     11.389056
 
 The package in layers, each importing only those before it: `autograd.core` (the `Value` and
-`backward()`) and `autograd.ops` (the table of operations) at the root with `autograd.files`;
+`backward()`) and `autograd.ops` (the table of operations) at the root with `autograd.files` and
+`autograd.higher` (`grad` and `hessian`: gradients of gradients);
 then `autograd.draw` (pictures), `autograd.explain` (the chain rule in words, stepping),
-`autograd.check` (gradcheck), `autograd.compiler` (loaded on the first use of `compile`), and
+`autograd.check` (gradcheck, gradgradcheck), `autograd.compiler` (loaded on the first use of `compile`), and
 `autograd.cli` (the command line).
 """
 
 from typing import TYPE_CHECKING, Any
 
 from autograd.check.gradcheck import GradcheckError, GradcheckResult, InputCheck, gradcheck
+from autograd.check.gradgradcheck import gradgradcheck
 from autograd.core import GradientLostWarning, Operand, Value, backward, topological_order, zero_grad
 from autograd.explain.steps import Edge, Step, backward_steps
+from autograd.higher import grad, hessian
 from autograd.ops import Op, cos, define_op, dot, exp, log, mean, relu, sigmoid, sin, sqrt, sum, tanh  # noqa: A004
 
 if TYPE_CHECKING:
@@ -66,7 +69,10 @@ __all__ = [
     "dot",
     "draw",
     "exp",
+    "grad",
     "gradcheck",
+    "gradgradcheck",
+    "hessian",
     "log",
     "mean",
     "relu",

@@ -26,7 +26,7 @@ import gc
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Real
 from typing import Any, SupportsIndex, TypeVar, overload
 
@@ -80,12 +80,12 @@ class Op:
     """
 
     name: str
-    forward: Callable[..., float]
-    derivatives: dict[str, Callable[..., Any]]
-    formula: str
-    derivative_formulas: dict[str, str]
-    lists: tuple[str, ...] = ()
-    domain: Callable[..., None] | None = None
+    forward: Callable[..., float] = field(repr=False)  # the repr is Op(name='+')
+    derivatives: dict[str, Callable[..., Any]] = field(repr=False)
+    formula: str = field(repr=False)
+    derivative_formulas: dict[str, str] = field(repr=False)
+    lists: tuple[str, ...] = field(default=(), repr=False)
+    domain: Callable[..., None] | None = field(default=None, repr=False)
 
     @property
     def params(self) -> tuple[str, ...]:
@@ -95,9 +95,6 @@ class Op:
     def __call__(self, *operands: Any) -> Value:
         """The node for this op on ``operands``: `apply`."""
         return apply(self, *operands)
-
-    def __repr__(self) -> str:
-        return f"Op({self.name!r})"
 
 
 OPS: dict[str, Op] = {}
@@ -131,8 +128,11 @@ class Value:
     def __repr__(self) -> str:
         return f"Value(label={self.label!r}, op={self.op!r}, data={self.data!r}, grad={self.grad!r})"
 
-    def backward(self, gradient: float = 1.0) -> None:
-        """Fill in ``grad`` of every node of this graph with gradient · d(self)/d(node)."""
+    def backward(self, gradient: float = 1.0, *, create_graph: bool = False) -> None:
+        """Fill in ``grad`` of every node of this graph with gradient · d(self)/d(node): numbers.
+        For gradients that are Values, to differentiate again: `autograd.grad` (`autograd.higher`)."""
+        if create_graph:  # .grad holds numbers; gradients that are Values, to differentiate again:
+            raise TypeError("backward(create_graph=True): use autograd.grad(y, inputs, create_graph=True)")
         backward(self, gradient)
 
     # Each operator and method builds a node of the table's op of that name.

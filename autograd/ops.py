@@ -131,21 +131,40 @@ def _float_pow(x: float, y: float) -> float:
         return -math.inf if x < 0.0 and y.is_integer() and y % 2.0 == 1.0 else math.inf
 
 
-def _power_slope(x: float, y: float) -> float:
-    """d/dx x^y = y x^(y-1); 0 when y == 0, even at x = 0 (as PyTorch)."""
+def _data(x: Any) -> float:
+    """x's number: ``x.data`` for a Value (a rule evaluated on Values, by `autograd.higher`), else x."""
+    return x.data if isinstance(x, Value) else x
+
+
+def _power_slope(x: Any, y: Any) -> Any:
+    """d/dx x^y = y x^(y-1); 0 when y == 0, even at x = 0 (as PyTorch).  On Values, a node."""
+    if isinstance(x, Value) or isinstance(y, Value):
+        return 0.0 if _data(y) == 0.0 else y * x ** (y - 1.0)
     return 0.0 if y == 0.0 else y * _float_pow(x, y - 1.0)
 
 
-def _exponent_slope(out: float, x: float, y: float) -> float:
+def _exponent_slope(out: Any, x: Any, y: Any) -> Any:
     """d/dy x^y = x^y ln x; at x = 0 it is 0 for y >= 0 (PyTorch's convention), NaN otherwise."""
-    if x > 0.0:
-        return out * math.log(x)
-    return 0.0 if x == 0.0 and y >= 0.0 else math.nan
+    if _data(x) > 0.0:
+        return out * (apply(LOG, x) if isinstance(x, Value) else math.log(x))
+    return 0.0 if _data(x) == 0.0 and _data(y) >= 0.0 else math.nan
 
 
-def _sign(x: float) -> float:
-    """sign(x): 1, -1, 0 at 0 (abs'(0) = 0 as in PyTorch), NaN at NaN."""
+def _sign(x: Any) -> float:
+    """sign(x): 1, -1, 0 at 0 (abs'(0) = 0 as in PyTorch), NaN at NaN.  A number even for a
+    Value: the slope of sign is 0 (abs''(x) = 0, as in PyTorch)."""
+    x = _data(x)
     return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x == 0.0 else math.nan
+
+
+def _sin_of(x: Any) -> Any:
+    """sin x in a rule: a node of the table's sin for a Value, else `_sin`."""
+    return apply(SIN, x) if isinstance(x, Value) else _sin(x)
+
+
+def _cos_of(x: Any) -> Any:
+    """cos x in a rule: a node of the table's cos for a Value, else `_cos`."""
+    return apply(COS, x) if isinstance(x, Value) else _cos(x)
 
 
 def _sum(x: Sequence[float]) -> float:
@@ -218,11 +237,11 @@ RELU = entry(name="relu", forward=lambda x: 0.0 if x <= 0.0 else x, formula="rel
 ABS = entry(name="abs", forward=abs, formula="|{x}|",
             x=(lambda out, x: _sign(x), "sign({x})"))
 SIN = entry(name="sin", forward=_sin, formula="sin({x})",
-            x=(lambda out, x: _cos(x), "cos({x})"))
+            x=(lambda out, x: _cos_of(x), "cos({x})"))
 COS = entry(name="cos", forward=_cos, formula="cos({x})",
-            x=(lambda out, x: -_sin(x), "−sin({x})"))
+            x=(lambda out, x: -_sin_of(x), "−sin({x})"))
 SQRT = entry(name="sqrt", forward=_sqrt, formula="√{x!p}",
-             x=(lambda out, x: 0.5 / out if out else math.inf, "1/(2{out!p})"))
+             x=(lambda out, x: 0.5 / out if _data(out) else math.inf, "1/(2{out!p})"))
 SUM = entry(name="sum", forward=_sum, formula="{x} + …", lists=("x",),
             x=(lambda out, x: 1.0, "1"))
 MEAN = entry(name="mean", forward=lambda x: _sum(x) / len(x), formula="mean({x}, …)", lists=("x",),

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from autograd.core import Op, Operand, Value, apply, number
 from autograd.ops import entry, mean
@@ -45,15 +46,16 @@ def _mse(pred: float, target: float) -> float:
     return (pred - target) * (pred - target)
 
 
-def _log(p: float) -> float:
-    """ln p clamped at -100, as PyTorch's binary_cross_entropy clamps it."""
-    log_p = math.log(p) if p > 0.0 else -100.0
+def _log(p: Any) -> Any:
+    """ln p clamped at -100, as PyTorch's binary_cross_entropy clamps it (a log node for a Value:
+    the target's rule evaluated on Values by `autograd.grad`)."""
+    log_p = (p.log() if isinstance(p, Value) else math.log(p)) if p > 0.0 else -100.0
     return log_p if log_p > -100.0 else -100.0
 
 
-def _log1m(p: float) -> float:
-    """ln(1 - p) clamped at -100."""
-    log_1mp = math.log1p(-p) if p < 1.0 else -100.0
+def _log1m(p: Any) -> Any:
+    """ln(1 - p) clamped at -100 (for a Value, the node log(1 - p))."""
+    log_1mp = ((1.0 - p).log() if isinstance(p, Value) else math.log1p(-p)) if p < 1.0 else -100.0
     return log_1mp if log_1mp > -100.0 else -100.0
 
 
@@ -68,7 +70,7 @@ def _bce_domain(pred: float, target: float) -> None:
 def _bce(pred: float, target: float) -> float:
     """``(y - 1) max(log1p(-p), -100) - y max(log p, -100)``, as PyTorch computes it."""
     _bce_domain(pred, target)
-    return (target - 1.0) * _log1m(pred) - target * _log(pred)
+    return (target - 1.0) * _log1m(pred) - target * _log(pred)  # type: ignore[no-any-return]  # floats here
 
 
 def _hinge_domain(pred: float, target: float) -> None:

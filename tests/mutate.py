@@ -5,8 +5,12 @@ Every derivative rule lives in the op table, once: a ``lambda`` given for an ope
 For each rule, a temporary copy of the package is made with that rule's result scaled by 1.1
 (``lambda out, x: 1.0 - out * out`` becomes ``lambda out, x: _scaled(1.0 - out * out)``), and each
 group of tests below runs against the copy (first on PYTHONPATH, so it is the real code path, not a
-monkeypatch).  Every group must kill every mutant: the engine's tests, and the compiled path's
-(`autograd.compile` reads the same rules), so a wrong rule is caught on both paths.
+monkeypatch).  Every group must kill every mutant: the engine's tests, the compiled path's
+(`autograd.compile` reads the same rules) and the second-order path's (`autograd.grad(...,
+create_graph=True)` evaluates the rules on Values), so a wrong rule is caught on all three.  A rule
+that builds a graph when given Values also has a *flat* mutant (``_flat(...)``: its result's
+``.data``, the rule that reads ``.data``: right at first order, 0 at second), run by the second-order
+group alone, which must kill it.
 
 The compiled path writes two lines of its own (everything else it writes comes from the rules):
 the chain rule on one edge, ``d_child += local * d_node``, and nn.SGD's update generated in,
@@ -31,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +52,7 @@ GROUPS = {
         "tests/core/test_properties.py",
     ],
     "compiled": ["tests/compiler/test_compile.py"],
+    "second order": ["tests/core/test_second_order.py", "tests/core/test_higher.py"],
 }
 SCALE = "1.1"
 # Applied to a rule's result: a list (a list operand's rule, one derivative per item) item by item.
@@ -55,6 +60,13 @@ HELPER = (
     "\n\ndef _scaled(d):  # make mutate: this copy's one wrong rule\n"
     f"    return [v * {SCALE} for v in d] if type(d) is list else d * {SCALE}\n"
 )
+# A flat mutant: the rule's result as a number, its graph dropped (a rule that reads .data): the
+# same at first order, 0 at second.  Only the "second order" group can kill it.
+FLAT_HELPER = (
+    "\n\ndef _flat(d):  # make mutate: this copy's one rule that is flat at second order\n"
+    "    return [getattr(v, 'data', v) for v in d] if type(d) is list else getattr(d, 'data', d)\n"
+)
+FLAT_GROUPS = ("second order",)
 # entry()'s keywords that are not operands
 NOT_OPERANDS = {"name", "forward", "formula", "lists", "domain"}
 
@@ -82,10 +94,13 @@ class Mutant:
     end: int
     code: str = ""  # a line the compiled path writes (the text in the file that writes it), not a rule
     replacement: str = ""
+    flat: bool = False  # the rule's result made a number (flat at second order), not scaled
 
     @property
     def name(self) -> str:
-        return f"{self.op} (compiled code)" if self.code else f"{self.op} d/d{self.param}"
+        if self.code:
+            return f"{self.op} (compiled code)"
+        return f"{self.op} d/d{self.param}" + " (flat)" * self.flat
 
     def apply(self, text: str) -> str:
         """The file's text with this rule's result scaled (and the helper defined at the end), or
@@ -95,6 +110,8 @@ class Mutant:
                 raise SystemExit(f"mutate: {self.path}: {self.code!r} is no longer in it once")
             return text.replace(self.code, self.replacement)
         body = text[self.start : self.end]
+        if self.flat:
+            return text[: self.start] + f"_flat({body})" + text[self.end :] + FLAT_HELPER
         return text[: self.start] + f"_scaled({body})" + text[self.end :] + HELPER
 
 
@@ -153,8 +170,24 @@ def find_code_mutants(path: Path, text: str) -> list[Mutant]:
     return found
 
 
+def builds_a_graph(op: str, param: str) -> bool:
+    """Whether ``op``'s rule for ``param``, evaluated on Values, gives a Value (or a list with one):
+    only then can it be made flat (relu's ``0.0 if x <= 0.0 else 1.0`` is a number already)."""
+    if str(ROOT) not in sys.path:  # run as a script, tests/ is first: its nn/ is not the package
+        sys.path.insert(0, str(ROOT))
+    import nn  # noqa: F401 (registers the losses)
+    from autograd import Value
+    from autograd.ops import OPS
+
+    definition = OPS[op]
+    operands = [[Value(0.3), Value(0.4)] if p in definition.lists else Value(0.3) for p in definition.params]
+    d = definition.derivatives[param](Value(0.5), *operands)
+    return any(isinstance(v, Value) for v in (d if type(d) is list else [d]))
+
+
 def all_mutants() -> list[Mutant]:
     found = [m for path in SOURCES for m in find_mutants(path, (ROOT / path).read_text(encoding="utf-8"))]
+    found += [replace(m, flat=True) for m in found if builds_a_graph(m.op, m.param)]
     if (ROOT / CODEGEN).exists():  # the compiler is a layer that may be removed
         found += find_code_mutants(CODEGEN, (ROOT / CODEGEN).read_text(encoding="utf-8"))
     return found
@@ -207,13 +240,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     groups = {g: tests for g, tests in GROUPS.items() if g != "compiled" or (ROOT / CODEGEN).exists()}
     for m in mutants:
-        runs = {g: tests for g, tests in groups.items() if g == "compiled" or not m.code}
+        runs = {g: tests for g, tests in groups.items()
+                if (g in FLAT_GROUPS if m.flat else g == "compiled" or not m.code)}
         verdicts = {g: killed(m, tests) for g, tests in runs.items()}
         shown = "  ".join(f"{g}: {'killed' if k else 'SURVIVED'}" for g, k in verdicts.items())
         print(f"{m.name:20s} {m.path}:{m.line:<4d} {shown}", flush=True)
         survivors += [f"{m.name} ({g})" for g, k in verdicts.items() if not k]
     took = time.monotonic() - started
-    print(f"\n{len(mutants)} mutants x {len(groups)} test groups in {took:.0f} s:"
+    print(f"\n{len(mutants)} mutants x up to {len(groups)} test groups in {took:.0f} s:"
           f" {len(survivors)} survived{': ' + ', '.join(survivors) if survivors else ''}")  # fmt: skip
     return 1 if survivors else 0
 

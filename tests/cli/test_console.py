@@ -103,7 +103,13 @@ def test_compiled_prints_its_code_and_formulas_escaped_under_an_ascii_stdout(tmp
     assert b"d_\\xf4 = 2.0 * (\\xf4 - y)" in result.stdout
 
 
+def test_newton_prints_its_formula_and_primes_escaped_under_an_ascii_stdout(tmp_path: Path) -> None:
+    result = python_m("demos.newton", "--steps", "1", cwd=tmp_path, encoding="ascii")
+    assert (result.returncode, result.stderr) == (0, b"")
+    assert result.stdout.startswith(b"f(x) = x\\xb2 + e^(\\u2212x), from x = 3")
+
+
 def test_every_demo_with_a_command_line_is_tested_above() -> None:
     demos = sorted(p.stem for p in (ROOT / "demos").glob("*.py") if re.search(r"^def main\(", p.read_text(
         encoding="utf-8"), re.MULTILINE))
-    assert demos == ["compiled", "graph", "moons", "step_through", "xor"]
+    assert demos == ["compiled", "graph", "moons", "newton", "step_through", "xor"]

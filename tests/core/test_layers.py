@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Bottom to top: a module may import its own layer's modules and those of lower layers.
 LAYERS = [
     ["autograd.core"],
-    ["autograd.ops", "autograd.rule_source", "autograd.files"],
+    ["autograd.ops", "autograd.rule_source", "autograd.files", "autograd.higher"],
     ["autograd.draw"],
     ["autograd.explain", "autograd.check"],
     ["nn"],

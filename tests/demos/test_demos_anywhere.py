@@ -24,6 +24,7 @@ DEMOS = {
     "step_through": ([], "── step 7 of 7: h1 passes ∂Cost/∂h1 = 0.0131 to its children ──"),
     "moons": (["--steps", "2", "--no-plot"], "step 1 loss "),
     "compiled": ([], "d_ô = 2.0 * (ô - y)"),
+    "newton": (["--steps", "5"], "   4   0.351733711232543   4.50e-11"),
 }
 
 

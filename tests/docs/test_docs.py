@@ -57,9 +57,9 @@ def test_readme_has_the_examples_it_promises() -> None:
 
 def test_readme_links_to_every_docs_page_and_each_exists() -> None:
     text = README.read_text(encoding="utf-8")
-    linked = set(re.findall(r"\]\((docs/[\w.]+\.md)", text))
+    linked = set(re.findall(r"\]\((docs/[\w.-]+\.md)", text))
     assert linked == {f"docs/{p.name}" for p in DOCS.glob("*.md") if not p.name.startswith("NOTES")}
-    for target in re.findall(r"\]\(([\w/.]+)(?:#[\w-]+)?\)", text):
+    for target in re.findall(r"\]\(([\w/.-]+)(?:#[\w-]+)?\)", text):
         assert (ROOT / target).exists(), target
 
 

@@ -16,7 +16,8 @@ import nn
 from autograd import Value
 from autograd.ops import OPS
 
-RULES = [m for m in mutate.all_mutants() if not m.code]  # the compiled path's own lines: below
+RULES = [m for m in mutate.all_mutants() if not m.code and not m.flat]  # code and flat mutants: below
+FLAT = [m for m in mutate.all_mutants() if m.flat]
 
 
 def test_every_rule_of_every_op_in_the_table_has_a_mutant() -> None:
@@ -78,6 +79,31 @@ def test_each_mutant_scales_its_own_rule_by_1_1_and_no_other(mutant: mutate.Muta
             assert got == pytest.approx([scale * e for e in expected], rel=1e-15)
         else:
             assert got == pytest.approx(scale * expected, rel=1e-15), (param, args)
+
+
+@pytest.mark.parametrize("mutant", FLAT, ids=lambda m: m.name)
+def test_each_flat_mutant_gives_its_rules_number_on_values_and_changes_nothing_else(
+        mutant: mutate.Mutant, tmp_path: Path) -> None:
+    original = OPS[mutant.op]
+    mutated = _mutated_op(mutant, tmp_path)
+    operands = [[Value(0.3), Value(0.4)] if p in original.lists else Value(0.3) for p in original.params]
+    for param in original.params:
+        before = original.derivatives[param](Value(0.5), *operands)
+        after = mutated.derivatives[param](Value(0.5), *operands)  # type: ignore[attr-defined]
+        data = [getattr(v, "data", v) for v in (before if type(before) is list else [before])]
+        got = after if type(after) is list else [after]
+        if param == mutant.param:
+            assert got == data  # numbers: the same values, no graph
+            assert not any(isinstance(v, Value) for v in got)
+        else:
+            assert [getattr(v, "data", v) for v in got] == data
+
+
+def test_flat_mutants_are_the_rules_that_build_a_graph_on_values() -> None:
+    names = {m.name for m in FLAT}
+    assert "relu d/dx (flat)" not in names  # a number already: a flat copy would be the same rule
+    assert "+ d/dx (flat)" not in names
+    assert {"* d/dx (flat)", "exp d/dx (flat)", "bce d/dtarget (flat)", "dot d/dw (flat)"} <= names
 
 
 def test_a_mutant_is_still_valid_python_with_the_scaling_helper() -> None:
