@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -226,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the mutants found and stop")
     parser.add_argument("--rules", nargs="*", default=[],
                         help="only mutants whose name contains one of these")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="mutants run at once, each in its own copy (default: one per CPU)")
     args = parser.parse_args(argv)
     mutants = [m for m in all_mutants() if not args.rules or any(r in m.name for r in args.rules)]
     if args.list:
@@ -239,13 +242,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mutate: missing test files: {', '.join(missing)}; update GROUPS", file=sys.stderr)
         return 2
     groups = {g: tests for g, tests in GROUPS.items() if g != "compiled" or (ROOT / CODEGEN).exists()}
-    for m in mutants:
+
+    def verdicts_of(m: Mutant) -> dict[str, bool]:
         runs = {g: tests for g, tests in groups.items()
                 if (g in FLAT_GROUPS if m.flat else g == "compiled" or not m.code)}
-        verdicts = {g: killed(m, tests) for g, tests in runs.items()}
-        shown = "  ".join(f"{g}: {'killed' if k else 'SURVIVED'}" for g, k in verdicts.items())
-        print(f"{m.name:20s} {m.path}:{m.line:<4d} {shown}", flush=True)
-        survivors += [f"{m.name} ({g})" for g, k in verdicts.items() if not k]
+        return {g: killed(m, tests) for g, tests in runs.items()}
+
+    with ThreadPoolExecutor(max(1, args.jobs)) as pool:  # each run is a pytest process of its own
+        for m, verdicts in zip(mutants, pool.map(verdicts_of, mutants), strict=True):  # in order
+            shown = "  ".join(f"{g}: {'killed' if k else 'SURVIVED'}" for g, k in verdicts.items())
+            print(f"{m.name:20s} {m.path}:{m.line:<4d} {shown}", flush=True)
+            survivors += [f"{m.name} ({g})" for g, k in verdicts.items() if not k]
     took = time.monotonic() - started
     print(f"\n{len(mutants)} mutants x up to {len(groups)} test groups in {took:.0f} s:"
           f" {len(survivors)} survived{': ' + ', '.join(survivors) if survivors else ''}")  # fmt: skip
