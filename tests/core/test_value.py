@@ -1,5 +1,5 @@
 """`Value` itself: its attributes, its repr, the node each operator builds, and every claim of
-autograd/value.py's module docstring, the derivative table row by row."""
+autograd/ops.py's module docstring, the derivative table row by row."""
 
 from __future__ import annotations
 
@@ -155,7 +155,7 @@ def test_constructor_accepts_any_iterables_for_children_and_local_grads() -> Non
     assert type(y.local_grads[0]) is float
 
 
-# ---- the derivative table of value.py's docstring, row by row ------------------------------------
+# ---- the derivative table of ops.py's docstring, row by row --------------------------------------
 
 X, Y, C = 1.7, 0.6, 2.5
 TABLE: list[tuple[str, Callable[[Value, Value], Value], tuple[float, ...]]] = [
