@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograd.compiler.rules import Arg, Code, Namespace, call_code, column_rule_code, constant, rule_code
-from autograd.compiler.trace import CompileError, Trace, place
+from autograd.compiler.trace import CompileError, Trace, is_python_op, place
 from autograd.core import Op, Value, topological_order
 from autograd.ops import split
 
@@ -188,11 +188,11 @@ class _Generator:
         keys: list[tuple[Value, int]] = []
         for node in nodes:  # breadth first (the list grows as it is read)
             op = node.op_def
-            if op is None:
+            if op is None or is_python_op(op):  # Python's arithmetic on arguments: written out
                 return None
             desc: list[int] = []
             for j, v in enumerate(node.operands):
-                if type(v) is Value and v.children:
+                if isinstance(v, Value) and v.children:
                     k = local.get(v)
                     if k is None:
                         k = local[v] = len(nodes)
@@ -284,6 +284,8 @@ class _Generator:
                 sub = structure[a]
                 if not isinstance(sub, tuple) or len(sub) != len(terms) or any(e != sub[0] for e in sub):
                     return None
+                if any(self.kind_of((a, i, *value[1])) is not float for i in range(len(terms))):
+                    return None  # a batch of floats only: each sample's numbers are checked in the loop
         keys = described[0][3] if described[0] is not None else []
         return _Batch(node, terms, blocks, slots, {key: s for s, key in enumerate(keys)}, descending)
 
@@ -366,8 +368,16 @@ class _Generator:
     # ---- code -----------------------------------------------------------------------------------
 
     def operand_args(self, node: Value) -> list[Arg]:
-        """The node's operands as code arguments: variables for Values, the numbers themselves."""
-        return [self.var[v] if isinstance(v, Value) else float(v) for v in node.operands]
+        """The node's operands as code arguments: variables for Values, the numbers themselves.
+        An engine op takes each number as a float (`autograd.core.number`), an argument that is an
+        int too; Python's arithmetic on arguments (`is_python_op`) takes them as they are."""
+        if is_python_op(node.op_def):
+            return [self.var[v] if isinstance(v, Value) else v for v in node.operands]
+        return [self.number(v) if isinstance(v, Value) else float(v) for v in node.operands]
+
+    def number(self, v: Value) -> str:
+        """A Value's variable as an engine op takes it: an argument that is an int, as its float."""
+        return f"float({self.var[v]})" if v in self.tr.ints else self.var[v]
 
     def call_args(self, node: Value, args: list[Arg]) -> list[Arg]:
         """How the op's forward and rules take the node's ``args``: one per operand, a list for
@@ -501,8 +511,9 @@ class _Generator:
         recover = f"return _recover({args})"
         retrace = f"return _retrace({args})"
         fwd: list[str] = self._unpack_lines()
+        fwd.extend(self._type_checks(retrace))
         for a in sorted(self.tr.baked):
-            fwd.append(f"if {self.argnames[a]} != _baked{a}:")
+            fwd.append(f"if _freeze({self.argnames[a]}) != _baked{a}:")
             fwd.append(f"    {retrace}  # baked in when compiled: another value is another graph")
         batch_of = {b.node: b for b in self.batches}
         for node in self.forward:
@@ -538,7 +549,7 @@ class _Generator:
         body.append(f"    {recover}  # another structure, or a domain error: the engine says which")
         body.extend(guards)
         body.append(f"# backward: d_v = d({self.loss})/d(v), every edge in backward()'s order")
-        body.extend(back)
+        body.extend(_guarded(back, recover))
         body.extend(write_back)
         body.append(f"return {self.loss}" if self.return_loss else "return None")
         source = "\n".join([*head, *("    " + line for line in body)]) + "\n"
@@ -620,6 +631,10 @@ class _Generator:
         lines.append(f"{b.terms_list} = []")
         lines.append(self._loop_header(b))
         body: list[str] = []
+        loop_vars = dict.fromkeys(b.names[s] for s, (kind, _) in enumerate(b.slots) if kind == "arg")
+        if loop_vars:
+            body.append(f"if {' or '.join(f'type({name}) is not float' for name in loop_vars)}:")
+            body.append(f"    {retrace}  # a sample's number of another type is another trace")
         for u in reversed(b.blocks[0]):
             body.extend(self.forward_lines(u, self._body_args(b, u)))
         back = self._batch_backward_body(b, set())  # to know what it reads
@@ -667,17 +682,50 @@ class _Generator:
         lines = []
         for g in self.tr.guards:
             ops = [self.var[v] if isinstance(v, Value) else constant(v).text for v in g.operands]
-            if g.kind in ("<", "<=", ">", ">="):
+            if g.kind in ("<", "<=", ">", ">=", "==", "!="):
                 test = f"{ops[0]} {g.kind} {ops[1]}"
                 cond = f"not ({test})" if g.outcome else test
             elif g.kind == "bool":
                 cond = f"not {ops[0]}" if g.outcome else f"{ops[0]}"
+            elif g.kind == "hash":
+                cond = f"hash({ops[0]}) != {g.outcome!r}"
             else:
                 extra = "".join(f", {e!r}" for e in g.extra)
                 cond = f"round({ops[0]}{extra}) != {g.outcome!r}"
             lines.append(f"if {cond}:")
             lines.append(f"    {retrace}  # f decided on the data here when it was traced")
         return lines
+
+    def kind_of(self, path: tuple[int, ...]) -> type:
+        """The type the argument at ``path`` had when traced (`Trace.kinds`, depth first)."""
+        if not hasattr(self, "_kinds"):
+            found: dict[tuple[int, ...], type] = {}
+            items = iter(self.tr.kinds)
+
+            def walk(sub: Any, at: tuple[int, ...]) -> None:
+                found[at] = next(items, float)
+                for i, s in enumerate(sub or ()):
+                    walk(s, (*at, i))
+
+            for a, sub in enumerate(self.tr.structure):
+                walk(sub, (a,))
+            self._kinds = found
+        return self._kinds.get(path, float)
+
+    def _type_checks(self, retrace: str) -> list[str]:
+        """Each argument list and number the step reads, of the type it had when traced: a NumPy
+        number, a bool, an int where a float was (``isinstance``, Python's arithmetic) is another
+        trace, or the refusal the engine would make (see `autograd.compiler.trace.normalize`)."""
+        tests = []
+        for a, sub in enumerate(self.tr.structure):
+            if a not in self.tr.baked and sub is not None:
+                tests.append(f"type({self.argnames[a]}) is not {self.kind_of((a,)).__name__}")
+        placeholders = self.tr.placeholders
+        for v in sorted(self.top_args, key=lambda v: placeholders[v]):
+            tests.append(f"type({self.var[v]}) is not {self.kind_of(placeholders[v]).__name__}")
+        if not tests:
+            return []
+        return [f"if {' or '.join(tests)}:", f"    {retrace}  # another type is another trace"]
 
     def _write_back(self, params_used: list[Value]) -> list[str]:
         ns = self.ns
@@ -703,6 +751,15 @@ class _Generator:
                 g = f"({g} + {decay!r} * {w})"  # weight decay: g + λ w, as nn.SGD
             lines.append(f"{alias}.data = {w} - _lr * {g}")  # nn.SGD's p.data -= lr * g
         return lines
+
+
+def _guarded(back: list[str], recover: str) -> list[str]:
+    """The backward block inside a ``try``: a derivative rule that raises (a `define_op` rule, say)
+    is the engine's error, naming the node, as when `apply` calls it."""
+    if not back:
+        return back
+    return ["try:", *("    " + line for line in back), "except (ArithmeticError, TypeError, ValueError):",
+            f"    {recover}  # a derivative rule raised: the engine says which"]
 
 
 def _locate(op: Op, size: int, j: int) -> tuple[int, int]:
