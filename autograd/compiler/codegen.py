@@ -721,8 +721,15 @@ class _Generator:
             if a not in self.tr.baked and sub is not None:
                 tests.append(f"type({self.argnames[a]}) is not {self.kind_of((a,)).__name__}")
         placeholders = self.tr.placeholders
-        for v in sorted(self.top_args, key=lambda v: placeholders[v]):
-            tests.append(f"type({self.var[v]}) is not {self.kind_of(placeholders[v]).__name__}")
+        looped = {value[0] for b in self.batches for kind, value in b.slots if kind == "arg"}  # in the loops
+        for v, path in sorted(placeholders.items(), key=lambda item: item[1]):
+            if v in self.top_args:
+                number = self.var[v]
+            elif path[0] in looped:
+                continue
+            else:  # not read by the step, but its type may steer f (isinstance): read for the check
+                number = self.argnames[path[0]] + "".join(f"[{i}]" for i in path[1:])
+            tests.append(f"type({number}) is not {self.kind_of(path).__name__}")
         if not tests:
             return []
         return [f"if {' or '.join(tests)}:", f"    {retrace}  # another type is another trace"]

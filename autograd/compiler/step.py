@@ -173,6 +173,10 @@ class _Program:
         for the engine to name."""
         error = sys.exc_info()[1]
         try:
+            args = normalize(args, self.argnames)
+        except TypeError as e:  # not an argument the engine takes: its own error, not the step's
+            raise e from None
+        try:
             key = self.key(args, self.baked or frozenset())
         except CompileError as e:
             raise e from error
