@@ -397,6 +397,8 @@ class _Generator:
                          floats=self.floats.__contains__)
         if unroll:
             code = self._verified(node, op.forward, call_args, code, hint)
+        if not code.floating and not _own(op):  # a define_op forward may give an int: the engine's float
+            code = Code(f"float({code.text})", floating=True)
         if code.floating:
             self.floats.add(self.var[node])
         return [f"{self.var[node]} = {code.text}"]
@@ -505,6 +507,7 @@ class _Generator:
         body: list[str] = []
         for p in params_used:
             body.append(f"{self.var[p]} = {ns.alias(p, f'P{self.param_index[p]}')}.data")
+        reads = len(body)  # the rules' globals, read at each call, go here (known once the code is written)
         for c in consts:
             body.append(f"{self.var[c]} = {constant(c.data).text}  # a constant: this leaf is neither a"
                         " parameter nor an argument (its value when compiled)")
@@ -552,6 +555,7 @@ class _Generator:
         body.extend(_guarded(back, recover))
         body.extend(write_back)
         body.append(f"return {self.loss}" if self.return_loss else "return None")
+        body[reads:reads] = ns.read_lines()
         source = "\n".join([*head, *("    " + line for line in body)]) + "\n"
         labels = {name: v.label for v, name in self.var.items() if v.label}
         return Generated(source, dict(ns.objects), self.fname, labels)
@@ -758,6 +762,12 @@ class _Generator:
                 g = f"({g} + {decay!r} * {w})"  # weight decay: g + λ w, as nn.SGD
             lines.append(f"{alias}.data = {w} - _lr * {g}")  # nn.SGD's p.data -= lr * g
         return lines
+
+
+def _own(op: Op) -> bool:
+    """Whether ``op`` is the project's own (its forward gives floats), not a user's `define_op`."""
+    module = getattr(op.forward, "__module__", None) or "math"  # math.tanh's is None
+    return module.split(".")[0] in ("autograd", "nn", "math", "builtins")
 
 
 def _guarded(back: list[str], recover: str) -> list[str]:

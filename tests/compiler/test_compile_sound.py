@@ -228,3 +228,45 @@ def fuzz(cases: int, seed: int = 24) -> dict[str, int]:
 def test_a_fuzz_of_user_code_agrees_with_the_engine() -> None:
     counts = fuzz(150)
     assert counts["calls"] > 500
+
+
+# ---- B5, B13: the rules the engine runs -------------------------------------------------------------
+
+
+def test_b5_a_rules_module_global_is_read_at_each_call(tmp_path: Any,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "myops24.py").write_text(
+        "import autograd\nSCALE = 2.0\n"
+        "scaled = autograd.define_op('scaled24', lambda x: SCALE * x, lambda out, x: SCALE)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import myops24  # type: ignore[import-not-found]
+
+    w = Value(0.5, label="w")
+    step = autograd.compile(lambda x: myops24.scaled(w * x), [w], 1.0)
+    assert step(1.0) == 1.0
+    myops24.SCALE = 3.0
+    w.grad = 0.0
+    assert step(1.0) == 1.5
+    assert w.grad == 3.0
+
+
+def test_b5_a_rule_whose_file_was_edited_after_import_is_called_not_inlined(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "myops24b.py"
+    rule = "import autograd\ntwice = autograd.define_op('twice24', lambda x: {0} * x, lambda out, x: {0})\n"
+    path.write_text(rule.format("2.0"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import myops24b  # type: ignore[import-not-found]
+
+    path.write_text(rule.format("20.0"))
+    w = Value(0.5, label="w")
+    step = autograd.compile(lambda x: myops24b.twice(w * x), [w], 2.0)
+    assert step(2.0) == 2.0
+    assert w.grad == 4.0
+
+
+def test_b13_a_define_op_forward_giving_an_int_is_the_engines_float() -> None:
+    nine = autograd.define_op("nine24", lambda x: 9, lambda out, x: 0.0)
+    w = Value(0.5, label="w")
+    step = autograd.compile(lambda x: nine(w * x), [w], 1.0, check=True)
+    assert type(step(1.0)) is float
