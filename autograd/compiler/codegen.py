@@ -123,14 +123,14 @@ class _Generator:
         self.order = topological_order(root) if root.children else []  # a leaf: chosen by max(), say
         extra: list[Value] = []
         seen = set(self.order)
-        for g in self.tr.guards:
-            for v in g.operands:
-                if isinstance(v, Value) and v.children and v not in seen:
-                    for u in reversed(topological_order(v)):
-                        if u not in seen:
-                            seen.add(u)
-                            extra.append(u)
-        self.forward = list(reversed(self.order)) + extra  # extra: nodes only guards read, maybe of the loss
+        others = [v for g in self.tr.guards for v in g.operands if isinstance(v, Value)]
+        for node in [*others, *self.tr.made]:  # what guards read, then what f made off the loss's path
+            if node.children and node not in seen:
+                for u in reversed(topological_order(node)):
+                    if u not in seen:
+                        seen.add(u)
+                        extra.append(u)
+        self.forward = list(reversed(self.order)) + extra  # extra: nodes only guards read, or off the path
         self.leaves: list[Value] = [] if root.children else [root]
         leaf_seen: set[Value] = set(self.leaves)
         parents: dict[Value, int] = {}
@@ -152,10 +152,10 @@ class _Generator:
                     self.leaves.append(v)
         self.parents = parents
         for g in self.tr.guards:
-            for v in g.operands:
-                if isinstance(v, Value) and not v.children and v not in leaf_seen:
-                    leaf_seen.add(v)
-                    self.leaves.append(v)
+            for operand in g.operands:
+                if isinstance(operand, Value) and not operand.children and operand not in leaf_seen:
+                    leaf_seen.add(operand)
+                    self.leaves.append(operand)
         self.batches = [] if self.tr.guards else self._find_batches()
 
     # ---- batches --------------------------------------------------------------------------------

@@ -147,7 +147,7 @@ class _Program:
         first: BaseException | None = None
         for baked in dict.fromkeys(options):
             try:
-                tr = trace(self.f, args, self.argnames, baked)
+                tr = trace(self.f, args, self.argnames, baked, frozenset(self.params))
             except (CompileError, TypeError) as e:  # f takes some argument only as a number
                 first = first or e
                 continue

@@ -21,9 +21,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from numbers import Real
+from types import FrameType
 from typing import Any
 
-from autograd.core import GradientLostWarning, Op, Value, describe, number, tracer
+from autograd.core import GradientLostWarning, Op, Value, apply, describe, number, tracer
 
 __all__ = ["CompileError", "Guard", "Trace", "flatten", "freeze", "is_python_op", "kinds", "normalize",
            "trace"]
@@ -58,6 +59,7 @@ class Trace:
     structure: Structure
     baked: frozenset[int]  # the arguments passed as plain numbers (baked in, guarded by value)
     ints: frozenset[Value] = frozenset()  # the argument Values that are ints in the engine (not floats)
+    made: tuple[Value, ...] = ()  # every node f made, in order: those off the loss's path are computed too
     kinds: tuple[type, ...] = ()  # every container's and number's type, in `kinds` order (checked each call)
 
 
@@ -82,7 +84,8 @@ class _Context(threading.local):
     stays an int), and the guards so far."""
 
     raw: dict[int, Any] | None = None
-    keep: list[Value] | None = None
+    keep: list[Value] | None = None  # every node f makes (an argument's, the engine's), as it makes them
+    raised: list[str] | None = None  # the errors raised in f's arithmetic (f may catch them)
     guards: list[Guard] | None = None
     names: dict[int, str] | None = None
 
@@ -180,7 +183,12 @@ def _arith(name: str, *operands: object) -> Any:
         return NotImplemented
     op = _PYTHON[name]
     raw = [_raw(o) if isinstance(o, Value) else o for o in ops]
-    out = op.forward(*raw)  # raises what Python raises on the engine's numbers
+    try:
+        out = op.forward(*raw)  # raises what Python raises on the engine's numbers
+    except (ArithmeticError, TypeError, ValueError) as e:
+        if _context.raised is not None:
+            _context.raised.append(f"{type(e).__name__} of {name}{_where()}")
+        raise
     if type(out) is not float and type(out) is not int:
         first = next(o for o in ops if isinstance(o, Value))
         raise _refuse(first, f"{name} giving {out!r} ({type(out).__name__})")
@@ -353,6 +361,46 @@ def _watching() -> Iterator[list[Guard]]:
             tracer.seen = previous
 
 
+@contextmanager
+def _making(made: list[Value], raised: list[str], params: frozenset[Value]) -> Iterator[None]:
+    """Hear of every node the engine makes (`autograd.core.apply`'s return) on this thread while f
+    runs, and of every error it raises: a node off the loss's path must still raise what the
+    engine raises, and an error f catches is a path the compiled code cannot follow.  (The engine
+    has no hook for this: Python's profiler hook, on this thread only, while f is traced.)"""
+    code = apply.__code__
+    previous = sys.getprofile()
+
+    def profile(frame: FrameType, event: str, arg: Any) -> None:
+        if event == "return" and frame.f_code is code:
+            if arg is not None:
+                made.append(arg)
+            elif _varies(frame.f_locals.get("operands", ()), params):  # an error leaves apply
+                op = frame.f_locals.get("op")
+                raised.append(f"error of {getattr(op, 'name', '?')}{_where()}")
+
+    sys.setprofile(profile)
+    try:
+        yield
+    finally:
+        sys.setprofile(previous)
+
+
+def _varies(operands: Any, params: frozenset[Value]) -> bool:
+    """Whether an op's operands depend on an argument or a parameter (else they are constants, the
+    same at every call with the same baked numbers: an error on them is no path to follow)."""
+    stack = [v for a in operands for v in (a if type(a) is list else (a,)) if isinstance(v, Value)]
+    seen: set[int] = set()
+    while stack:
+        v = stack.pop()
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        if type(v) is _Argument or any(v is p for p in params):
+            return True
+        stack.extend(v.children)
+    return False
+
+
 def _is_number(x: object) -> bool:
     return isinstance(x, Real) and not isinstance(x, bool)
 
@@ -437,7 +485,8 @@ def kinds(args: Sequence[Any]) -> tuple[type, ...]:
     return tuple(out)
 
 
-def trace(f: Callable[..., Any], args: Sequence[Any], names: Sequence[str], baked: frozenset[int]) -> Trace:
+def trace(f: Callable[..., Any], args: Sequence[Any], names: Sequence[str], baked: frozenset[int],
+          params: frozenset[Value] = frozenset()) -> Trace:
     """Run ``f`` once: numbers of the arguments not in ``baked`` as argument Values (`_Argument`)."""
     structure, numbers = flatten(args, names)
     placeholders: dict[Value, Path] = {}
@@ -466,16 +515,22 @@ def trace(f: Callable[..., Any], args: Sequence[Any], names: Sequence[str], bake
             item = item[i]
         raw[id(placeholder)] = item if type(item) is int else placeholder.data
         keep.append(placeholder)
-    saved = (_context.raw, _context.keep, _context.guards)
-    with _watching() as guards:
-        _context.raw, _context.keep, _context.guards = raw, keep, guards
+    saved = (_context.raw, _context.keep, _context.guards, _context.raised)
+    raised: list[str] = []
+    with _watching() as guards, _making(keep, raised, params):
+        _context.raw, _context.keep, _context.guards, _context.raised = raw, keep, guards, raised
         try:
             root = f(*traced_args)
         finally:
-            _context.raw, _context.keep, _context.guards = saved
+            _context.raw, _context.keep, _context.guards, _context.raised = saved
+    if raised:  # f caught an error of its arithmetic: the compiled code could not take that path
+        raise CompileError(f"compile: f catches the {raised[0]}: an error f handles is a path the compiled"
+                           " code cannot follow; the arguments are tried as plain numbers instead (baked in)")
     if isinstance(root, _Argument) or not isinstance(root, Value):
         got = "a number computed from the arguments alone" if isinstance(root, _Argument) else (
             f"{root!r} ({type(root).__name__})")
         raise CompileError(f"compile: f must return a Value (the loss); it returned {got}")
-    ints.update(v for v in keep if type(raw[id(v)]) is int)
-    return Trace(root, placeholders, guards, structure, baked, frozenset(ints), kinds(args))
+    ints.update(v for v in keep if type(raw.get(id(v))) is int)
+    made_nodes = tuple(v for v in keep if v.children)
+    return Trace(root, placeholders, guards, structure, baked, ints=frozenset(ints), kinds=kinds(args),
+                 made=made_nodes)

@@ -270,3 +270,43 @@ def test_b13_a_define_op_forward_giving_an_int_is_the_engines_float() -> None:
     w = Value(0.5, label="w")
     step = autograd.compile(lambda x: nine(w * x), [w], 1.0, check=True)
     assert type(step(1.0)) is float
+
+
+# ---- B8, B3: what f makes off the loss's path, and errors f catches ----------------------------------
+
+
+def test_b8_a_node_off_the_loss_path_still_raises_as_the_engine_does() -> None:
+    w = Value(0.5, label="w")
+
+    def f(x: float) -> Value:
+        autograd.log(x)  # computed and dropped: the engine raises for x <= 0 all the same
+        return w * x
+
+    step = autograd.compile(f, [w], 2.0)
+    assert step(2.0) == 1.0
+    with pytest.raises(ValueError, match="log"):
+        step(-1.0)
+
+
+def test_b8_python_arithmetic_off_the_loss_path_still_raises() -> None:
+    w = Value(0.5, label="w")
+
+    def f(x: float, y: float) -> Value:
+        x ** y  # dropped, but overflows in the engine
+        return w * x
+
+    step = autograd.compile(f, [w], 2.0, 3.0)
+    with pytest.raises(OverflowError):
+        step(10.0, 400.0)
+
+
+def test_b3_an_engine_error_f_catches_is_baked_in() -> None:
+    def make(w: Value) -> Callable[[float], Value]:
+        def f(x: float) -> Value:
+            try:
+                return autograd.log(x) * w
+            except ValueError:
+                return w * 2.0
+        return f
+
+    agree(make, (2.0,), (-1.0,), (3.0,), (-2.0,), (2.0,))
