@@ -376,7 +376,8 @@ class _Generator:
         return [self.number(v) if isinstance(v, Value) else float(v) for v in node.operands]
 
     def number(self, v: Value) -> str:
-        """A Value's variable as an engine op takes it: an argument that is an int, as its float."""
+        """A Value's variable as an engine op takes it: an argument that is not a float (an int, a NumPy
+        number), as its float (`autograd.core.number`)."""
         return f"float({self.var[v]})" if v in self.tr.ints else self.var[v]
 
     def call_args(self, node: Value, args: list[Arg]) -> list[Arg]:
@@ -716,6 +717,10 @@ class _Generator:
             self._kinds = found
         return self._kinds.get(path, float)
 
+    def type_name(self, path: tuple[int, ...]) -> str:
+        kind = self.kind_of(path)
+        return kind.__name__ if kind in (float, int, list, tuple) else self.ns.alias(kind, kind.__name__)
+
     def _type_checks(self, retrace: str) -> list[str]:
         """Each argument list and number the step reads, of the type it had when traced: a NumPy
         number, a bool, an int where a float was (``isinstance``, Python's arithmetic) is another
@@ -723,7 +728,7 @@ class _Generator:
         tests = []
         for a, sub in enumerate(self.tr.structure):
             if a not in self.tr.baked and sub is not None:
-                tests.append(f"type({self.argnames[a]}) is not {self.kind_of((a,)).__name__}")
+                tests.append(f"type({self.argnames[a]}) is not {self.type_name((a,))}")
         placeholders = self.tr.placeholders
         looped = {value[0] for b in self.batches for kind, value in b.slots if kind == "arg"}  # in the loops
         for v, path in sorted(placeholders.items(), key=lambda item: item[1]):
@@ -733,7 +738,7 @@ class _Generator:
                 continue
             else:  # not read by the step, but its type may steer f (isinstance): read for the check
                 number = self.argnames[path[0]] + "".join(f"[{i}]" for i in path[1:])
-            tests.append(f"type({number}) is not {self.kind_of(path).__name__}")
+            tests.append(f"type({number}) is not {self.type_name(path)}")
         if not tests:
             return []
         return [f"if {' or '.join(tests)}:", f"    {retrace}  # another type is another trace"]

@@ -151,6 +151,9 @@ class _Program:
             except (CompileError, TypeError) as e:  # f takes some argument only as a number
                 first = first or e
                 continue
+            except Exception:  # f raised on these numbers: the engine's error names its own operands
+                self.engine(args)
+                raise
             self.baked = baked
             return tr
         assert first is not None

@@ -1,19 +1,25 @@
-"""Tracing for `autograd.compile`: run ``f`` once on placeholder Values and record what it did.
+"""Tracing for `autograd.compile`: run ``f`` once on argument Values and record what it did.
 
 The arguments of ``step(*args)`` are numbers or nested lists/tuples of numbers.  Each number
-becomes a placeholder leaf (labelled by its place, ``x[0]``), so that the traced graph says which
-leaves are arguments; the parameters are the caller's own Values; any other leaf is a constant.
+becomes an argument Value (`_Argument`, labelled by its place, ``x[0]``), so that the traced graph
+says which leaves are arguments; the parameters are the caller's own Values; any other leaf is a
+constant.  An argument Value answers every question Python asks of a number (``==``, ``bool``,
+``hash``, ``isinstance``, ``int``, ``float``, its attributes, its arithmetic) as the engine's float
+would, recording a *guard* the compiled code checks at every call, or refusing with a
+`CompileError` naming the argument and the line (the argument is then baked in): see `_Argument`.
 
 While ``f`` runs, the engine's tracing hook (`autograd.core.tracer`, set on the tracing thread
-only) tells of the few ways a number can leave the graph and steer Python: a comparison of Values
-(``a < b``, ``max(a, b)``) and ``round(v)`` become *guards*, checked by the compiled code at every
-step (a different outcome retraces); ``float(v)`` and ``v.item()`` (a number the compiled code
-could not follow) are refused with a `CompileError` (``int(v)`` is Python's `TypeError`: a Value
-has no ``__int__``).  Reading ``v.data`` cannot be seen: see docs/compile.md.
+only) tells of the few ways a Value's number can leave the graph and steer Python: a comparison
+(``a < b``, ``max(a, b)``) and ``round(v)`` become guards; ``float(v)`` and ``v.item()`` are
+refused.  Python's profiler hook, on the tracing thread while ``f`` runs, tells of every node the
+engine makes (one off the loss's path is computed by the step too, to raise where the engine
+raises) and every error it raises (one that ``f`` catches is refused).  Reading ``v.data`` cannot
+be seen: see docs/compile.md.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import warnings
@@ -58,7 +64,7 @@ class Trace:
     guards: list[Guard]
     structure: Structure
     baked: frozenset[int]  # the arguments passed as plain numbers (baked in, guarded by value)
-    ints: frozenset[Value] = frozenset()  # the argument Values that are ints in the engine (not floats)
+    ints: frozenset[Value] = frozenset()  # the argument Values that are not floats (ints, NumPy's)
     made: tuple[Value, ...] = ()  # every node f made, in order: those off the loss's path are computed too
     kinds: tuple[type, ...] = ()  # every container's and number's type, in `kinds` order (checked each call)
 
@@ -100,9 +106,9 @@ def _raw(v: Value) -> Any:
 
 
 def _where() -> str:
-    """The line of f (or of what f calls) that asked: the first frame outside this module."""
+    """The line of f (or of what f calls) that asked: the first frame outside the package."""
     frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename in (__file__, _CORE_FILE):
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
         frame = frame.f_back  # type: ignore[assignment]
     return "" if frame is None else f" at {frame.f_code.co_filename}:{frame.f_lineno}"
 
@@ -189,7 +195,7 @@ def _arith(name: str, *operands: object) -> Any:
         if _context.raised is not None:
             _context.raised.append(f"{type(e).__name__} of {name}{_where()}")
         raise
-    if type(out) is not float and type(out) is not int:
+    if not _is_number(out):
         first = next(o for o in ops if isinstance(o, Value))
         raise _refuse(first, f"{name} giving {out!r} ({type(out).__name__})")
     try:
@@ -308,7 +314,7 @@ class _Argument(Value):
     abs = __abs__
 
 
-_CORE_FILE = sys.modules[Value.__module__].__file__
+_PACKAGE = os.path.dirname(os.path.dirname(__file__)) + os.sep  # autograd/: the engine's frames are not f's
 _ESCAPES = {"float": "float(v)", "item": "v.item()"}  # int(v), math.floor(v)...: Value has none
 
 
@@ -435,8 +441,8 @@ def freeze(x: object) -> object:
     if isinstance(x, tuple):
         return ("tuple", tuple(freeze(i) for i in x))
     if type(x) is float:
-        return x.hex()  # a str: never equal to an int's freeze
-    return x
+        return x.hex()  # a str: never equal to another type's freeze
+    return (type(x).__name__, repr(x))
 
 
 def place(path: Path, names: Sequence[str]) -> str:
@@ -445,9 +451,9 @@ def place(path: Path, names: Sequence[str]) -> str:
 
 
 def normalize(args: Sequence[Any], names: Sequence[str]) -> tuple[Any, ...]:
-    """The arguments as the compiled code takes them: floats and ints as they are, any other real
-    number (NumPy's scalars) as the float the engine makes of it, lists and tuples item by item; a
-    bool, a NumPy array or anything else is a `TypeError` naming the argument."""
+    """The arguments, checked: numbers (floats, ints, NumPy's scalars: each its own type, traced as
+    the engine sees it) in lists and tuples; a bool, a NumPy array or anything else is a
+    `TypeError` naming the argument."""
 
     def walk(x: Any, path: Path) -> Any:
         kind = type(x)
@@ -457,8 +463,8 @@ def normalize(args: Sequence[Any], names: Sequence[str]) -> tuple[Any, ...]:
             items = [walk(item, (*path, i)) for i, item in enumerate(x)]
             return items if kind is list else tuple(items)
         where = f"compile: argument {place(path, names)}"
-        if (_is_number(x) and not hasattr(x, "shape")) or getattr(x, "shape", None) == ():
-            return number(x, where, None)  # a NumPy scalar: the float the engine makes of it
+        if _is_number(x):  # a NumPy scalar: its own arithmetic in f, its float in the engine's ops
+            return x
         if isinstance(x, bool):
             raise TypeError(f"{where} is {x!r}: a bool is not a number here (the engine refuses it too);"
                             " pass 1.0 or 0.0")
@@ -513,7 +519,7 @@ def trace(f: Callable[..., Any], args: Sequence[Any], names: Sequence[str], bake
         item: Any = args[path[0]]
         for i in path[1:]:
             item = item[i]
-        raw[id(placeholder)] = item if type(item) is int else placeholder.data
+        raw[id(placeholder)] = placeholder.data if type(item) is float else item
         keep.append(placeholder)
     saved = (_context.raw, _context.keep, _context.guards, _context.raised)
     raised: list[str] = []
@@ -530,7 +536,7 @@ def trace(f: Callable[..., Any], args: Sequence[Any], names: Sequence[str], bake
         got = "a number computed from the arguments alone" if isinstance(root, _Argument) else (
             f"{root!r} ({type(root).__name__})")
         raise CompileError(f"compile: f must return a Value (the loss); it returned {got}")
-    ints.update(v for v in keep if type(raw.get(id(v))) is int)
+    ints.update(v for v in keep if id(v) in raw and type(raw[id(v)]) is not float)
     made_nodes = tuple(v for v in keep if v.children)
     return Trace(root, placeholders, guards, structure, baked, ints=frozenset(ints), kinds=kinds(args),
                  made=made_nodes)
