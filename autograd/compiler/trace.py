@@ -228,6 +228,8 @@ class _Argument(Value):
     def __hash__(self) -> int:  # a set or dict key: its bucket is guarded, then its == with what is there
         if _context.guards is None:  # after the trace (the compiler's own dicts): a Value's identity
             return object.__hash__(self)
+        if _raw(self) != _raw(self):  # a NaN's hash is its object's identity: no guard can repeat it
+            raise _refuse(self, "hash() of a NaN")
         return int(_guard("hash", (self,), hash(_raw(self))))
 
     @property  # type: ignore[misc]
