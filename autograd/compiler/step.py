@@ -22,10 +22,11 @@ bit for bit, and returns the loss as a float.  ``step.source`` is the generated 
 - ``check=True``: every step also runs the engine and raises `CompileCheckError` on any difference.
 
 Arguments are numbers or nested lists/tuples of numbers, checked at every call; another
-structure or type, a decision ``f`` took on the data (``==``, ``if x:``, a comparison, ``round``:
-see `autograd.compiler.trace`) going the other way, or an argument baked in changing, traces ``f``
-again (``step.variants`` lists the sources; at most `MAX_VARIANTS` traces are kept).  A domain error raises what
-the engine raises.  What cannot be compiled is a `CompileError` at compile time.
+structure or type, a decision ``f`` took on the data (``==``, ``if x:``, a comparison,
+``round``: see `autograd.compiler.trace`) going the other way, or an argument baked in changing,
+traces ``f`` again (``step.variants`` lists the sources; at most `MAX_VARIANTS` traces are kept).
+A domain error raises what the engine raises.  What cannot be compiled is a `CompileError` at
+compile time.
 """
 
 from __future__ import annotations

@@ -183,7 +183,7 @@ BODIES: list[Callable[[Value, Any, Any], Value]] = [
     lambda w, x, y: w * x if isinstance(x, int) else w * y,
     lambda w, x, y: w * x if x in (0, 1.0, -0.0) else w / 2.0,
     lambda w, x, y: w * (x + y) if x > y else w * (x - y),
-    lambda w, x, y: w * x * y if y in {0.0, 1.0, 2.0} else w,
+    lambda w, x, y: w * x * y if y in {0.0, 1.0, 2.0} else w * 1.0,
     lambda w, x, y: w * math.copysign(1.0, x) + y,
     lambda w, x, y: w ** 2 * (x * 2 + y),
     lambda w, x, y: (w * x).tanh() + (y if y == y else 0.0) * w,
