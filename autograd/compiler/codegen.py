@@ -694,6 +694,10 @@ class _Generator:
                 cond = f"not {ops[0]}" if g.outcome else f"{ops[0]}"
             elif g.kind == "hash":
                 cond = f"hash({ops[0]}) != {g.outcome!r}"
+            elif g.kind == "type":  # Python's ** on arguments: the type of its result
+                kind = g.outcome
+                name = kind.__name__ if kind in (float, int) else self.ns.alias(kind, kind.__name__)
+                cond = f"type({ops[0]}) is not {name}"
             else:
                 extra = "".join(f", {e!r}" for e in g.extra)
                 cond = f"round({ops[0]}{extra}) != {g.outcome!r}"

@@ -208,6 +208,8 @@ def _arith(name: str, *operands: object) -> Any:
     if _context.raw is not None and _context.keep is not None:
         _context.raw[id(node)] = out
         _context.keep.append(node)
+    if name == "**":  # 2 ** 1 is an int, 2 ** -1 a float, (-2.0) ** 0.5 a complex: its type is guarded
+        _guard("type", (node,), type(out))
     return node
 
 

@@ -190,6 +190,9 @@ BODIES: list[Callable[[Value, Any, Any], Value]] = [
     lambda w, x, y: w * abs(x) - y * w,
     lambda w, x, y: w * (x // 1 if x == x and abs(x) < 1e300 else 1.0),
     lambda w, x, y: _caught(w, x, y),
+    lambda w, x, y: autograd.log(x) * w + y,  # raises for x <= 0, in both
+    lambda w, x, y: w / x if y == y else w * y,  # the engine's division raises at x == 0
+    lambda w, x, y: w * 2.0 + x ** y * 0.0,  # Python's ** of two numbers: OverflowError, or a complex
     lambda w, x, y: _scaled24(w * x) + y * w,
     lambda w, x, y: w * (x - y) if {x: 1.0}.get(0.0) else w * (y ** 2 if abs(y) < 1e100 else 1.0),
 ]
