@@ -237,15 +237,18 @@ def fuzz(cases: int, seed: int = 24) -> dict[str, int]:
     """``cases`` functions of BODIES compiled at random numbers, each called at six others; every
     call agrees with the engine bit for bit, or both raise."""
     rng = random.Random(seed)
-    counts = {"functions": 0, "calls": 0, "agreed": 0, "both raised": 0, "compile refused": 0}
+    counts = {"functions": 0, "calls": 0, "agreed": 0, "both raised": 0, "both raised at compile": 0,
+              "compile refused": 0}
     for _ in range(cases):
         body = rng.choice(BODIES)
         w, w2 = Value(0.5, label="w"), Value(0.5, label="w")
         example = (rng.choice(NUMBERS), rng.choice(NUMBERS))
         try:
             step = autograd.compile(functools.partial(body, w), [w], *example)
-        except (CompileError, ArithmeticError, TypeError, ValueError):
-            counts["compile refused"] += 1
+        except (CompileError, ArithmeticError, TypeError, ValueError) as e:
+            if not isinstance(e, CompileError):  # the engine's error: the engine raises too
+                assert _outcome(functools.partial(_engine_run, body, w2, example))[0] == "error", example
+            counts["compile refused" if isinstance(e, CompileError) else "both raised at compile"] += 1
             continue
         counts["functions"] += 1
         for _ in range(6):
