@@ -369,3 +369,25 @@ def test_b3_an_error_on_a_parameter_that_f_catches_is_refused_naming_the_line() 
 
     with pytest.raises(CompileError, match=r"catches the error of log at .*test_compile_sound\.py:\d+"):
         autograd.compile(f, [w], 1.0)
+
+
+def test_b6_a_value_as_a_number_argument_is_refused() -> None:
+    w = Value(0.5, label="w")
+    step = autograd.compile(lambda x: w * x, [w], 1.0)
+    with pytest.raises(TypeError, match="argument x is Value"):
+        step(w)
+    assert w.grad == 0.0
+
+
+def test_b11_with_the_optimizer_an_error_in_f_leaves_the_grads_as_the_engines_sequence_does() -> None:
+    w, w2 = Value(0.5, label="w"), Value(0.5, label="w")
+    fused, plain = nn.SGD([w], lr=0.1), nn.SGD([w2], lr=0.1)
+    step = autograd.compile(lambda x: autograd.log(w * x), [w], 1.0, optimizer=fused)
+    step(1.0)
+    data, w2.data, w2.grad = w.data, w.data, w.grad
+    plain.zero_grad()  # the engine's sequence: zero_grad(), then f raises
+    with pytest.raises(ValueError, match="log"):
+        autograd.log(w2 * -1.0)
+    with pytest.raises(ValueError, match="log"):
+        step(-1.0)
+    assert (w.data, w.grad) == (w2.data, w2.grad) == (data, 0.0)
