@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograd.compiler.rules import Arg, Code, Namespace, call_code, column_rule_code, constant, rule_code
-from autograd.compiler.trace import CompileError, Trace, place
+from autograd.compiler.trace import CompileError, Trace, is_python_op, place
 from autograd.core import Op, Value, topological_order
 from autograd.ops import split
 
@@ -125,14 +125,14 @@ class _Generator:
         self.order = topological_order(root) if root.children else []  # a leaf: chosen by max(), say
         extra: list[Value] = []
         seen = set(self.order)
-        for g in self.tr.guards:
-            for v in g.operands:
-                if isinstance(v, Value) and v.children and v not in seen:
-                    for u in reversed(topological_order(v)):
-                        if u not in seen:
-                            seen.add(u)
-                            extra.append(u)
-        self.forward = list(reversed(self.order)) + extra  # extra: nodes only guards read, maybe of the loss
+        others = [v for g in self.tr.guards for v in g.operands if isinstance(v, Value)]
+        for node in [*others, *self.tr.made]:  # what guards read, then what f made off the loss's path
+            if node.children and node not in seen:
+                for u in reversed(topological_order(node)):
+                    if u not in seen:
+                        seen.add(u)
+                        extra.append(u)
+        self.forward = list(reversed(self.order)) + extra  # extra: nodes only guards read, or off the path
         self.leaves: list[Value] = [] if root.children else [root]
         leaf_seen: set[Value] = set(self.leaves)
         parents: dict[Value, int] = {}
@@ -154,10 +154,10 @@ class _Generator:
                     self.leaves.append(v)
         self.parents = parents
         for g in self.tr.guards:
-            for v in g.operands:
-                if isinstance(v, Value) and not v.children and v not in leaf_seen:
-                    leaf_seen.add(v)
-                    self.leaves.append(v)
+            for operand in g.operands:
+                if isinstance(operand, Value) and not operand.children and operand not in leaf_seen:
+                    leaf_seen.add(operand)
+                    self.leaves.append(operand)
         self.batches = [] if self.tr.guards else self._find_batches()
 
     # ---- batches --------------------------------------------------------------------------------
@@ -190,11 +190,11 @@ class _Generator:
         keys: list[tuple[Value, int]] = []
         for node in nodes:  # breadth first (the list grows as it is read)
             op = node.op_def
-            if op is None:
+            if op is None or is_python_op(op):  # Python's arithmetic on arguments: written out
                 return None
             desc: list[int] = []
             for j, v in enumerate(node.operands):
-                if type(v) is Value and v.children:
+                if isinstance(v, Value) and v.children:
                     k = local.get(v)
                     if k is None:
                         k = local[v] = len(nodes)
@@ -286,6 +286,8 @@ class _Generator:
                 sub = structure[a]
                 if not isinstance(sub, tuple) or len(sub) != len(terms) or any(e != sub[0] for e in sub):
                     return None
+                if any(self.kind_of((a, i, *value[1])) is not float for i in range(len(terms))):
+                    return None  # a batch of floats only: each sample's numbers are checked in the loop
         keys = described[0][3] if described[0] is not None else []
         return _Batch(node, terms, blocks, slots, {key: s for s, key in enumerate(keys)}, descending)
 
@@ -368,8 +370,17 @@ class _Generator:
     # ---- code -----------------------------------------------------------------------------------
 
     def operand_args(self, node: Value) -> list[Arg]:
-        """The node's operands as code arguments: variables for Values, the numbers themselves."""
-        return [self.var[v] if isinstance(v, Value) else float(v) for v in node.operands]
+        """The node's operands as code arguments: variables for Values, the numbers themselves.
+        An engine op takes each number as a float (`autograd.core.number`), an argument that is an
+        int too; Python's arithmetic on arguments (`is_python_op`) takes them as they are."""
+        if is_python_op(node.op_def):
+            return [self.var[v] if isinstance(v, Value) else v for v in node.operands]
+        return [self.number(v) if isinstance(v, Value) else float(v) for v in node.operands]
+
+    def number(self, v: Value) -> str:
+        """A Value's variable as an engine op takes it: an argument that is not a float (an int, a NumPy
+        number), as its float (`autograd.core.number`)."""
+        return f"float({self.var[v]})" if v in self.tr.ints else self.var[v]
 
     def call_args(self, node: Value, args: list[Arg]) -> list[Arg]:
         """How the op's forward and rules take the node's ``args``: one per operand, a list for
@@ -389,6 +400,8 @@ class _Generator:
                          floats=self.floats.__contains__)
         if unroll:
             code = self._verified(node, op.forward, call_args, code, hint)
+        if not code.floating and not _own(op):  # a define_op forward may give an int: the engine's float
+            code = Code(f"float({code.text})", floating=True)
         if code.floating:
             self.floats.add(self.var[node])
         return [f"{self.var[node]} = {code.text}"]
@@ -497,14 +510,16 @@ class _Generator:
         body: list[str] = []
         for p in params_used:
             body.append(f"{self.var[p]} = {ns.alias(p, f'P{self.param_index[p]}')}.data")
+        reads = len(body)  # the rules' globals, read at each call, go here (known once the code is written)
         for c in consts:
             body.append(f"{self.var[c]} = {constant(c.data).text}  # a constant: this leaf is neither a"
                         " parameter nor an argument (its value when compiled)")
         recover = f"return _recover({args})"
         retrace = f"return _retrace({args})"
         fwd: list[str] = self._unpack_lines()
+        fwd.extend(self._type_checks(retrace))
         for a in sorted(self.tr.baked):
-            fwd.append(f"if {self.argnames[a]} != _baked{a}:")
+            fwd.append(f"if _freeze({self.argnames[a]}) != _baked{a}:")
             fwd.append(f"    {retrace}  # baked in when compiled: another value is another graph")
         batch_of = {b.node: b for b in self.batches}
         for node in self.forward:
@@ -540,9 +555,10 @@ class _Generator:
         body.append(f"    {recover}  # another structure, or a domain error: the engine says which")
         body.extend(guards)
         body.append(f"# backward: d_v = d({self.loss})/d(v), every edge in backward()'s order")
-        body.extend(back)
+        body.extend(_guarded(back, recover))
         body.extend(write_back)
         body.append(f"return {self.loss}" if self.return_loss else "return None")
+        body[reads:reads] = ns.read_lines()
         source = "\n".join([*head, *("    " + line for line in body)]) + "\n"
         labels = {name: v.label for v, name in self.var.items() if v.label}
         return Generated(source, dict(ns.objects), self.fname, labels)
@@ -622,6 +638,10 @@ class _Generator:
         lines.append(f"{b.terms_list} = []")
         lines.append(self._loop_header(b))
         body: list[str] = []
+        loop_vars = dict.fromkeys(b.names[s] for s, (kind, _) in enumerate(b.slots) if kind == "arg")
+        if loop_vars:
+            body.append(f"if {' or '.join(f'type({name}) is not float' for name in loop_vars)}:")
+            body.append(f"    {retrace}  # a sample's number of another type is another trace")
         for u in reversed(b.blocks[0]):
             body.extend(self.forward_lines(u, self._body_args(b, u)))
         back = self._batch_backward_body(b, set())  # to know what it reads
@@ -669,17 +689,65 @@ class _Generator:
         lines = []
         for g in self.tr.guards:
             ops = [self.var[v] if isinstance(v, Value) else constant(v).text for v in g.operands]
-            if g.kind in ("<", "<=", ">", ">="):
+            if g.kind in ("<", "<=", ">", ">=", "==", "!="):
                 test = f"{ops[0]} {g.kind} {ops[1]}"
                 cond = f"not ({test})" if g.outcome else test
             elif g.kind == "bool":
                 cond = f"not {ops[0]}" if g.outcome else f"{ops[0]}"
+            elif g.kind == "hash":
+                cond = f"hash({ops[0]}) != {g.outcome!r}"
+            elif g.kind == "type":  # Python's ** on arguments: the type of its result
+                kind = g.outcome
+                name = kind.__name__ if kind in (float, int) else self.ns.alias(kind, kind.__name__)
+                cond = f"type({ops[0]}) is not {name}"
             else:
                 extra = "".join(f", {e!r}" for e in g.extra)
                 cond = f"round({ops[0]}{extra}) != {g.outcome!r}"
             lines.append(f"if {cond}:")
             lines.append(f"    {retrace}  # f decided on the data here when it was traced")
         return lines
+
+    def kind_of(self, path: tuple[int, ...]) -> type:
+        """The type the argument at ``path`` had when traced (`Trace.kinds`, depth first)."""
+        if not hasattr(self, "_kinds"):
+            found: dict[tuple[int, ...], type] = {}
+            items = iter(self.tr.kinds)
+
+            def walk(sub: Any, at: tuple[int, ...]) -> None:
+                found[at] = next(items, float)
+                for i, s in enumerate(sub or ()):
+                    walk(s, (*at, i))
+
+            for a, sub in enumerate(self.tr.structure):
+                walk(sub, (a,))
+            self._kinds = found
+        return self._kinds.get(path, float)
+
+    def type_name(self, path: tuple[int, ...]) -> str:
+        kind = self.kind_of(path)
+        return kind.__name__ if kind in (float, int, list, tuple) else self.ns.alias(kind, kind.__name__)
+
+    def _type_checks(self, retrace: str) -> list[str]:
+        """Each argument list and number the step reads, of the type it had when traced: a NumPy
+        number, a bool, an int where a float was (``isinstance``, Python's arithmetic) is another
+        trace, or the refusal the engine would make (see `autograd.compiler.trace.normalize`)."""
+        tests = []
+        for a, sub in enumerate(self.tr.structure):
+            if a not in self.tr.baked and sub is not None:
+                tests.append(f"type({self.argnames[a]}) is not {self.type_name((a,))}")
+        placeholders = self.tr.placeholders
+        looped = {value[0] for b in self.batches for kind, value in b.slots if kind == "arg"}  # in the loops
+        for v, path in sorted(placeholders.items(), key=lambda item: item[1]):
+            if v in self.top_args:
+                number = self.var[v]
+            elif path[0] in looped:
+                continue
+            else:  # not read by the step, but its type may steer f (isinstance): read for the check
+                number = self.argnames[path[0]] + "".join(f"[{i}]" for i in path[1:])
+            tests.append(f"type({number}) is not {self.type_name(path)}")
+        if not tests:
+            return []
+        return [f"if {' or '.join(tests)}:", f"    {retrace}  # another type is another trace"]
 
     def _write_back(self, params_used: list[Value]) -> list[str]:
         ns = self.ns
@@ -705,6 +773,21 @@ class _Generator:
                 g = f"({g} + {decay!r} * {w})"  # weight decay: g + λ w, as nn.SGD
             lines.append(f"{alias}.data = {w} - _lr * {g}")  # nn.SGD's p.data -= lr * g
         return lines
+
+
+def _own(op: Op) -> bool:
+    """Whether ``op`` is the project's own (its forward gives floats), not a user's `define_op`."""
+    module = getattr(op.forward, "__module__", None) or "math"  # math.tanh's is None
+    return module.split(".")[0] in ("autograd", "nn", "math", "builtins")
+
+
+def _guarded(back: list[str], recover: str) -> list[str]:
+    """The backward block inside a ``try``: a derivative rule that raises (a `define_op` rule, say)
+    is the engine's error, naming the node, as when `apply` calls it."""
+    if not back:
+        return back
+    return ["try:", *("    " + line for line in back), "except (ArithmeticError, TypeError, ValueError):",
+            f"    {recover}  # a derivative rule raised: the engine says which"]
 
 
 def _locate(op: Op, size: int, j: int) -> tuple[int, int]:

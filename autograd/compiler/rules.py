@@ -36,6 +36,7 @@ import linecache
 import math
 import re
 import sys
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -79,6 +80,22 @@ class Namespace:
         self._keep: list[object] = []  # keeps the objects alive, so their ids stay theirs
         self._locals: dict[str, str] = {}  # an inlined rule's own variable -> the step's name for it
         self.unrolled: dict[Any, Code | None] = {}  # `_symbolic`'s code by shape, for this step
+        self.reads: dict[tuple[int, str], tuple[str, str]] = {}  # a rule's global -> (variable, its module)
+
+    def read(self, module: dict[str, Any], name: str) -> str:
+        """The step's variable for global ``name`` of a rule's ``module``, read at every call as the
+        rule reads it (``myops.SCALE = 3.0`` after compiling is seen); a module is taken as it is."""
+        obj = module[name]
+        if isinstance(obj, types.ModuleType):
+            return self.alias(obj, name)
+        key = (id(module), name)
+        if key not in self.reads:
+            self.reads[key] = (self._free(name), self.alias(module, f"globals_{module.get('__name__', '')}"))
+        return self.reads[key][0]
+
+    def read_lines(self) -> list[str]:
+        """The step's first lines: each global an inlined rule reads, read now."""
+        return [f"{var} = {module}[{name!r}]" for (_, name), (var, module) in self.reads.items()]
 
     def alias(self, obj: object, hint: str) -> str:
         key = id(obj)
@@ -100,7 +117,8 @@ class Namespace:
     def _free(self, hint: str) -> str:
         base = "_" + (re.sub(r"\W+", "_", hint).strip("_") or "f")
         name, k = base, 1
-        while name in self.objects or name in self._locals.values() or _RESERVED.fullmatch(name):
+        while (name in self.objects or name in self._locals.values() or _RESERVED.fullmatch(name)
+               or any(name == var for var, _ in self.reads.values())):
             k += 1
             name = f"{base}{k}"
         return name
@@ -152,6 +170,8 @@ def _template(fn: Callable[..., Any]) -> _Template | None:
 def _find_template(fn: Any, code: Any) -> _Template | None:
     if code.co_freevars or fn.__defaults__ or fn.__kwdefaults__ or code.co_flags & 0x0C:
         return None  # closures, defaults, *args, **kwargs
+    if not _source_is_current(code):
+        return None  # the file was edited after the module was imported: the engine runs the old code
     body = rule_expression(fn)
     if body is None and code.co_name != "<lambda>":
         body = _def_expression(fn, code)
@@ -187,6 +207,31 @@ def _find_template(fn: Any, code: Any) -> _Template | None:
     marked = Mark().visit(body)
     return _Template(params, marked, ast.unparse(marked), isinstance(marked, _LOW) or _is_sum(marked),
                      tuple(used), assigned)
+
+
+def _source_is_current(code: Any) -> bool:
+    """Whether the rule's file, as it is now, compiles to the very code the engine runs (else it
+    was edited after import, and its text is not what runs: the rule is called, not inlined)."""
+    linecache.checkcache(code.co_filename)
+    source = "".join(linecache.getlines(code.co_filename))
+    return code in _code_objects(source, code.co_filename).get((code.co_name, code.co_firstlineno), ())
+
+
+@functools.lru_cache(maxsize=16)
+def _code_objects(source: str, filename: str) -> dict[tuple[str, int], list[Any]]:
+    """Every function's and lambda's code in ``source``, by name and first line."""
+    try:
+        top = builtins.compile(source, filename, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return {}
+    found: dict[tuple[str, int], list[Any]] = {}
+    stack = [top]
+    while stack:
+        for const in stack.pop().co_consts:
+            if isinstance(const, types.CodeType):
+                found.setdefault((const.co_name, const.co_firstlineno), []).append(const)
+                stack.append(const)
+    return found
 
 
 def _def_expression(fn: Any, code: Any) -> ast.expr | None:
@@ -398,7 +443,7 @@ def _inline(fn: Any, args: Sequence[Arg], ns: Namespace,
     renames: dict[str, str] = {}
     for g in tpl.globals_used:
         if g in fn.__globals__:
-            renames[g] = ns.alias(fn.__globals__[g], g)
+            renames[g] = ns.read(fn.__globals__, g)
         elif not hasattr(builtins, g):
             return None  # a name the rule's module does not define: leave it to the call
     # the module's names, then the rule's own variables, then the operands: in this order, so that

@@ -21,10 +21,12 @@ bit for bit, and returns the loss as a float.  ``step.source`` is the generated 
   its op's domain check: a BCE target outside [0, 1] still raises); the fastest training step.
 - ``check=True``: every step also runs the engine and raises `CompileCheckError` on any difference.
 
-Arguments are numbers or nested lists/tuples of numbers; another structure, a decision ``f`` took
-on the data (a comparison of Values, ``round``) going the other way, or an argument baked in
-changing, traces ``f`` again (``step.variants`` lists the sources).  A domain error raises what
-the engine raises.  What cannot be compiled is a `CompileError` at compile time.
+Arguments are numbers or nested lists/tuples of numbers, checked at every call; another
+structure or type, a decision ``f`` took on the data (``==``, ``if x:``, a comparison,
+``round``: see `autograd.compiler.trace`) going the other way, or an argument baked in changing,
+traces ``f`` again (``step.variants`` lists the sources; at most `MAX_VARIANTS` traces are kept).
+A domain error raises what the engine raises.  What cannot be compiled is a `CompileError` at
+compile time.
 """
 
 from __future__ import annotations
@@ -40,12 +42,13 @@ from itertools import count
 from typing import Any, Literal, Protocol, cast, overload
 
 from autograd.compiler.codegen import Generated, generate, same
-from autograd.compiler.trace import CompileError, Trace, flatten, freeze, trace
+from autograd.compiler.trace import CompileError, Trace, flatten, freeze, kinds, normalize, trace
 from autograd.core import Value
 
 __all__ = ["CompileCheckError", "CompileError", "CompiledStep", "CompiledUpdate", "compile"]
 
 _files = count(1)
+MAX_VARIANTS = 64  # traces kept per step (one per structure, argument types, baked value): the oldest go
 
 
 class CompileCheckError(AssertionError):
@@ -102,25 +105,37 @@ class _Program:
         structure, _ = flatten(args, self.argnames)
         return _key(structure, args, baked)
 
+    def engine(self, args: Sequence[Any]) -> Any:
+        """The engine's own run of ``f`` (after ``zero_grad()`` with an optimizer, as the engine's
+        sequence does): raises its error, naming the node, if ``f`` raises on ``args``."""
+        if self.optimizer is not None:
+            self.optimizer.zero_grad()
+        return self.f(*args)
+
     def build(self, args: Sequence[Any]) -> _Variant:
         """Trace ``f`` on ``args`` and compile what it did."""
         tr = self._trace(args)
         generated = generate(tr, self.params, self.argnames, self.fname, self.optimizer, self.return_loss)
         variant = _Variant(_key(tr.structure, args, tr.baked), _unset, generated)
         objects: dict[str, Any] = dict(generated.objects)
+        objects["_freeze"] = freeze
         objects["_recover"] = lambda *a: self.recover(variant, a)
         objects["_retrace"] = lambda *a: self.retrace(variant, a)
         objects["_regrad"] = lambda *a: self.regrad(variant, a)
         for a in tr.baked:
-            objects[f"_baked{a}"] = _copy(args[a])
+            objects[f"_baked{a}"] = freeze(args[a])  # compared to the bit: -0.0 is not 0.0, NaN is NaN
         filename = f"<autograd.compile {self.fname} #{next(_files)}>"
         code = builtins.compile(generated.source, filename, "exec")  # our own text: names and numbers only
         lines = generated.source.splitlines(keepends=True)
         linecache.cache[filename] = (len(generated.source), None, lines, filename)  # for pdb, tracebacks
         exec(code, objects)
         variant.function = objects[generated.function]
+        self.variants.pop(variant.key, None)
         self.variants[variant.key] = variant
         self.sources.append(generated.source)
+        while len(self.variants) > MAX_VARIANTS:  # the cache is bounded: the oldest trace goes
+            del self.variants[next(iter(self.variants))]
+        del self.sources[: -MAX_VARIANTS]
         return variant
 
     def _trace(self, args: Sequence[Any]) -> Trace:
@@ -134,18 +149,24 @@ class _Program:
         first: BaseException | None = None
         for baked in dict.fromkeys(options):
             try:
-                tr = trace(self.f, args, self.argnames, baked)
+                tr = trace(self.f, args, self.argnames, baked, frozenset(self.params))
             except (CompileError, TypeError) as e:  # f takes some argument only as a number
                 first = first or e
                 continue
+            except Exception:  # f raised on these numbers: the engine's error names its own operands
+                self.engine(args)
+                raise
             self.baked = baked
             return tr
         assert first is not None
+        if not isinstance(first, CompileError):  # f raised on the trace's Values: the engine names its own
+            self.engine(args)
         raise first
 
     def call(self, args: Sequence[Any], key: tuple[Any, ...] | None = None) -> float:
         """Run the variant for ``args`` (tracing it first if there is none)."""
         if key is None:
+            args = normalize(args, self.argnames)
             key = self.key(args, self.baked or frozenset())
         variant = self.variants.get(key)
         if variant is None:
@@ -157,12 +178,16 @@ class _Program:
         for the engine to name."""
         error = sys.exc_info()[1]
         try:
+            args = normalize(args, self.argnames)
+        except TypeError as e:  # not an argument the engine takes: its own error, not the step's
+            raise e from None
+        try:
             key = self.key(args, self.baked or frozenset())
         except CompileError as e:
             raise e from error
         if key != variant.key:
-            return self.call(args, key)
-        self.f(*args)  # the engine: raises its own error, naming the node
+            return self.call(args)
+        self.engine(args)  # the engine: raises its own error, naming the node
         return self.retrace(variant, args, key)  # it did not: f took another path on this data
 
     def regrad(self, variant: _Variant, args: tuple[Any, ...]) -> float | None:
@@ -176,12 +201,13 @@ class _Program:
         return loss.data if self.return_loss else None
 
     def retrace(self, variant: _Variant, args: tuple[Any, ...], key: tuple[Any, ...] | None = None) -> float:
-        """A guard failed: f's graph for ``args`` is another one; trace it (once)."""
-        if key is None:
-            key = self.key(args, self.baked or frozenset())
+        """A guard failed, or an argument is not of the type traced: f's graph for ``args`` is
+        another one; trace it (once)."""
+        args = normalize(args, self.argnames)
+        key = self.key(args, self.baked or frozenset())
         current = self.variants.get(key)
-        if current is not None and current is not variant:
-            return current.function(*args)
+        if current is not variant:
+            return current.function(*args) if current is not None else self.build(args).function(*args)
         if self.retracing:
             raise CompileError(
                 f"compile: {self.fname} gave another graph when traced again on the same arguments: f"
@@ -195,20 +221,12 @@ class _Program:
 
 
 def _key(structure: Any, args: Sequence[Any], baked: frozenset[int]) -> tuple[Any, ...]:
-    """What tells one variant from another: the arguments' structure, and the baked numbers."""
-    return (structure, tuple(freeze(args[a]) for a in sorted(baked)))
+    """What tells one variant from another: the arguments' structure and types, and the baked numbers."""
+    return (structure, kinds(args), tuple(freeze(args[a]) for a in sorted(baked)))
 
 
 def _unset(*args: Any) -> float:  # pragma: no cover (replaced before any call)
     raise AssertionError("not compiled yet")
-
-
-def _copy(x: Any) -> Any:
-    if isinstance(x, list):
-        return [_copy(i) for i in x]
-    if isinstance(x, tuple):
-        return tuple(_copy(i) for i in x)
-    return x
 
 
 def _names(f: Callable[..., Any], n: int) -> list[str]:
@@ -305,7 +323,11 @@ def compile(  # noqa: A001 (the name the issue asks for: autograd.compile)
         _check_optimizer(optimizer, plist)
     argnames = _names(f, len(example_args))
     program = _Program(f, plist, argnames, _function_name(f, argnames), optimizer, return_loss)
-    first = program.build(example_args)
+    try:
+        example = normalize(example_args, argnames)
+    except TypeError as e:
+        raise CompileError(str(e)) from None
+    first = program.build(example)
     step = first.function
     if check:
         step = _checked(program, first.function)

@@ -136,7 +136,8 @@ def test_return_loss_false_skips_the_loss_and_keeps_its_domain_check() -> None:
     before = [(p.data, p.grad) for p in compiled.parameters()]
     with pytest.raises(ValueError, match=r"bce: .*'ô'.*the target must be in \[0, 1\]; got 2.0"):
         update([1.0, 0.0], 2.0)
-    assert [(p.data, p.grad) for p in compiled.parameters()] == before  # nothing changed
+    # B11: the engine's sequence, zero_grad() then f raising, leaves every grad 0.0, every weight as it was
+    assert [(p.data, p.grad) for p in compiled.parameters()] == [(data, 0.0) for data, _ in before]
     with pytest.raises(ValueError, match=r"the target must be -1 or \+1; got 0.5"):
         autograd.compile(lambda x, y: nn.hinge_loss(one(compiled, x), y), compiled.parameters(),
                          [1.0, 0.0], 1.0, return_loss=False)([1.0, 0.0], 0.5)
@@ -186,7 +187,7 @@ def test_int_arguments_give_float_gradients_as_backward_does() -> None:
     w, w2 = Value(0.5, label="w"), Value(0.5, label="w")
     fused, plain = nn.SGD([w], lr=0.1), nn.SGD([w2], lr=0.1)
     update = autograd.compile(lambda x: w * x, [w], 3, optimizer=fused, return_loss=False)
-    assert "d_w = x * 1.0 or 0.0" in update.source  # backward() adds 1.0 * x: a float
+    assert "d_w = float(x) * 1.0 or 0.0" in update.source  # the engine takes the int as its float
     for x in (3, 0, -2):
         update(x)
         plain.zero_grad()
@@ -399,7 +400,7 @@ def test_only_the_tracing_thread_is_watched() -> None:
 
     step = autograd.compile(loss, [w], 1.0)
     assert seen == [True, 2, 2.0, 2.0]
-    assert "_retrace" not in step.source  # no guard
+    assert "# f decided on the data" not in step.source  # no guard
 
 
 def _labelled(v: Value, label: str) -> Value:
@@ -512,7 +513,7 @@ def test_another_structure_is_traced_again_and_a_wrong_one_is_an_error() -> None
     step = autograd.compile(lambda x: autograd.sum(w * xi for xi in x), [w], [1.0, 2.0])
     assert step([1.0, 2.0, 3.0]) == 3.0
     assert w.grad == 6.0
-    with pytest.raises(CompileError, match=r"argument x\[1\] is 'a'"):
+    with pytest.raises(TypeError, match=r"argument x\[1\] is 'a'"):  # the engine's kind of error (B6)
         step([1.0, "a"])
 
 
@@ -568,9 +569,7 @@ def test_an_argument_f_takes_only_as_a_number_is_baked_in_and_guarded() -> None:
 
     def f(p: Value) -> Callable[[float, float], Value]:
         def loss(x: float, scale: float) -> Value:
-            if not isinstance(scale, float):
-                raise TypeError("scale must be a plain number")
-            return p * x * scale
+            return p * x * round(scale.real, 3)  # an attribute of a float: the argument is baked in
 
         return loss
 
@@ -681,6 +680,6 @@ def test_every_rule_compiles_to_the_true_derivative(name: str) -> None:
 
 def test_an_int_argument_too_large_for_a_float_is_an_overflow_error_naming_it() -> None:
     w = Value(1.0, label="w")
-    too_large = r"compile: argument x: an int of 1025 bits is too large for a float"
+    too_large = r"an int of 1025 bits is too large for a float"  # the engine's own error, naming its op
     with pytest.raises(OverflowError, match=too_large):
         autograd.compile(lambda x: w * x, [w], 2**1024)
