@@ -40,6 +40,7 @@ from itertools import count
 from typing import Any, Literal, Protocol, cast, overload
 
 from autograd.compiler.codegen import Generated, generate, same
+from autograd.compiler.loop import Run
 from autograd.compiler.trace import CompileError, Trace, flatten, freeze, trace
 from autograd.core import Value
 
@@ -56,6 +57,7 @@ class _Compiled(Protocol):
     source: str
     variants: list[str]
     labels: dict[str, str]  # the source's variables -> the labels of the graph's Values
+    run: Run  # run(samples, epochs=1): the loop of calls as one generated loop (autograd.compiler.loop)
 
 
 class CompiledStep(_Compiled, Protocol):
@@ -312,6 +314,7 @@ def compile(  # noqa: A001 (the name the issue asks for: autograd.compile)
     step.source = first.generated.source  # type: ignore[attr-defined]
     step.variants = program.sources  # type: ignore[attr-defined]
     step.labels = first.generated.labels  # type: ignore[attr-defined]
+    step.run = Run(program, step, generated=not check)  # type: ignore[attr-defined]
     return cast(CompiledStep, step) if return_loss else cast(CompiledUpdate, step)
 
 
