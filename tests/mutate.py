@@ -8,11 +8,12 @@ group of tests below runs against the copy (first on PYTHONPATH, so it is the re
 monkeypatch).  Every group must kill every mutant: the engine's tests, and the compiled path's
 (`autograd.compile` reads the same rules), so a wrong rule is caught on both paths.
 
-The compiled path writes two lines of its own (everything else it writes comes from the rules):
+The compiled path writes a few lines of its own (everything else it writes comes from the rules):
 the chain rule on one edge, ``d_child += local * d_node``, and nn.SGD's update generated in,
-``p.data = w - lr * g``.  Each is a *code mutant*: the copy's autograd/compiler/codegen.py is
-changed where it writes that line (`CODE_MUTANTS`), so that the generated code scales it by 1.1,
-and the compiled path's tests must kill it.  The run fails (exit 1) if a mutant survives a group,
+``p.data = w - lr * g``; and ``step.run``'s loop (autograd/compiler/loop.py) its own update of the
+parameters it keeps in locals, ``w = w - lr * g`` and ``g_w = g_w + d_w``.  Each is a *code
+mutant*: the copy's file is changed where it writes that line (`CODE_MUTANTS`), so that the
+generated code scales it by 1.1, and the compiled path's tests must kill it.  The run fails (exit 1) if a mutant survives a group,
 and stops (exit 2) if a file has no rules, a rule's lambda cannot be rewritten, a code mutant's
 line is not found once in the compiler, or a test file of a group is missing.
 
@@ -47,7 +48,7 @@ GROUPS = {
         "tests/check/test_gradcheck.py",
         "tests/core/test_properties.py",
     ],
-    "compiled": ["tests/compiler/test_compile.py"],
+    "compiled": ["tests/compiler/test_compile.py", "tests/compiler/test_loop.py"],
 }
 SCALE = "1.1"
 # Applied to a rule's result: a list (a list operand's rule, one derivative per item) item by item.
@@ -59,12 +60,17 @@ HELPER = (
 NOT_OPERANDS = {"name", "forward", "formula", "lists", "domain"}
 
 CODEGEN = Path("autograd") / "compiler" / "codegen.py"
-# The compiled path's own lines: (name, the text in codegen.py that writes it, the same scaled).
+LOOP = Path("autograd") / "compiler" / "loop.py"
+# The compiled path's own lines: (file, name, the text in the file that writes it, the same scaled).
 CODE_MUTANTS = [
-    ("edge term", 'term = f"{local.factor()} * {grad}"',
+    (CODEGEN, "edge term", 'term = f"{local.factor()} * {grad}"',
      f'term = f"({{local.factor()}} * {{grad}}) * {SCALE}"'),
-    ("SGD step", 'f"{alias}.data = {w} - _lr * {g}"',
+    (CODEGEN, "SGD step", 'f"{alias}.data = {w} - _lr * {g}"',
      f'f"{{alias}}.data = ({{w}} - _lr * {{g}}) * {SCALE}"'),
+    (LOOP, "loop's SGD step", 'f"{data[k]} = {data[k]} - _lr * {step}"',
+     f'f"{{data[k]}} = ({{data[k]}} - _lr * {{step}}) * {SCALE}"'),
+    (LOOP, "loop's grad sum", 'f"{grads[k]} = {grads[k]} + {d}"',
+     f'f"{{grads[k]}} = ({{grads[k]}} + {{d}}) * {SCALE}"'),
 ]
 
 
@@ -141,9 +147,11 @@ def find_mutants(path: Path, text: str) -> list[Mutant]:
 
 
 def find_code_mutants(path: Path, text: str) -> list[Mutant]:
-    """Each of `CODE_MUTANTS` in the compiler's ``text``: where it writes the line, once."""
+    """Each of `CODE_MUTANTS` of file ``path`` in its ``text``: where it writes the line, once."""
     found = []
-    for name, code, replacement in CODE_MUTANTS:
+    for file, name, code, replacement in CODE_MUTANTS:
+        if file != path:
+            continue
         if text.count(code) != 1:
             raise SystemExit(f"mutate: {path}: expected to find {code!r} (the {name} the compiled code"
                              f" writes) once, found it {text.count(code)} times; update CODE_MUTANTS")
@@ -156,7 +164,8 @@ def find_code_mutants(path: Path, text: str) -> list[Mutant]:
 def all_mutants() -> list[Mutant]:
     found = [m for path in SOURCES for m in find_mutants(path, (ROOT / path).read_text(encoding="utf-8"))]
     if (ROOT / CODEGEN).exists():  # the compiler is a layer that may be removed
-        found += find_code_mutants(CODEGEN, (ROOT / CODEGEN).read_text(encoding="utf-8"))
+        for path in dict.fromkeys(file for file, *_ in CODE_MUTANTS):
+            found += find_code_mutants(path, (ROOT / path).read_text(encoding="utf-8"))
     return found
 
 
