@@ -13,9 +13,10 @@ the chain rule on one edge, ``d_child += local * d_node``, and nn.SGD's update g
 ``p.data = w - lr * g``; and ``step.run``'s loop (autograd/compiler/loop.py) its own update of the
 parameters it keeps in locals, ``w = w - lr * g`` and ``g_w = g_w + d_w``.  Each is a *code
 mutant*: the copy's file is changed where it writes that line (`CODE_MUTANTS`), so that the
-generated code scales it by 1.1, and the compiled path's tests must kill it.  The run fails (exit 1) if a mutant survives a group,
-and stops (exit 2) if a file has no rules, a rule's lambda cannot be rewritten, a code mutant's
-line is not found once in the compiler, or a test file of a group is missing.
+generated code scales it by 1.1, and the compiled path's tests must kill it.  The run fails
+(exit 1) if a mutant survives a group, and stops (exit 2) if a file has no rules, a rule's lambda
+cannot be rewritten, a code mutant's line is not found once in the compiler, or a test file of a
+group is missing.
 
     .venv/bin/python tests/mutate.py                  # every mutant against every group
     .venv/bin/python tests/mutate.py --list           # the mutants found, without running anything
