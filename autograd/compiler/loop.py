@@ -131,7 +131,8 @@ class Run:
     """``step.run``: ``run(samples, epochs=1)`` is ``step(*sample)`` for each of ``samples`` in
     order, ``epochs`` times, as one generated loop (see the module doc); it returns the losses, one
     per update (None with ``return_loss=False``).  ``sources``: the loops' code, one per variant
-    of the step that a run has started with."""
+    of the step that a run has started with; ``run(samples, epochs=0)`` builds the loop and runs
+    nothing (to time the compiling apart)."""
 
     def __init__(self, program: Any, step: Callable[..., Any], generated: bool) -> None:
         self._program = program  # the step's `autograd.compiler.step._Program`
@@ -149,8 +150,8 @@ class Run:
         append = losses.append if program.return_loss else _ignore
         total = len(listed) * epochs
         start = 0
-        loop = self._loop_for(listed[0]) if total and self._generated else None
-        if loop is not None and program.optimizer is None and not all(
+        loop = self._loop_for(listed[0]) if listed and self._generated else None  # epochs=0: built only
+        if total and loop is not None and program.optimizer is None and not all(
                 isinstance(p.grad, (int, float)) for p in program.params):
             append(step(*listed[0]))  # the step's own: a grad of None counts as 0 there
             start = 1

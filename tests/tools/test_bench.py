@@ -134,3 +134,21 @@ def test_moons_compiled_run_gives_the_engine_losses_to_the_bit(moons: ModuleType
     compiled, compile_s = moons.compiled_run(model(), 3, data)
     assert compiled == moons.engine_run(model(), 3, data)
     assert compile_s > 0.0
+
+
+def test_xor_tightest_loop_and_compiled_loop_are_the_seeds_run(xor_seed: ModuleType) -> None:
+    engine = xor_seed.engine_run(epochs=30)
+    assert xor_seed.tight_floor_run(epochs=30) == pytest.approx(engine, rel=1e-12, abs=1e-15)
+    assert xor_seed.compiled_loop_run(epochs=30)[0] == engine  # step.run: the engine's, to the bit
+
+
+def test_the_c_reference_is_the_seeds_run_or_skipped_with_a_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    native = _load("native")
+    result = native.c_run(30, repeats=1)
+    if native.compiler() is None:
+        assert "no C compiler" in result["skipped"]
+    else:
+        assert result["seconds"] > 0.0
+        assert result["predictions"] == pytest.approx(_load("xor_seed").engine_run(epochs=30), rel=1e-9)
+    monkeypatch.setattr(native.shutil, "which", lambda name: None)
+    assert native.c_run(30) == {"skipped": "no C compiler (cc or gcc) on this machine"}
