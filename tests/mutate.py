@@ -10,8 +10,9 @@ monkeypatch).  Every group must kill every mutant: the engine's tests, and the c
 
 The compiled path writes a few lines of its own (everything else it writes comes from the rules):
 the chain rule on one edge, ``d_child += local * d_node``, and nn.SGD's update generated in,
-``p.data = w - lr * g``; and ``step.run``'s loop (autograd/compiler/loop.py) its own update of the
-parameters it keeps in locals, ``w = w - lr * g`` and ``g_w = g_w + d_w``.  Each is a *code
+``p.data = w - lr * g``; and ``step.run``'s loop (autograd/compiler/loop.py, and its numba form in
+native.py) its own update of the parameters it keeps in locals, ``w = w - lr * g`` and
+``g_w = g_w + d_w``.  Each is a *code
 mutant*: the copy's file is changed where it writes that line (`CODE_MUTANTS`), so that the
 generated code scales it by 1.1, and the compiled path's tests must kill it.  The run fails
 (exit 1) if a mutant survives a group, and stops (exit 2) if a file has no rules, a rule's lambda
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -49,7 +51,11 @@ GROUPS = {
         "tests/check/test_gradcheck.py",
         "tests/core/test_properties.py",
     ],
-    "compiled": ["tests/compiler/test_compile.py", "tests/compiler/test_loop.py"],
+    "compiled": [
+        "tests/compiler/test_compile.py",
+        "tests/compiler/test_loop.py",
+        "tests/compiler/test_native.py",
+    ],
 }
 SCALE = "1.1"
 # Applied to a rule's result: a list (a list operand's rule, one derivative per item) item by item.
@@ -62,6 +68,7 @@ NOT_OPERANDS = {"name", "forward", "formula", "lists", "domain"}
 
 CODEGEN = Path("autograd") / "compiler" / "codegen.py"
 LOOP = Path("autograd") / "compiler" / "loop.py"
+NATIVE = Path("autograd") / "compiler" / "native.py"  # its mutants need numba (skipped, and said, without)
 # The compiled path's own lines: (file, name, the text in the file that writes it, the same scaled).
 CODE_MUTANTS = [
     (CODEGEN, "edge term", 'term = f"{local.factor()} * {grad}"',
@@ -71,6 +78,10 @@ CODE_MUTANTS = [
     (LOOP, "loop's SGD step", 'f"{data[k]} = {data[k]} - _lr * {step}"',
      f'f"{{data[k]}} = ({{data[k]}} - _lr * {{step}}) * {SCALE}"'),
     (LOOP, "loop's grad sum", 'f"{grads[k]} = {grads[k]} + {d}"',
+     f'f"{{grads[k]}} = ({{grads[k]}} + {{d}}) * {SCALE}"'),
+    (NATIVE, "numba's SGD step", 'f"{data[k]} = {data[k]} - _lr * {step}"',
+     f'f"{{data[k]}} = ({{data[k]}} - _lr * {{step}}) * {SCALE}"'),
+    (NATIVE, "numba's grad sum", 'f"{grads[k]} = {grads[k]} + {d}"',
      f'f"{{grads[k]}} = ({{grads[k]}} + {{d}}) * {SCALE}"'),
 ]
 
@@ -166,6 +177,9 @@ def all_mutants() -> list[Mutant]:
     found = [m for path in SOURCES for m in find_mutants(path, (ROOT / path).read_text(encoding="utf-8"))]
     if (ROOT / CODEGEN).exists():  # the compiler is a layer that may be removed
         for path in dict.fromkeys(file for file, *_ in CODE_MUTANTS):
+            if path == NATIVE and importlib.util.find_spec("numba") is None:
+                print(f"mutate: numba is not installed: {path}'s code mutants are not run", file=sys.stderr)
+                continue
             found += find_code_mutants(path, (ROOT / path).read_text(encoding="utf-8"))
     return found
 
@@ -187,7 +201,8 @@ def killed(mutant: Mutant, tests: list[str]) -> bool:
         path = os.pathsep.join([tmp, str(ROOT / "tests")])
         env = {**os.environ, "PYTHONPATH": path, "PYTHONDONTWRITEBYTECODE": "1"}
         ini = Path(tmp) / "pytest.ini"  # not the project's, whose pythonpath would put the real package first
-        ini.write_text("[pytest]\nmarkers =\n    dot\n    torch\n    wasm\n    renderer\n", encoding="utf-8")
+        ini.write_text("[pytest]\nmarkers =\n    dot\n    torch\n    numba\n    wasm\n    renderer\n",
+                       encoding="utf-8")
         done = subprocess.run(
             [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-c", str(ini),
              "--rootdir", tmp, *[str(ROOT / t) for t in tests]],

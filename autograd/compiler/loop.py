@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import builtins
 import linecache
+import time
 from collections.abc import Callable, Iterable, Sequence
 from itertools import chain, count, islice, repeat
 from typing import Any
@@ -134,12 +135,15 @@ class Run:
     of the step that a run has started with; ``run(samples, epochs=0)`` builds the loop and runs
     nothing (to time the compiling apart)."""
 
-    def __init__(self, program: Any, step: Callable[..., Any], generated: bool) -> None:
+    def __init__(self, program: Any, step: Callable[..., Any], generated: bool,
+                 backend: str = "python") -> None:
         self._program = program  # the step's `autograd.compiler.step._Program`
         self._step = step
         self._generated = generated  # False: check=True's step, run call by call
+        self._backend = backend  # "python", or "numba": the loop compiled by numba (autograd.compiler.native)
         self._loops: dict[Any, Callable[..., int]] = {}
         self.sources: list[str] = []
+        self._build_seconds = 0.0
 
     def __call__(self, samples: Iterable[Sequence[Any]], epochs: int = 1) -> list[float] | None:
         if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
@@ -155,13 +159,14 @@ class Run:
                 isinstance(p.grad, (int, float)) for p in program.params):
             append(step(*listed[0]))  # the step's own: a grad of None counts as 0 there
             start = 1
+        if loop is not None and total == 0:
+            loop(listed, 0, 0, append)  # runs nothing; numba's loop is compiled for these samples
         while start < total:
             if loop is None:  # check=True's step, or a first sample that is not the step's arguments
                 append(step(*listed[start % len(listed)]))
                 start += 1
                 continue
-            flat = islice(chain.from_iterable(repeat(listed, epochs)), start, None)  # epochs x samples
-            stopped = loop(flat, start, append)
+            stopped = loop(listed, epochs, start, append)
             if stopped < 0:
                 break
             append(step(*listed[stopped % len(listed)]))  # raises the engine's error, or goes on
@@ -178,15 +183,40 @@ class Run:
         except Exception:
             return None
         if key not in self._loops:
+            started = time.perf_counter()
             variant = program.variants.get(key) or program.build(args)
             source, name = loop_source(variant.generated, program.optimizer)
             filename = f"<autograd.compile {name} #{next(_files)}>"
             namespace = {**variant.function.__globals__, **objects()}
             exec(builtins.compile(source, filename, "exec"), namespace)  # our own text: names and numbers
             linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
-            self._loops[key] = namespace[name]
+            python = _python_loop(namespace[name])
             self.sources.append(source)
+            if self._backend == "numba":
+                from autograd.compiler.native import NumbaLoop  # optional: numba
+
+                self._loops[key] = NumbaLoop(variant.generated, program, python)
+            else:
+                self._loops[key] = python
+            self._build_seconds += time.perf_counter() - started
         return self._loops[key]
+
+    @property
+    def compile_seconds(self) -> float:
+        """The seconds spent building the loops (with numba: compiling them, on their first run)."""
+        native = sum(getattr(loop, "compile_seconds", 0.0) for loop in self._loops.values())
+        return self._build_seconds + native
+
+
+def _python_loop(function: Callable[..., int]) -> Callable[..., int]:
+    """The generated loop ``function``, called as every backend's loop: ``(samples, epochs, start,
+    append)`` -> the index of the update it stopped before, or -1."""
+
+    def loop(samples: Sequence[Any], epochs: int, start: int, append: Callable[[Any], None]) -> int:
+        flat = islice(chain.from_iterable(repeat(samples, epochs)), start, None)  # epochs x samples
+        return function(flat, start, append)
+
+    return loop
 
 
 def _ignore(_: Any) -> None:

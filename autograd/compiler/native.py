@@ -1,0 +1,296 @@
+"""``autograd.compile(..., backend="numba")``: the same generated loop, compiled to machine code.
+
+numba (an optional extra: ``pip install scalar-autograd[fast]``) compiles the loop of
+`autograd.compiler.loop` with ``njit``: the same lines, with what numba needs changed around
+them (`numba_source`):
+
+- the parameters and their gradients come in and go out as two float64 arrays, ``_W`` and ``_G``,
+  stored after every update (with the number of updates done, ``_done[0]``): whatever stops the
+  loop, the arrays hold the state after the last whole update;
+- the samples are a typed list of tuples (each sample's numbers as floats, in its structure);
+- the op helpers the lines call (``_bce``, ``_bce_domain``...) are compiled too, each ``raise``
+  kept but without its message (`_numba_function`): the message is the engine's, below;
+- ``except (ArithmeticError, ...)`` is ``except Exception`` (all numba catches), and a walrus
+  (``(_e := exp(z)) / (1.0 + _e)``, which numba does not type) becomes an ``if`` statement.
+
+**Errors.**  Where CPython's ``math`` raises (``log(-1)``, ``exp(1000)``, ``0.0 ** -1``), numba
+may return a NaN or an infinity instead.  So after each update's forward lines, the loop checks
+that every value it computed is finite (``v * 0.0 == 0.0`` for each); if one is not, or any line
+raised, the loop stops *before* that update, and the update is the Python step's own
+(`autograd.compiler.loop.Run`): it raises the engine's error naming the node, or (an infinity
+that is no error in Python) computes the update as Python does; then the numba loop goes on.
+
+Bit identity with the Python backend: the arithmetic is the same IEEE operations in the same
+order (numba does not reassociate nor fuse without ``fastmath``); ``math.exp``, ``log``, ``tanh``
+and ``log1p`` call the same C library as CPython's ``math``.  tests/compiler/test_native.py checks
+it on the seed and on random networks with every activation and loss.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+import math
+import re
+import textwrap
+import time
+import types
+from collections.abc import Callable, Sequence
+from itertools import count
+from typing import Any, cast
+
+from autograd.compiler.codegen import Generated, _names_read
+from autograd.compiler.trace import CompileError
+from autograd.core import Value
+
+__all__ = ["NumbaLoop", "numba_source", "require_numba"]
+
+_files = count(1)
+EXTRA = "pip install scalar-autograd[fast]  (or: pip install numba)"
+
+
+def require_numba() -> Any:
+    """The numba module, or a `CompileError` naming the extra that installs it."""
+    try:
+        import numba  # optional: imported only for backend="numba"
+    except ImportError as e:
+        raise CompileError(f"compile: backend='numba' needs numba, an optional extra: {EXTRA}") from e
+    return numba
+
+
+def numba_source(generated: Generated, optimizer: Any) -> tuple[str, str]:
+    """The loop of ``generated`` for numba (see the module doc) and its function's name."""
+    parts = generated.parts
+    if any(line.lstrip().startswith("for ") for line in parts["forward"] + parts["backward"]):
+        raise CompileError("compile: backend='numba' does not compile a batch's loop yet (a sum or mean over"
+                           " samples); use step.run over the samples one by one, or the Python backend")
+    name = f"{generated.function}_numba"
+    args = parts["args"]
+    state: list[tuple[str, str | None, str | None]] = parts["state"]
+    index = {alias: k for k, (alias, _, _) in enumerate(state)}
+    lines = [f"def {name}(_W, _G, _samples, _start, _total, _lr, _losses, _done):"]
+    body: list[str] = []
+    for line in parts["load"]:
+        m = re.fullmatch(r"(\S+) = (_P\d*)\.data", line)
+        body.append(f"{m.group(1)} = _W[{index[m.group(2)]}]" if m else line)
+    data = [w or f"_run_w{k}" for k, (_, w, _) in enumerate(state)]
+    grads = [f"_run_g{k}" for k in range(len(state))]
+    for k, (_, w, _) in enumerate(state):
+        if w is None:
+            body.append(f"{data[k]} = _W[{k}]")
+        body.append(f"{grads[k]} = _G[{k}]")
+    update: list[str] = []
+    if optimizer is not None:
+        decay = optimizer.weight_decay
+        for k, (_, _, d) in enumerate(state):
+            g = d or "0.0"
+            update.append(f"{grads[k]} = {g}")
+            step = f"({g} + {decay!r} * {data[k]})" if decay != 0.0 else g
+            update.append(f"{data[k]} = {data[k]} - _lr * {step}")  # nn.SGD's p.data -= lr * g
+    else:
+        for k, (_, _, d) in enumerate(state):
+            update.append(f"{grads[k]} = {grads[k]} + {d}")  # backward() adds to p.grad
+    for k in range(len(state)):
+        update.append(f"_W[{k}] = {data[k]}")
+        update.append(f"_G[{k}] = {grads[k]}")
+    if parts["loss"] is not None:
+        update.append(f"_losses[_run_k] = {parts['loss']}")
+    update.append("_done[0] = _run_k + 1")
+    unpack = f"({', '.join(args)}{',' if len(args) == 1 else ''}) = _samples[_run_k % len(_samples)]"
+    forward = [_stop(line) for line in parts["forward"]]
+    computed = [t for line in forward for t in _assigned(line)]
+    finite = " + ".join(f"{v} * 0.0" for v in computed) or "0.0"
+    inner = ["try:", f"    {unpack}", *("    " + line for line in forward),
+             "except Exception:", "    return _run_k  # the Python step on this sample says what went wrong",
+             f"if not ({finite}) == 0.0:",
+             "    return _run_k  # a NaN or an infinity: where CPython's math may have raised",
+             *(_stop(line) for line in parts["guards"]), *parts["backward"], *update]
+    body.append("for _run_k in range(_start, _total):")
+    body += ["    " + line for line in inner]
+    body.append("return -1")
+    return "\n".join([*lines, *("    " + line for line in body)]) + "\n", name
+
+
+def _stop(line: str) -> str:
+    for exit_ in ("return _recover(", "return _retrace("):
+        at = line.find(exit_)
+        if at >= 0:
+            return line[:at] + "return _run_k  # the Python step on this sample goes on from here"
+    return line
+
+
+def _assigned(line: str) -> list[str]:
+    """The variables a forward line assigns (its targets)."""
+    try:
+        tree = ast.parse(line.strip())
+    except SyntaxError:
+        return []
+    out: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                out += [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+    return out
+
+
+class _NoWalrus(ast.NodeTransformer):
+    """``x = a if c else (_e := f(z)) / (1.0 + _e)`` -> ``if c: x = a`` / ``else: _e = f(z); x = _e / ...``
+    (numba does not type an assignment expression)."""
+
+    def visit_Assign(self, node: ast.Assign) -> Any:
+        if not any(isinstance(n, ast.NamedExpr) for n in ast.walk(node.value)):
+            return node
+        return self._assign(node.targets, node.value, node)
+
+    def _assign(self, targets: list[ast.expr], value: ast.expr, where: ast.AST) -> list[ast.stmt] | ast.stmt:
+        if isinstance(value, ast.IfExp):
+            stmt = ast.If(test=value.test, body=_listed(self._assign(targets, value.body, where)),
+                          orelse=_listed(self._assign(targets, value.orelse, where)))
+            return ast.copy_location(stmt, where)
+        hoisted: list[ast.stmt] = []
+
+        class Hoist(ast.NodeTransformer):
+            def visit_NamedExpr(self, n: ast.NamedExpr) -> Any:
+                self.generic_visit(n)
+                hoisted.append(ast.Assign(targets=[ast.Name(n.target.id, ast.Store())], value=n.value))
+                return ast.Name(n.target.id, ast.Load())
+
+        value = Hoist().visit(value)
+        return [*hoisted, ast.Assign(targets=targets, value=value)]
+
+
+def _listed(x: list[ast.stmt] | ast.stmt) -> list[ast.stmt]:
+    return x if isinstance(x, list) else [x]
+
+
+class _NoMessage(ast.NodeTransformer):
+    """``raise ValueError(f"... {x!r}")`` -> ``raise ValueError``: numba cannot format the message,
+    and the message shown is the engine's (the update is redone by the Python step).
+    ``y.is_integer()``, which numba does not know, is ``(_isfinite(y) and y == _floor(y))``."""
+
+    def visit_Try(self, node: ast.Try) -> Any:
+        """``try: ... except ZeroDivisionError: ...``: numba catches only ``Exception``; without the
+        handlers, what the body raises reaches the loop, which has the Python step redo the update."""
+        self.generic_visit(node)
+        if all(h.type is not None and not (isinstance(h.type, ast.Name) and h.type.id == "Exception")
+               for h in node.handlers):
+            return [*node.body, *node.orelse, *node.finalbody]
+        return node
+
+    def visit_Call(self, node: ast.Call) -> Any:
+        self.generic_visit(node)
+        f = node.func
+        if isinstance(f, ast.Attribute) and f.attr == "is_integer" and not node.args:
+            y = f.value
+            finite = ast.Call(ast.Name("_isfinite", ast.Load()), [y], [])
+            whole = ast.Compare(y, [ast.Eq()], [ast.Call(ast.Name("_floor", ast.Load()), [y], [])])
+            return ast.copy_location(ast.BoolOp(ast.And(), [finite, whole]), node)
+        return node
+
+    def visit_Raise(self, node: ast.Raise) -> Any:
+        if isinstance(node.exc, ast.Call):
+            node.exc = node.exc.func
+        node.cause = None
+        return node
+
+
+def _numba_function(fn: Any, numba: Any, done: dict[int, Any]) -> Any:
+    """``fn`` compiled by numba: its source without raise messages, the functions it calls likewise."""
+    if id(fn) in done:
+        return done[id(fn)]
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError) as e:
+        raise CompileError(f"compile: backend='numba' cannot read the source of {fn!r}") from e
+    definition = tree.body[0]
+    if not isinstance(definition, ast.FunctionDef):
+        raise CompileError(f"compile: backend='numba' compiles only functions defined by def; {fn!r} is not")
+    definition.decorator_list = []
+    tree = ast.fix_missing_locations(_NoWalrus().visit(_NoMessage().visit(tree)))
+    namespace: dict[str, Any] = {**fn.__globals__, "_isfinite": math.isfinite, "_floor": math.floor}
+    done[id(fn)] = None  # (a function calling itself is not compiled)
+    for name in _names_read([ast.unparse(definition)]) - {fn.__name__}:
+        value = namespace.get(name)
+        if isinstance(value, types.FunctionType):
+            namespace[name] = _numba_function(value, numba, done)
+    jitted = done[id(fn)] = numba.njit(_compiled(tree, namespace, fn.__name__))
+    return jitted
+
+
+def _compiled(tree: ast.Module, namespace: dict[str, Any], name: str) -> Any:
+    exec(builtins.compile(tree, f"<autograd.compile numba {name}>", "exec"), namespace)
+    return namespace[name]
+
+
+class NumbaLoop:
+    """The numba loop of one variant: called like the Python loop, ``loop(samples, epochs, start,
+    append)``, it returns the index of the update it stopped before, or -1 when done."""
+
+    def __init__(self, generated: Generated, program: Any, python: Callable[..., int]) -> None:
+        numba = require_numba()
+        self.python = python  # the Python loop: for samples numba cannot take
+        started = time.perf_counter()
+        self.params = program.params
+        self.optimizer = program.optimizer
+        self.return_loss = program.return_loss
+        self.source, name = numba_source(generated, program.optimizer)
+        aliases = [alias for alias, _, _ in generated.parts["state"]]
+        self.values: list[Value] = [cast(Value, generated.objects[a]) for a in aliases]
+        namespace: dict[str, Any] = {"__builtins__": builtins, "math": math}
+        done: dict[int, Any] = {}
+        for key in _names_read(self.source.splitlines()):
+            obj = generated.objects.get(key)
+            if obj is None:
+                continue
+            if isinstance(obj, types.FunctionType):
+                obj = _numba_function(obj, numba, done)
+            namespace[key] = obj
+        tree = ast.fix_missing_locations(_NoWalrus().visit(ast.parse(self.source)))
+        self.function = numba.njit(_compiled(tree, namespace, name))
+        self.numba = numba
+        self.first = True
+        self.compile_seconds = time.perf_counter() - started  # and numba's own, on the first run (below)
+
+    def __call__(self, samples: Sequence[Any], epochs: int, start: int, append: Callable[[Any], None]) -> int:
+        import numpy as np  # numba's own dependency
+
+        try:
+            typed = self.numba.typed.List([_floats(s) for s in samples])
+        except Exception:  # samples of different structures, or not numbers: the Python loop's
+            return self.python(samples, epochs, start, append)
+        w = np.array([v.data for v in self.values], dtype=np.float64)
+        g = np.array([float(v.grad) if isinstance(v.grad, (int, float)) else 0.0 for v in self.values],
+                     dtype=np.float64)  # (run makes a grad of None a float first, with the step's update)
+        total = len(samples) * epochs
+        losses = np.empty(total if self.return_loss else 0, dtype=np.float64)
+        done = np.array([start], dtype=np.int64)
+        lr = float(self.optimizer.lr) if self.optimizer is not None else 0.0
+        if self.first:  # numba compiles for these argument types: timed apart (no update is run)
+            self.first = False
+            began = time.perf_counter()
+            self.function(w, g, typed, 0, 0, lr, losses, done.copy())
+            self.compile_seconds += time.perf_counter() - began
+        try:
+            stopped = self.function(w, g, typed, start, total, lr, losses, done)
+        except Exception:  # a line outside the forward's try raised: the Python step redoes it
+            stopped = int(done[0])
+        finally:
+            last = int(done[0])
+            if last > start:  # the arrays hold the state after update last - 1
+                for k, v in enumerate(self.values):
+                    v.data = float(w[k])
+                    v.grad = float(g[k])
+            if self.return_loss:
+                for x in losses[start:last].tolist():
+                    append(x)
+        return int(stopped)
+
+
+def _floats(x: Any) -> Any:
+    """A sample as numba takes it: tuples of floats, in its structure."""
+    if isinstance(x, (list, tuple)):
+        return tuple(_floats(i) for i in x)
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise TypeError(f"not a number: {x!r}")
+    return float(x)
