@@ -30,14 +30,19 @@ from __future__ import annotations
 
 import ast
 import builtins
+import hashlib
+import importlib.util
 import inspect
 import math
+import os
 import re
+import sys
 import textwrap
 import time
 import types
 from collections.abc import Callable, Sequence
 from itertools import count
+from pathlib import Path
 from typing import Any, cast
 
 from autograd.compiler.codegen import Generated, _names_read
@@ -167,7 +172,7 @@ def _listed(x: list[ast.stmt] | ast.stmt) -> list[ast.stmt]:
 class _NoMessage(ast.NodeTransformer):
     """``raise ValueError(f"... {x!r}")`` -> ``raise ValueError``: numba cannot format the message,
     and the message shown is the engine's (the update is redone by the Python step).
-    ``y.is_integer()``, which numba does not know, is ``(_isfinite(y) and y == _floor(y))``."""
+    ``y.is_integer()``, which numba does not know, is ``(math.isfinite(y) and y == math.floor(y))``."""
 
     def visit_Try(self, node: ast.Try) -> Any:
         """``try: ... except ZeroDivisionError: ...``: numba catches only ``Exception``; without the
@@ -183,8 +188,9 @@ class _NoMessage(ast.NodeTransformer):
         f = node.func
         if isinstance(f, ast.Attribute) and f.attr == "is_integer" and not node.args:
             y = f.value
-            finite = ast.Call(ast.Name("_isfinite", ast.Load()), [y], [])
-            whole = ast.Compare(y, [ast.Eq()], [ast.Call(ast.Name("_floor", ast.Load()), [y], [])])
+            finite = ast.Call(ast.Attribute(ast.Name("math", ast.Load()), "isfinite", ast.Load()), [y], [])
+            floor = ast.Call(ast.Attribute(ast.Name("math", ast.Load()), "floor", ast.Load()), [y], [])
+            whole = ast.Compare(y, [ast.Eq()], [floor])
             return ast.copy_location(ast.BoolOp(ast.And(), [finite, whole]), node)
         return node
 
@@ -195,32 +201,127 @@ class _NoMessage(ast.NodeTransformer):
         return node
 
 
-def _numba_function(fn: Any, numba: Any, done: dict[int, Any]) -> Any:
-    """``fn`` compiled by numba: its source without raise messages, the functions it calls likewise."""
-    if id(fn) in done:
-        return done[id(fn)]
+class _Module:
+    """The loop and every helper it calls, as the text of one module for numba: each helper under a
+    name of its own (``_nb1__bce``...), the numbers it reads from its module written in, so that
+    the text alone is the program (numba's on-disk cache keys on the file it was read from)."""
+
+    def __init__(self) -> None:
+        self.lines = ["# autograd.compile, backend='numba': a step's loop and the op helpers it calls",
+                      "import math", "from numba import njit", ""]
+        self.names: dict[int, str] = {}
+
+    def value(self, obj: Any, name: str) -> str:
+        """``name = <obj>`` for the module (a function: its numba form); what the loop may call it."""
+        if isinstance(obj, types.FunctionType):
+            return self.function(obj)
+        if isinstance(obj, types.ModuleType) and obj is math:
+            self.lines.append(f"{name} = math")
+        elif _math_function(obj):
+            self.lines.append(f"{name} = math.{obj.__name__}")
+        elif isinstance(obj, (int, float)) and not isinstance(obj, bool):
+            self.lines.append(f"{name} = {_number(obj)}")
+        else:
+            raise CompileError(f"compile: backend='numba' cannot take {obj!r} ({name}) into compiled code")
+        return name
+
+    def function(self, fn: types.FunctionType) -> str:
+        if id(fn) in self.names:
+            return self.names[id(fn)]
+        name = self.names[id(fn)] = f"_nb{len(self.names) + 1}_{fn.__name__}"
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+        except (OSError, TypeError, SyntaxError) as e:
+            raise CompileError(f"compile: backend='numba' cannot read the source of {fn!r}") from e
+        definition = tree.body[0]
+        if not isinstance(definition, ast.FunctionDef):
+            raise CompileError(f"compile: backend='numba' compiles functions defined by def; {fn!r} is not")
+        definition.decorator_list = []
+        definition.returns = None
+        for a in [*definition.args.args, *definition.args.kwonlyargs]:
+            a.annotation = None
+        definition.name = name
+        local = {a.arg for a in definition.args.args} | {
+            n.id for n in ast.walk(definition) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        renames: dict[str, ast.expr] = {}
+        for n in ast.walk(definition):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in local | set(renames):
+                obj = fn.__globals__.get(n.id, getattr(builtins, n.id, None))
+                if obj is getattr(builtins, n.id, None):
+                    continue  # max, min, abs, float...
+                if isinstance(obj, types.FunctionType):
+                    renames[n.id] = ast.Name(self.function(obj), ast.Load())
+                elif obj is math:
+                    renames[n.id] = ast.Name("math", ast.Load())
+                elif _math_function(obj):
+                    renames[n.id] = ast.parse(f"math.{obj.__name__}", mode="eval").body
+                elif isinstance(obj, (int, float)) and not isinstance(obj, bool):
+                    renames[n.id] = ast.parse(_number(obj), mode="eval").body
+                else:
+                    raise CompileError(f"compile: backend='numba' cannot take {n.id} = {obj!r} (read by"
+                                       f" {fn.__qualname__}) into compiled code")
+
+        class Rename(ast.NodeTransformer):
+            def visit_Name(self, n: ast.Name) -> Any:
+                return renames.get(n.id, n) if isinstance(n.ctx, ast.Load) else n
+
+        tree = ast.fix_missing_locations(_NoWalrus().visit(_NoMessage().visit(Rename().visit(tree))))
+        self.lines += ["", "@njit(cache=_CACHE)", ast.unparse(tree), ""]
+        return name
+
+
+def _math_function(obj: Any) -> bool:
+    """A function of the math module (``math.tanh``), which numba compiles itself."""
+    return isinstance(obj, types.BuiltinFunctionType) and getattr(math, obj.__name__, None) is obj
+
+
+def _number(x: float) -> str:
+    if math.isfinite(x):
+        return repr(x)
+    return "math.nan" if math.isnan(x) else ("math.inf" if x > 0 else "-math.inf")
+
+
+def _cache_dir() -> Path | None:
+    """Where the loops' modules are written, for numba's on-disk cache (None: not cached):
+    ``$AUTOGRAD_CACHE``, else ``~/.cache/scalar-autograd``, in a ``numba`` folder; ``AUTOGRAD_CACHE=off``:
+    none."""
+    root = os.environ.get("AUTOGRAD_CACHE", "")
+    if root.lower() in ("off", "0", "no", "false"):
+        return None
+    base = Path(root) if root else Path.home() / ".cache" / "scalar-autograd"
+    folder = base / "numba"
     try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
-    except (OSError, TypeError, SyntaxError) as e:
-        raise CompileError(f"compile: backend='numba' cannot read the source of {fn!r}") from e
-    definition = tree.body[0]
-    if not isinstance(definition, ast.FunctionDef):
-        raise CompileError(f"compile: backend='numba' compiles only functions defined by def; {fn!r} is not")
-    definition.decorator_list = []
-    tree = ast.fix_missing_locations(_NoWalrus().visit(_NoMessage().visit(tree)))
-    namespace: dict[str, Any] = {**fn.__globals__, "_isfinite": math.isfinite, "_floor": math.floor}
-    done[id(fn)] = None  # (a function calling itself is not compiled)
-    for name in _names_read([ast.unparse(definition)]) - {fn.__name__}:
-        value = namespace.get(name)
-        if isinstance(value, types.FunctionType):
-            namespace[name] = _numba_function(value, numba, done)
-    jitted = done[id(fn)] = numba.njit(_compiled(tree, namespace, fn.__name__))
-    return jitted
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK) else None
 
 
-def _compiled(tree: ast.Module, namespace: dict[str, Any], name: str) -> Any:
-    exec(builtins.compile(tree, f"<autograd.compile numba {name}>", "exec"), namespace)
-    return namespace[name]
+def _load(text: str, name: str) -> tuple[Any, bool]:
+    """The function ``name`` of module ``text``: from a file in the cache folder (numba caches its
+    machine code beside it: a second process loads it, not compiles it), or, without a folder,
+    from the text itself (compiled in each process).  Also whether it is cached."""
+    folder = _cache_dir()
+    if folder is not None:
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+        path = folder / f"loop_{digest}.py"
+        try:
+            if not path.exists():  # the name is the text's hash: an existing file is this text
+                tmp = path.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_text(text.replace("_CACHE", "True"), encoding="utf-8")
+                os.replace(tmp, path)
+            spec = importlib.util.spec_from_file_location(f"_autograd_numba_{digest}", path)
+            if spec is not None and spec.loader is not None:
+                module = sys.modules.get(spec.name) or importlib.util.module_from_spec(spec)
+                sys.modules[spec.name] = module  # numba's cache finds the module by its name
+                spec.loader.exec_module(module)
+                return getattr(module, name), True
+        except OSError:
+            pass
+    namespace: dict[str, Any] = {}
+    exec(builtins.compile(text.replace("_CACHE", "False"), f"<autograd.compile numba {name}>", "exec"),
+         namespace)
+    return namespace[name], False
 
 
 class NumbaLoop:
@@ -237,17 +338,16 @@ class NumbaLoop:
         self.source, name = numba_source(generated, program.optimizer)
         aliases = [alias for alias, _, _ in generated.parts["state"]]
         self.values: list[Value] = [cast(Value, generated.objects[a]) for a in aliases]
-        namespace: dict[str, Any] = {"__builtins__": builtins, "math": math}
-        done: dict[int, Any] = {}
-        for key in _names_read(self.source.splitlines()):
-            obj = generated.objects.get(key)
-            if obj is None:
-                continue
-            if isinstance(obj, types.FunctionType):
-                obj = _numba_function(obj, numba, done)
-            namespace[key] = obj
+        module = _Module()
+        for key in sorted(_names_read(self.source.splitlines())):
+            if key in generated.objects:
+                alias = module.value(generated.objects[key], key)
+                if alias != key:
+                    module.lines.append(f"{key} = {alias}")
         tree = ast.fix_missing_locations(_NoWalrus().visit(ast.parse(self.source)))
-        self.function = numba.njit(_compiled(tree, namespace, name))
+        module.lines += ["", "@njit(cache=_CACHE)", ast.unparse(tree), ""]
+        self.module = "\n".join(module.lines)
+        self.function, self.cached = _load(self.module, name)
         self.numba = numba
         self.first = True
         self.compile_seconds = time.perf_counter() - started  # and numba's own, on the first run (below)

@@ -6,6 +6,7 @@ import math
 import random
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +16,19 @@ import nn
 from autograd import CompileError, Value
 from demos.seed import LEARNING_RATE, XOR_DATA, seed_model
 
-pytestmark = pytest.mark.usefixtures("op_table_restored")
+pytestmark = pytest.mark.usefixtures("op_table_restored", "numba_cache")
+
+
+@pytest.fixture(scope="module")
+def cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("autograd-cache")
+
+
+@pytest.fixture
+def numba_cache(cache_folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """numba's on-disk cache in a folder of this module's own (not the user's ~/.cache)."""
+    monkeypatch.setenv("AUTOGRAD_CACHE", str(cache_folder))
+    return cache_folder / "numba"
 
 LOSSES = {"mse": nn.mse_loss, "bce": nn.bce_loss, "hinge": nn.hinge_loss}
 
@@ -138,3 +151,19 @@ def test_without_numba_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch
         autograd.compile(lambda x: w * x, [w], 1.0, backend="numba")
     with pytest.raises(CompileError, match="backend must be 'python' or 'numba'; got 'c'"):
         autograd.compile(lambda x: w * x, [w], 1.0, backend="c")
+
+
+@pytest.mark.numba
+def test_the_compiled_loop_is_cached_on_disk_for_the_next_process(numba_cache: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    (_, step), _ = seed_pair(fused=True, return_loss=False)
+    step.run(XOR_DATA, epochs=0)
+    modules = sorted(numba_cache.glob("loop_*.py"))
+    assert modules
+    assert any(m.read_text(encoding="utf-8").count("@njit(cache=True)") >= 2 for m in modules)  # loop + _bce
+    assert list((numba_cache / "__pycache__").glob("loop_*.nbi"))  # numba's index of its machine code
+    monkeypatch.setenv("AUTOGRAD_CACHE", "off")
+    (model, step), (python, other) = seed_pair(fused=True, return_loss=False)
+    step.run(XOR_DATA, epochs=3)  # compiled in this process only: the same run
+    other.run(XOR_DATA, epochs=3)
+    assert state(model.parameters()) == state(python.parameters())
