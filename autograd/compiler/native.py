@@ -254,9 +254,9 @@ class _Module:
                 elif obj is math:
                     renames[n.id] = ast.Name("math", ast.Load())
                 elif _math_function(obj):
-                    renames[n.id] = ast.parse(f"math.{obj.__name__}", mode="eval").body
+                    renames[n.id] = _expression(f"math.{getattr(obj, '__name__', '')}")
                 elif isinstance(obj, (int, float)) and not isinstance(obj, bool):
-                    renames[n.id] = ast.parse(_number(obj), mode="eval").body
+                    renames[n.id] = _expression(_number(obj))
                 else:
                     raise CompileError(f"compile: backend='numba' cannot take {n.id} = {obj!r} (read by"
                                        f" {fn.__qualname__}) into compiled code")
@@ -268,6 +268,10 @@ class _Module:
         tree = ast.fix_missing_locations(_NoWalrus().visit(_NoMessage().visit(Rename().visit(tree))))
         self.lines += ["", "@njit(cache=_CACHE)", ast.unparse(tree), ""]
         return name
+
+
+def _expression(text: str) -> ast.expr:
+    return ast.parse(text, mode="eval").body
 
 
 def _math_function(obj: Any) -> bool:
