@@ -80,22 +80,30 @@ def bench_xor(repeats: int) -> tuple[dict[str, Any], list[Goal]]:
         xor_seed.tight_floor_run,
         xor_seed.compiled_loop_run,
     )
-    short = {1, 4, 5, 6, 7}  # the floors and the compiled runs: a few ms each, so three times a round
+    have_numba = importlib.util.find_spec("numba") is not None
+    if have_numba:
+        works += (lambda: xor_seed.compiled_loop_run(backend="numba"),)
+    short = {1, 4, 5, 6, 7, 8}  # the floors and the compiled runs: a few ms each, so three times a round
     best: list[tuple[float, Any]] = [(float("inf"), None)] * len(works)
     # the compiled runs' updates alone: each run's time less its compiling (which it times itself)
-    updates = {4: float("inf"), 5: float("inf"), 7: float("inf")}
+    updates = {4: float("inf"), 5: float("inf"), 7: float("inf"), 8: float("inf")}
+    numba_compile_s = float("inf")
     torch_rounds: list[dict[str, Any]] = []
     for _ in range(repeats):
         for k, work in enumerate(works):
             for _ in range(3 if k in short else 1):
                 seconds, out = best_of(1, work)
                 best[k] = min(best[k], (seconds, out), key=lambda pair: pair[0])
-                if k in updates:
+                if k in (7, 8):  # the loops time their run themselves (the predictions are the engine's)
+                    updates[k] = min(updates[k], out[2])
+                elif k in updates:
                     updates[k] = min(updates[k], seconds - out[1])
+                if k == 8:
+                    numba_compile_s = min(numba_compile_s, out[1])
         torch_rounds.append(_torch_round())
     (engine_s, engine_out), (floor_s, floor_out), (graph_s, graph_out), (bare_s, bare_out), \
         (fused_total_s, (fused_out, _)), (compiled_total_s, (compiled_out, _)), (tight_s, tight_out), \
-        (loop_total_s, (loop_out, _)) = best
+        (loop_total_s, (loop_out, _, _)) = best[:8]
     fused_s, compiled_s, loop_s = updates[4], updates[5], updates[7]
     c = native.c_run(xor_seed.EPOCHS)
     compile_s = min(xor_seed.compile_seconds() for _ in range(repeats))
@@ -117,6 +125,14 @@ def bench_xor(repeats: int) -> tuple[dict[str, Any], list[Goal]]:
         "compiled_loop_total_s": loop_total_s,
         "c": c,
     }
+    if have_numba:
+        numba_s, numba_out = updates[8], best[8][1][0]
+        if numba_out != engine_out:
+            raise AssertionError(f"xor: the numba loop ends with {numba_out}, not the engine's {engine_out}")
+        result.update(numba_loop_s=numba_s, numba_compile_s=numba_compile_s,
+                      numba=importlib.metadata.version("numba"))
+    else:
+        result["numba"] = "skipped: numba is not installed (pip install -e '.[fast]')"
     if fused_out != engine_out or compiled_out != engine_out or loop_out != engine_out:
         raise AssertionError(f"xor: the compiled runs end with other predictions: {fused_out}, {compiled_out}"
                              f" vs the engine's {engine_out} (they must be equal to the bit)")
@@ -138,6 +154,11 @@ def bench_xor(repeats: int) -> tuple[dict[str, Any], list[Goal]]:
              _goal("XOR: compiled loop (step.run) / tightest hand-written loop", loop_s / tight_s, "<=", 1.5,
                    f"{loop_s / tight_s:.2f}x the tightest loop's time (goal <= 1.5x); with compiling"
                    f" counted in: {loop_total_s / tight_s:.2f}x")]
+    if have_numba and "seconds" in c:
+        ratio = result["numba_loop_s"] / c["seconds"]
+        goals.append(_goal("XOR: step.run with backend='numba' / C", ratio, "<=", 2.5,
+                           f"{ratio:.2f}x the C program's time (goal <= 2.5x); compiling (or loading"
+                           f" numba's disk cache, as here after the first round): {_ms(numba_compile_s)}"))
     measured = min(torch_rounds, key=lambda r: r.get("seconds", 0.0))
     if "skipped" in measured:
         result["torch"] = f"skipped: {measured['skipped']}"
@@ -296,6 +317,14 @@ def table(results: dict[str, Any]) -> str:
             rows.append(("   compiled loop, step.run", _ms(loop), f"tightest float loop: {_ms(tight)}",
                          f"{loop / tight:.2f}x ({xor['compiled_loop_total_s'] / tight:.2f}x with compiling)"))
             c = xor["c"]
+            if "numba_loop_s" in xor:
+                base = c.get("seconds")
+                rows.append((f"   compiled loop, numba {xor['numba']}", _ms(xor["numba_loop_s"]),
+                             f"C, {c['compiler']}: {_ms(base)}" if base else "",
+                             f"{xor['numba_loop_s'] / base:.2f}x" if base else ""))
+                rows.append(("   compiling the numba loop (cached)", _ms(xor["numba_compile_s"]), "", ""))
+            else:
+                rows.append(("   compiled loop, numba", "", xor["numba"], ""))
             if "seconds" in c:
                 rows.append(("", "", f"C, {c['compiler']}: {_ms(c['seconds'])}",
                              f"{loop / c['seconds']:.1f}x slower"))

@@ -195,7 +195,7 @@ class Run:
             if self._backend == "numba":
                 from autograd.compiler.native import NumbaLoop  # optional: numba
 
-                self._loops[key] = NumbaLoop(variant.generated, program, python)
+                self._loops[key] = NumbaLoop(variant.generated, program, python, args)
             else:
                 self._loops[key] = python
             self._build_seconds += time.perf_counter() - started

@@ -7,7 +7,8 @@ them (`numba_source`):
 - the parameters and their gradients come in and go out as two float64 arrays, ``_W`` and ``_G``,
   stored after every update (with the number of updates done, ``_done[0]``): whatever stops the
   loop, the arrays hold the state after the last whole update;
-- the samples are a typed list of tuples (each sample's numbers as floats, in its structure);
+- the samples are the rows of a float64 array (each sample's numbers in order), put back into the
+  structure of the step's arguments (``x = (_row[0], _row[1])``) for its own unpacking lines;
 - the op helpers the lines call (``_bce``, ``_bce_domain``...) are compiled too, each ``raise``
   kept but without its message (`_numba_function`): the message is the engine's, below;
 - ``except (ArithmeticError, ...)`` is ``except Exception`` (all numba catches), and a walrus
@@ -64,8 +65,9 @@ def require_numba() -> Any:
     return numba
 
 
-def numba_source(generated: Generated, optimizer: Any) -> tuple[str, str]:
-    """The loop of ``generated`` for numba (see the module doc) and its function's name."""
+def numba_source(generated: Generated, optimizer: Any, structure: Any) -> tuple[str, str]:
+    """The loop of ``generated`` for numba (see the module doc) and its function's name; the
+    samples have the ``structure`` of `_structure`."""
     parts = generated.parts
     if any(line.lstrip().startswith("for ") for line in parts["forward"] + parts["backward"]):
         raise CompileError("compile: backend='numba' does not compile a batch's loop yet (a sum or mean over"
@@ -102,11 +104,14 @@ def numba_source(generated: Generated, optimizer: Any) -> tuple[str, str]:
     if parts["loss"] is not None:
         update.append(f"_losses[_run_k] = {parts['loss']}")
     update.append("_done[0] = _run_k + 1")
-    unpack = f"({', '.join(args)}{',' if len(args) == 1 else ''}) = _samples[_run_k % len(_samples)]"
+    leaves = count()
+    unpack = (f"({', '.join(args)}{',' if len(args) == 1 else ''}) = "
+              f"{_rebuilt(structure, leaves)}  # the row, as the step's arguments")
     forward = [_stop(line) for line in parts["forward"]]
     computed = [t for line in forward for t in _assigned(line)]
     finite = " + ".join(f"{v} * 0.0" for v in computed) or "0.0"
-    inner = ["try:", f"    {unpack}", *("    " + line for line in forward),
+    inner = ["_row = _samples[_run_k % _samples.shape[0]]",
+             "try:", f"    {unpack}", *("    " + line for line in forward),
              "except Exception:", "    return _run_k  # the Python step on this sample says what went wrong",
              f"if not ({finite}) == 0.0:",
              "    return _run_k  # a NaN or an infinity: where CPython's math may have raised",
@@ -115,6 +120,36 @@ def numba_source(generated: Generated, optimizer: Any) -> tuple[str, str]:
     body += ["    " + line for line in inner]
     body.append("return -1")
     return "\n".join([*lines, *("    " + line for line in body)]) + "\n", name
+
+
+def _rebuilt(structure: Any, leaves: Any) -> str:
+    """Code that builds a sample of ``structure`` from the numbers of ``_row``, in order."""
+    if structure is None:
+        return f"_row[{next(leaves)}]"
+    parts = [_rebuilt(s, leaves) for s in structure]
+    return f"({', '.join(parts)}{',' if len(parts) == 1 else ''})"
+
+
+def _structure(x: Any) -> Any:
+    """A sample's structure: None for a number, a tuple of its items' for a list or tuple."""
+    if isinstance(x, (list, tuple)):
+        return tuple(_structure(i) for i in x)
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise TypeError(f"not a number: {x!r}")
+    return None
+
+
+def _flat(x: Any, structure: Any, out: list[float]) -> None:
+    """``x``'s numbers, in order, onto ``out`` (a `ValueError` if ``x`` is not of ``structure``)."""
+    if structure is None:
+        if isinstance(x, bool) or not isinstance(x, (int, float)):
+            raise ValueError("not a number")
+        out.append(float(x))
+    elif isinstance(x, (list, tuple)) and len(x) == len(structure):
+        for item, sub in zip(x, structure, strict=True):
+            _flat(item, sub, out)
+    else:
+        raise ValueError("another structure")
 
 
 def _stop(line: str) -> str:
@@ -332,14 +367,15 @@ class NumbaLoop:
     """The numba loop of one variant: called like the Python loop, ``loop(samples, epochs, start,
     append)``, it returns the index of the update it stopped before, or -1 when done."""
 
-    def __init__(self, generated: Generated, program: Any, python: Callable[..., int]) -> None:
+    def __init__(self, generated: Generated, program: Any, python: Callable[..., int], sample: Any) -> None:
         numba = require_numba()
         self.python = python  # the Python loop: for samples numba cannot take
         started = time.perf_counter()
         self.params = program.params
         self.optimizer = program.optimizer
         self.return_loss = program.return_loss
-        self.source, name = numba_source(generated, program.optimizer)
+        self.structure = _structure(tuple(sample))
+        self.source, name = numba_source(generated, program.optimizer, self.structure)
         aliases = [alias for alias, _, _ in generated.parts["state"]]
         self.values: list[Value] = [cast(Value, generated.objects[a]) for a in aliases]
         module = _Module()
@@ -359,10 +395,13 @@ class NumbaLoop:
     def __call__(self, samples: Sequence[Any], epochs: int, start: int, append: Callable[[Any], None]) -> int:
         import numpy as np  # numba's own dependency
 
+        flat: list[float] = []
         try:
-            typed = self.numba.typed.List([_floats(s) for s in samples])
-        except Exception:  # samples of different structures, or not numbers: the Python loop's
+            for sample in samples:
+                _flat(sample, self.structure, flat)
+        except ValueError:  # samples of another structure, or not numbers: the Python loop's
             return self.python(samples, epochs, start, append)
+        rows = np.array(flat, dtype=np.float64).reshape(len(samples), -1)
         w = np.array([v.data for v in self.values], dtype=np.float64)
         g = np.array([float(v.grad) if isinstance(v.grad, (int, float)) else 0.0 for v in self.values],
                      dtype=np.float64)  # (run makes a grad of None a float first, with the step's update)
@@ -373,10 +412,10 @@ class NumbaLoop:
         if self.first:  # numba compiles for these argument types: timed apart (no update is run)
             self.first = False
             began = time.perf_counter()
-            self.function(w, g, typed, 0, 0, lr, losses, done.copy())
+            self.function(w, g, rows, 0, 0, lr, losses, done.copy())
             self.compile_seconds += time.perf_counter() - began
         try:
-            stopped = self.function(w, g, typed, start, total, lr, losses, done)
+            stopped = self.function(w, g, rows, start, total, lr, losses, done)
         except Exception:  # a line outside the forward's try raised: the Python step redoes it
             stopped = int(done[0])
         finally:
@@ -389,12 +428,3 @@ class NumbaLoop:
                 for x in losses[start:last].tolist():
                     append(x)
         return int(stopped)
-
-
-def _floats(x: Any) -> Any:
-    """A sample as numba takes it: tuples of floats, in its structure."""
-    if isinstance(x, (list, tuple)):
-        return tuple(_floats(i) for i in x)
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        raise TypeError(f"not a number: {x!r}")
-    return float(x)
