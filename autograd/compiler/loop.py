@@ -47,7 +47,7 @@ from __future__ import annotations
 import builtins
 import linecache
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain, count, islice, repeat
 from typing import Any
 
@@ -213,7 +213,9 @@ def _python_loop(function: Callable[..., int]) -> Callable[..., int]:
     append)`` -> the index of the update it stopped before, or -1."""
 
     def loop(samples: Sequence[Any], epochs: int, start: int, append: Callable[[Any], None]) -> int:
-        flat = islice(chain.from_iterable(repeat(samples, epochs)), start, None)  # epochs x samples
+        flat: Iterator[Any] = chain.from_iterable(repeat(samples, epochs))  # epochs x samples
+        if start:
+            flat = islice(flat, start, None)
         return function(flat, start, append)
 
     return loop
