@@ -29,6 +29,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
+import jax_seed  # noqa: E402
 import moons  # noqa: E402  (after the path set-up above)
 import native  # noqa: E402
 import scaling  # noqa: E402
@@ -106,6 +107,7 @@ def bench_xor(repeats: int) -> tuple[dict[str, Any], list[Goal]]:
         (loop_total_s, (loop_out, _, _)) = best[:8]
     fused_s, compiled_s, loop_s = updates[4], updates[5], updates[7]
     c = native.c_run(xor_seed.EPOCHS)
+    jx = jax_seed.runs(xor_seed.EPOCHS, repeats)
     compile_s = min(xor_seed.compile_seconds() for _ in range(repeats))
     result: dict[str, Any] = {
         "updates": xor_seed.EPOCHS * len(xor_seed.XOR),
@@ -124,6 +126,7 @@ def bench_xor(repeats: int) -> tuple[dict[str, Any], list[Goal]]:
         "compiled_loop_s": loop_s,
         "compiled_loop_total_s": loop_total_s,
         "c": c,
+        "jax": jx,
     }
     if have_numba:
         numba_s, numba_out = updates[8], best[8][1][0]
@@ -140,6 +143,8 @@ def bench_xor(repeats: int) -> tuple[dict[str, Any], list[Goal]]:
     _agree(engine_out, tight_out, 5e-3, "xor: this engine and the tightest hand-written loop")
     if "predictions" in c:
         _agree(engine_out, c["predictions"], 5e-3, "xor: this engine and the C program")
+    if "predictions" in jx:
+        _agree(engine_out, jx["predictions"], 5e-3, "xor: this engine and JAX")
     _agree(graph_out, floor_out, 5e-3, "xor: the hand-made graph (backward()) and the floor")
     _agree(bare_out, floor_out, 5e-3, "xor: the hand-made graph (hard-coded order) and the floor")
     goals = [_goal("XOR: engine / hand-written floor", engine_s / floor_s, "<=", 6.0,
@@ -154,6 +159,10 @@ def bench_xor(repeats: int) -> tuple[dict[str, Any], list[Goal]]:
              _goal("XOR: compiled loop (step.run) / tightest hand-written loop", loop_s / tight_s, "<=", 1.5,
                    f"{loop_s / tight_s:.2f}x the tightest loop's time (goal <= 1.5x); with compiling"
                    f" counted in: {loop_total_s / tight_s:.2f}x")]
+    if have_numba and "whole_run_s" in jx:
+        ratio = result["numba_loop_s"] / jx["whole_run_s"]
+        goals.append(_goal("XOR: step.run with backend='numba' / JAX's whole-run jit", ratio, "<=", 1.0,
+                           f"{ratio:.2f}x the time of JAX {jx['jax']}'s jit of the whole run (goal < 1x)"))
     if have_numba and "seconds" in c:
         ratio = result["numba_loop_s"] / c["seconds"]
         goals.append(_goal("XOR: step.run with backend='numba' / C", ratio, "<=", 2.5,
@@ -322,6 +331,13 @@ def table(results: dict[str, Any]) -> str:
                              f"{loop / c['seconds']:.1f}x slower"))
             else:
                 rows.append(("", "", f"C: skipped ({c['skipped']})", ""))
+            jx = xor.get("jax", {"skipped": "not measured"})
+            if "whole_run_s" in jx:
+                for what, key in (("jit, whole run", "whole_run_s"), ("jit per update", "per_update_s")):
+                    rows.append(("", "", f"JAX {jx['jax']}, {what}: {_ms(jx[key])}",
+                                 f"{loop / jx[key]:.2f}x"))
+            else:
+                rows.append(("", "", f"JAX: skipped ({jx['skipped']})", ""))
             if "numba_loop_s" in xor:
                 base = c.get("seconds")
                 rows.append((f"   compiled loop, numba {xor['numba']}", _ms(xor["numba_loop_s"]),

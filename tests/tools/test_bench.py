@@ -155,3 +155,14 @@ def test_the_c_reference_is_the_seeds_run_or_skipped_with_a_reason(monkeypatch: 
         assert result["predictions"] == pytest.approx(_load("xor_seed").engine_run(epochs=30), rel=1e-9)
     monkeypatch.setattr(native.shutil, "which", lambda name: None)
     assert native.c_run(30) == {"skipped": "no C compiler (cc or gcc) on this machine"}
+
+
+def test_the_jax_rows_are_the_seeds_run_or_skipped_with_a_reason() -> None:
+    jax_seed = _load("jax_seed")
+    if not jax_seed.available():
+        assert "JAX is not installed" in jax_seed.runs(30, repeats=1)["skipped"]
+        return
+    result = jax_seed.runs(30, repeats=1)
+    assert result["predictions"] == pytest.approx(_load("xor_seed").engine_run(epochs=30), rel=1e-9)
+    assert result["whole_run_s"] > 0.0
+    assert result["per_update_s"] > 0.0
