@@ -29,7 +29,9 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
+import jax_seed  # noqa: E402
 import moons  # noqa: E402  (after the path set-up above)
+import native  # noqa: E402
 import scaling  # noqa: E402
 import xor_seed  # noqa: E402
 from timing import best_of  # noqa: E402
@@ -76,23 +78,36 @@ def bench_xor(repeats: int) -> tuple[dict[str, Any], list[Goal]]:
         lambda: xor_seed.graph_minimum_run(ordered=False),
         xor_seed.compiled_run,
         lambda: xor_seed.compiled_run(fused=False),
+        xor_seed.tight_floor_run,
+        xor_seed.compiled_loop_run,
     )
-    short = {1, 4, 5}  # the floor and the compiled runs: a few ms each, so three times a round
+    have_numba = importlib.util.find_spec("numba") is not None
+    if have_numba:
+        works += (lambda: xor_seed.compiled_loop_run(backend="numba"),)
+    short = {1, 4, 5, 6, 7, 8}  # the floors and the compiled runs: a few ms each, so three times a round
     best: list[tuple[float, Any]] = [(float("inf"), None)] * len(works)
     # the compiled runs' updates alone: each run's time less its compiling (which it times itself)
-    updates = {4: float("inf"), 5: float("inf")}
+    updates = {4: float("inf"), 5: float("inf"), 7: float("inf"), 8: float("inf")}
+    numba_compile_s = float("inf")
     torch_rounds: list[dict[str, Any]] = []
     for _ in range(repeats):
         for k, work in enumerate(works):
             for _ in range(3 if k in short else 1):
                 seconds, out = best_of(1, work)
                 best[k] = min(best[k], (seconds, out), key=lambda pair: pair[0])
-                if k in updates:
+                if k in (7, 8):  # the loops time their run themselves (the predictions are the engine's)
+                    updates[k] = min(updates[k], out[2])
+                elif k in updates:
                     updates[k] = min(updates[k], seconds - out[1])
+                if k == 8:
+                    numba_compile_s = min(numba_compile_s, out[1])
         torch_rounds.append(_torch_round())
     (engine_s, engine_out), (floor_s, floor_out), (graph_s, graph_out), (bare_s, bare_out), \
-        (fused_total_s, (fused_out, _)), (compiled_total_s, (compiled_out, _)) = best
-    fused_s, compiled_s = updates[4], updates[5]
+        (fused_total_s, (fused_out, _)), (compiled_total_s, (compiled_out, _)), (tight_s, tight_out), \
+        (loop_total_s, (loop_out, _, _)) = best[:8]
+    fused_s, compiled_s, loop_s = updates[4], updates[5], updates[7]
+    c = native.c_run(xor_seed.EPOCHS)
+    jx = jax_seed.runs(xor_seed.EPOCHS, repeats)
     compile_s = min(xor_seed.compile_seconds() for _ in range(repeats))
     result: dict[str, Any] = {
         "updates": xor_seed.EPOCHS * len(xor_seed.XOR),
@@ -107,11 +122,29 @@ def bench_xor(repeats: int) -> tuple[dict[str, Any], list[Goal]]:
         "compiled_s": compiled_s,
         "compiled_total_s": compiled_total_s,
         "compile_s": compile_s,
+        "tight_floor_s": tight_s,
+        "compiled_loop_s": loop_s,
+        "compiled_loop_total_s": loop_total_s,
+        "c": c,
+        "jax": jx,
     }
-    if fused_out != engine_out or compiled_out != engine_out:
+    if have_numba:
+        numba_s, numba_out = updates[8], best[8][1][0]
+        if numba_out != engine_out:
+            raise AssertionError(f"xor: the numba loop ends with {numba_out}, not the engine's {engine_out}")
+        result.update(numba_loop_s=numba_s, numba_compile_s=numba_compile_s,
+                      numba=importlib.metadata.version("numba"))
+    else:
+        result["numba"] = "skipped: numba is not installed (pip install -e '.[fast]')"
+    if fused_out != engine_out or compiled_out != engine_out or loop_out != engine_out:
         raise AssertionError(f"xor: the compiled runs end with other predictions: {fused_out}, {compiled_out}"
                              f" vs the engine's {engine_out} (they must be equal to the bit)")
     _agree(engine_out, floor_out, 5e-3, "xor: this engine and the hand-written floor")
+    _agree(engine_out, tight_out, 5e-3, "xor: this engine and the tightest hand-written loop")
+    if "predictions" in c:
+        _agree(engine_out, c["predictions"], 5e-3, "xor: this engine and the C program")
+    if "predictions" in jx:
+        _agree(engine_out, jx["predictions"], 5e-3, "xor: this engine and JAX")
     _agree(graph_out, floor_out, 5e-3, "xor: the hand-made graph (backward()) and the floor")
     _agree(bare_out, floor_out, 5e-3, "xor: the hand-made graph (hard-coded order) and the floor")
     goals = [_goal("XOR: engine / hand-written floor", engine_s / floor_s, "<=", 6.0,
@@ -122,7 +155,19 @@ def bench_xor(repeats: int) -> tuple[dict[str, Any], list[Goal]]:
                    f" {_ms(compile_s)}) counted in: {fused_total_s / floor_s:.2f}x"),
              _goal("XOR: compiled step + nn.SGD / floor", compiled_s / floor_s, "<=", 3.0,
                    f"{compiled_s / floor_s:.2f}x the floor's time (goal <= 3x); with compiling counted"
-                   f" in: {compiled_total_s / floor_s:.2f}x")]
+                   f" in: {compiled_total_s / floor_s:.2f}x"),
+             _goal("XOR: compiled loop (step.run) / tightest hand-written loop", loop_s / tight_s, "<=", 1.5,
+                   f"{loop_s / tight_s:.2f}x the tightest loop's time (goal <= 1.5x); with compiling"
+                   f" counted in: {loop_total_s / tight_s:.2f}x")]
+    if have_numba and "whole_run_s" in jx:
+        ratio = result["numba_loop_s"] / jx["whole_run_s"]
+        goals.append(_goal("XOR: step.run with backend='numba' / JAX's whole-run jit", ratio, "<=", 1.0,
+                           f"{ratio:.2f}x the time of JAX {jx['jax']}'s jit of the whole run (goal < 1x)"))
+    if have_numba and "seconds" in c:
+        ratio = result["numba_loop_s"] / c["seconds"]
+        goals.append(_goal("XOR: step.run with backend='numba' / C", ratio, "<=", 2.5,
+                           f"{ratio:.2f}x the C program's time (goal <= 2.5x); compiling (or loading"
+                           f" numba's disk cache, as here after the first round): {_ms(numba_compile_s)}"))
     measured = min(torch_rounds, key=lambda r: r.get("seconds", 0.0))
     if "skipped" in measured:
         result["torch"] = f"skipped: {measured['skipped']}"
@@ -256,6 +301,8 @@ def _goal(name: str, value: float, relation: str, target: float, text: str) -> G
 
 
 def _ms(seconds: float) -> str:
+    if seconds < 1e-3:
+        return f"{seconds * 1e3:.2f} ms"
     return f"{seconds * 1e3:.1f} ms" if seconds < 1.0 else f"{seconds:.2f} s"
 
 
@@ -280,6 +327,31 @@ def table(results: dict[str, Any]) -> str:
             rows.append((f"   {what}", _ms(xor[f"{key}_s"]), "hand-written floats",
                          f"{steps:.2f}x ({total:.2f}x with compiling)"))
         rows.append(("   compiling the step (once)", _ms(xor["compile_s"]), "", ""))
+        if "tight_floor_s" in xor:
+            tight, loop = xor["tight_floor_s"], xor["compiled_loop_s"]
+            rows.append(("   compiled loop, step.run", _ms(loop), f"tightest float loop: {_ms(tight)}",
+                         f"{loop / tight:.2f}x ({xor['compiled_loop_total_s'] / tight:.2f}x with compiling)"))
+            c = xor["c"]
+            if "seconds" in c:
+                rows.append(("", "", f"C, {c['compiler']}: {_ms(c['seconds'])}",
+                             f"{loop / c['seconds']:.1f}x slower"))
+            else:
+                rows.append(("", "", f"C: skipped ({c['skipped']})", ""))
+            jx = xor.get("jax", {"skipped": "not measured"})
+            if "whole_run_s" in jx:
+                for what, key in (("jit, whole run", "whole_run_s"), ("jit per update", "per_update_s")):
+                    rows.append(("", "", f"JAX {jx['jax']}, {what}: {_ms(jx[key])}",
+                                 f"{loop / jx[key]:.2f}x"))
+            else:
+                rows.append(("", "", f"JAX: skipped ({jx['skipped']})", ""))
+            if "numba_loop_s" in xor:
+                base = c.get("seconds")
+                rows.append((f"   compiled loop, numba {xor['numba']}", _ms(xor["numba_loop_s"]),
+                             f"C, {c['compiler']}: {_ms(base)}" if base else "",
+                             f"{xor['numba_loop_s'] / base:.2f}x" if base else ""))
+                rows.append(("   compiling the numba loop (disk cache)", _ms(xor["numba_compile_s"]), "", ""))
+            else:
+                rows.append(("   compiled loop, numba", "", xor["numba"], ""))
         by_hand = (("backward()", "graph_minimum_s"), ("hard-coded order", "graph_minimum_unordered_s"))
         for what, key in by_hand:
             rows.append((f"   same graph by hand, {what}", _ms(xor[key]), "hand-written floats",

@@ -142,6 +142,70 @@ def floor_run(epochs: int = EPOCHS) -> list[float]:
     return out
 
 
+def tight_floor_run(epochs: int = EPOCHS) -> list[float]:
+    """The seed's run as the tightest hand-written float loop: every weight a local variable, the
+    sigmoid inlined, ``exp`` a local name, the samples unpacked in the ``for``: what plain Python
+    can do at best, the floor `compiled_loop_run` is measured against (`floor_run` keeps its
+    weights in lists, as a reader would write it first)."""
+    exp = math.exp
+    (w00, w01), (w10, w11) = W1
+    b10, b11 = B1
+    w20, w21 = W2
+    b2 = B2
+    lr = LR
+    for _ in range(epochs):
+        for (x0, x1), y in XOR:
+            z = w00 * x0 + w01 * x1 + b10
+            h0 = 1.0 / (1.0 + exp(-z)) if z >= 0.0 else (e := exp(z)) / (1.0 + e)
+            z = w10 * x0 + w11 * x1 + b11
+            h1 = 1.0 / (1.0 + exp(-z)) if z >= 0.0 else (e := exp(z)) / (1.0 + e)
+            z = w20 * h0 + w21 * h1 + b2
+            o = 1.0 / (1.0 + exp(-z)) if z >= 0.0 else (e := exp(z)) / (1.0 + e)
+            d = o - y
+            d0 = d * w20 * h0 * (1.0 - h0)
+            d1 = d * w21 * h1 * (1.0 - h1)
+            w20 -= lr * d * h0
+            w21 -= lr * d * h1
+            b2 -= lr * d
+            w00 -= lr * d0 * x0
+            w01 -= lr * d0 * x1
+            b10 -= lr * d0
+            w10 -= lr * d1 * x0
+            w11 -= lr * d1 * x1
+            b11 -= lr * d1
+    out = []
+    for (x0, x1), _ in XOR:
+        h0 = 1.0 / (1.0 + exp(-(w00 * x0 + w01 * x1 + b10)))
+        h1 = 1.0 / (1.0 + exp(-(w10 * x0 + w11 * x1 + b11)))
+        out.append(1.0 / (1.0 + exp(-(w20 * h0 + w21 * h1 + b2))))
+    return out
+
+
+def compiled_loop_run(epochs: int = EPOCHS, backend: str = "python") -> tuple[list[float], float, float]:
+    """The seed's run as one ``step.run(samples, epochs)`` of the fused update (SGD generated in,
+    the loss not computed): the parameters in local variables for the whole run; with
+    ``backend="numba"`` that loop compiled by numba.  Returns the final predictions and the seconds
+    spent compiling (the step and its loop; numba's compiling, or loading from its disk cache), and
+    the seconds of the run itself (the predictions after it are the engine's: not the loop's time)."""
+    import time
+
+    import autograd
+    import nn
+    from demos.seed import LEARNING_RATE, XOR_DATA, seed_model
+
+    model = seed_model()
+    opt = nn.SGD(model.parameters(), lr=LEARNING_RATE)
+    start = time.perf_counter()
+    update = autograd.compile(lambda x, y: nn.bce_loss(model(x), y), model.parameters(),  # type: ignore[arg-type]
+                              *XOR_DATA[0], optimizer=opt, return_loss=False, backend=backend)
+    update.run(XOR_DATA, epochs=0)  # builds the loop (compiling), runs nothing
+    compile_s = time.perf_counter() - start
+    start = time.perf_counter()
+    update.run(XOR_DATA, epochs)
+    run_s = time.perf_counter() - start
+    return [model(x).data for x, _ in XOR_DATA], compile_s, run_s  # type: ignore[union-attr]
+
+
 def _sigmoid(z: Value) -> Value:
     s = 1.0 / (1.0 + math.exp(-z.data))
     return Value(s, (z,), (s * (1.0 - s),), "sigmoid")

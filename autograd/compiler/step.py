@@ -42,6 +42,7 @@ from itertools import count
 from typing import Any, Literal, Protocol, cast, overload
 
 from autograd.compiler.codegen import Generated, generate, same
+from autograd.compiler.loop import Run
 from autograd.compiler.trace import CompileError, Trace, flatten, freeze, kinds, normalize, trace
 from autograd.core import Value
 
@@ -59,6 +60,7 @@ class _Compiled(Protocol):
     source: str
     variants: list[str]
     labels: dict[str, str]  # the source's variables -> the labels of the graph's Values
+    run: Run  # run(samples, epochs=1): the loop of calls as one generated loop (autograd.compiler.loop)
 
 
 class CompiledStep(_Compiled, Protocol):
@@ -286,19 +288,19 @@ def _check_optimizer(optimizer: Any, params: list[Value]) -> None:
 @overload
 def compile(  # noqa: A001
     f: Callable[..., Value], params: Iterable[Value], *example_args: Any, check: bool = ...,
-    optimizer: Any = ..., return_loss: Literal[True] = ...) -> CompiledStep: ...
+    optimizer: Any = ..., return_loss: Literal[True] = ..., backend: str = ...) -> CompiledStep: ...
 
 
 @overload
 def compile(  # noqa: A001
     f: Callable[..., Value], params: Iterable[Value], *example_args: Any, check: bool = ...,
-    optimizer: Any = ..., return_loss: Literal[False]) -> CompiledUpdate: ...
+    optimizer: Any = ..., return_loss: Literal[False], backend: str = ...) -> CompiledUpdate: ...
 
 
 @overload
 def compile(  # noqa: A001
     f: Callable[..., Value], params: Iterable[Value], *example_args: Any, check: bool = ...,
-    optimizer: Any = ..., return_loss: bool) -> CompiledStep | CompiledUpdate: ...
+    optimizer: Any = ..., return_loss: bool, backend: str = ...) -> CompiledStep | CompiledUpdate: ...
 
 
 def compile(  # noqa: A001 (the name the issue asks for: autograd.compile)
@@ -308,6 +310,7 @@ def compile(  # noqa: A001 (the name the issue asks for: autograd.compile)
     check: bool = False,
     optimizer: Any = None,
     return_loss: bool = True,
+    backend: str = "python",
 ) -> CompiledStep | CompiledUpdate:
     """Trace ``f(*example_args)`` once and return its compiled step (see the module doc).
 
@@ -317,7 +320,15 @@ def compile(  # noqa: A001 (the name the issue asks for: autograd.compile)
     ``return_loss=False``: ``step`` returns None, and computes of the loss only its domain check.
     ``check``: run the engine beside the compiled code at every step, and raise
     `CompileCheckError` on any difference in the loss, a gradient or (with an optimizer) a weight.
+    ``backend="numba"``: ``step.run`` compiles its loop with numba (an optional extra; see
+    `autograd.compiler.native`); each ``step(*args)`` is still the Python step.
     """
+    if backend not in ("python", "numba"):
+        raise CompileError(f"compile: backend must be 'python' or 'numba'; got {backend!r}")
+    if backend == "numba":
+        from autograd.compiler.native import require_numba  # optional: numba
+
+        require_numba()
     plist = _check_params(params)
     if optimizer is not None:
         _check_optimizer(optimizer, plist)
@@ -334,6 +345,7 @@ def compile(  # noqa: A001 (the name the issue asks for: autograd.compile)
     step.source = first.generated.source  # type: ignore[attr-defined]
     step.variants = program.sources  # type: ignore[attr-defined]
     step.labels = first.generated.labels  # type: ignore[attr-defined]
+    step.run = Run(program, step, generated=not check, backend=backend)  # type: ignore[attr-defined]
     return cast(CompiledStep, step) if return_loss else cast(CompiledUpdate, step)
 
 

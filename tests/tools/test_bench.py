@@ -136,3 +136,35 @@ def test_moons_compiled_run_gives_the_engine_losses_to_the_bit(moons: ModuleType
     compiled, compile_s = moons.compiled_run(model(), 3, data)
     assert compiled == moons.engine_run(model(), 3, data)
     assert compile_s > 0.0
+
+
+def test_xor_tightest_loop_and_compiled_loop_are_the_seeds_run(xor_seed: ModuleType) -> None:
+    engine = xor_seed.engine_run(epochs=30)
+    assert xor_seed.tight_floor_run(epochs=30) == pytest.approx(engine, rel=1e-12, abs=1e-15)
+    predictions, compile_s, run_s = xor_seed.compiled_loop_run(epochs=30)
+    assert predictions == engine  # step.run: the engine's, to the bit
+    assert compile_s > 0.0
+    assert run_s > 0.0
+
+
+def test_the_c_reference_is_the_seeds_run_or_skipped_with_a_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    native = _load("native")
+    result = native.c_run(30, repeats=1)
+    if native.compiler() is None:
+        assert "no C compiler" in result["skipped"]
+    else:
+        assert result["seconds"] > 0.0
+        assert result["predictions"] == pytest.approx(_load("xor_seed").engine_run(epochs=30), rel=1e-9)
+    monkeypatch.setattr(native.shutil, "which", lambda name: None)
+    assert native.c_run(30) == {"skipped": "no C compiler (cc or gcc) on this machine"}
+
+
+def test_the_jax_rows_are_the_seeds_run_or_skipped_with_a_reason() -> None:
+    jax_seed = _load("jax_seed")
+    if not jax_seed.available():
+        assert "JAX is not installed" in jax_seed.runs(30, repeats=1)["skipped"]
+        return
+    result = jax_seed.runs(30, repeats=1)
+    assert result["predictions"] == pytest.approx(_load("xor_seed").engine_run(epochs=30), rel=1e-9)
+    assert result["whole_run_s"] > 0.0
+    assert result["per_update_s"] > 0.0

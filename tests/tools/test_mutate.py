@@ -129,7 +129,7 @@ def test_each_code_mutant_of_the_compiled_path_makes_its_line_scaled_in_the_gene
         tmp_path: Path) -> None:
     from autograd.compiler.trace import trace
 
-    code = [m for m in mutate.all_mutants() if m.code]
+    code = [m for m in mutate.all_mutants() if m.code and m.path == mutate.CODEGEN]
     assert sorted(m.op for m in code) == ["SGD step", "edge term"]
     w = Value(0.5, label="w")
     sgd = nn.SGD([w], lr=0.1)
@@ -154,6 +154,19 @@ def test_each_code_mutant_of_the_compiled_path_makes_its_line_scaled_in_the_gene
         assert lines[mutant.op] in generated.source
 
 
+def test_the_loops_code_mutants_scale_their_update_lines() -> None:
+    """step.run's loop (loop.py) and its numba form (native.py) write their own update lines."""
+    mutants = [m for path in (mutate.LOOP, mutate.NATIVE)
+               for m in mutate.find_code_mutants(path, (mutate.ROOT / path).read_text(encoding="utf-8"))]
+    assert sorted(m.op for m in mutants) == ["loop's SGD step", "loop's grad sum", "numba's SGD step",
+                                             "numba's grad sum"]
+    for mutant in mutants:
+        text = (mutate.ROOT / mutant.path).read_text(encoding="utf-8")
+        mutated = mutant.apply(text)
+        ast.parse(mutated)
+        assert mutated.count(f"* {mutate.SCALE}") == text.count(f"* {mutate.SCALE}") + 1
+
+
 def test_a_code_mutant_not_found_once_in_the_compiler_stops_the_check() -> None:
     with pytest.raises(SystemExit, match="the edge term the compiled code writes"):
-        mutate.find_code_mutants(Path("codegen.py"), "nothing here\n")
+        mutate.find_code_mutants(mutate.CODEGEN, "nothing here\n")

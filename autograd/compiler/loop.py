@@ -1,0 +1,225 @@
+"""``step.run(samples, epochs=1)``: a compiled step's training loop, generated as one function.
+
+``step.run(samples, epochs)`` is, bit for bit, ::
+
+    for _ in range(epochs):
+        for sample in samples:
+            losses.append(step(*sample))
+
+but the loop is generated around the step's own lines (`autograd.compiler.codegen`), so the
+parameters live in local variables for the whole run and are written back to their Values once,
+at the end: no Python call and no attribute access per update.  The loop's code for the seed::
+
+    def loss_run(_samples, _start, _append, *, _P0=_P0, _math=_math, ...):
+        w1_0_0 = _P0.data                   # the step's own loads, once
+        ...
+        _run_g0 = _P0.grad                  # the gradients too
+        ...
+        try:
+            for _run_k, _run_sample in _enumerate(_samples, _start):  # the samples from _start on
+                try:
+                    (x, y) = _run_sample
+                    ...                     # the step's forward lines
+                except (ArithmeticError, TypeError, ValueError):
+                    break                   # the step's own call says what went wrong
+                ...                         # its guards (break), its backward lines
+                _run_g0 = d_w1_0_0          # nn.SGD's update, on the locals
+                w1_0_0 = w1_0_0 - _lr * d_w1_0_0
+                ...
+                _append(loss)
+            else:
+                _run_k = -1
+        finally:
+            _P0.data = w1_0_0               # written back once, also when a line raises
+            _P0.grad = _run_g0
+            ...
+        return _run_k
+
+An update's locals are assigned only after its forward and backward lines have all run, so when
+update k stops the loop (a domain error, another structure, a guard), the parameters written back
+are those after update k - 1; `run` then calls the step itself on sample k (which raises the
+engine's error naming the node, or traces the other graph and goes on) and re-enters the loop at
+k + 1.  The learning rate is read once per entry of the loop (the step reads it at every call).
+"""
+
+from __future__ import annotations
+
+import builtins
+import linecache
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import chain, count, islice, repeat
+from typing import Any
+
+from autograd.compiler.codegen import Generated, _names_read
+
+__all__ = ["Run", "loop_source"]
+
+_files = count(1)
+
+def loop_source(generated: Generated, optimizer: Any) -> tuple[str, str]:
+    """The source of the loop of the step ``generated`` and its function's name."""
+    parts = generated.parts
+    name = f"{generated.function}_run"
+    args = parts["args"]
+    state: list[tuple[str, str | None, str | None]] = parts["state"]
+    lines = [f"# autograd.compile of {generated.function}, as a loop: step.run(samples, epochs)",
+             f"def {name}(_samples, _start, _append):"]
+    body: list[str] = list(parts["load"])
+    data = [w or f"_run_w{k}" for k, (_, w, _) in enumerate(state)]
+    grads = [f"_run_g{k}" for k in range(len(state))]
+    for k, (alias, w, _) in enumerate(state):
+        if w is None:  # a parameter of the optimizer outside the graph: it still takes its step
+            body.append(f"{data[k]} = {alias}.data")
+        body.append(f"{grads[k]} = {alias}.grad")
+    update: list[str] = []
+    if optimizer is not None:
+        opt_alias = next(n for n, obj in generated.objects.items() if obj is optimizer)
+        body.append(f"_lr = {opt_alias}.lr")
+        decay = optimizer.weight_decay
+        for k, (_, _, d) in enumerate(state):
+            g = d or "0.0"
+            update.append(f"{grads[k]} = {g}")
+            step = f"({g} + {decay!r} * {data[k]})" if decay != 0.0 else g
+            update.append(f"{data[k]} = {data[k]} - _lr * {step}")  # nn.SGD's p.data -= lr * g
+    else:
+        for k, (_, _, d) in enumerate(state):
+            update.append(f"{grads[k]} = {grads[k]} + {d}")  # backward() adds to p.grad
+    if parts["loss"] is not None:
+        update.append(f"_append({parts['loss']})")
+    unpack = f"({', '.join(args)}{',' if len(args) == 1 else ''}) = _run_sample"
+    body.append("_run_k = -1")
+    body.append("try:")
+    body.append("    for _run_k, _run_sample in _enumerate(_samples, _start):  # the samples from _start on")
+    inner = ["try:", f"    {unpack}"]
+    inner += ["    " + _stop(line) for line in parts["forward"]]
+    inner += ["except (ArithmeticError, TypeError, ValueError):",
+              "    break  # the step's own call on this sample says what went wrong"]
+    inner += [_stop(line) for line in parts["guards"]]
+    inner += parts["backward"]
+    inner += update
+    body += ["        " + line for line in inner]
+    body += ["    else:", "        _run_k = -1  # every sample done"]
+    body.append("finally:  # once, at the end or at the update that stopped: never half an update")
+    for k, (alias, _, _) in enumerate(state):
+        if optimizer is not None:
+            body.append(f"    {alias}.data = {data[k]}")
+        body.append(f"    {alias}.grad = {grads[k]}")
+    body.append("return _run_k")
+    # the objects the loop reads (_math, _bce, _P0...), bound as keyword-only defaults: locals
+    read = sorted(n for n in _names_read(body) if n in generated.objects or n in objects())
+    if read:
+        lines[-1] = lines[-1][: -len("):")] + ", *, " + ", ".join(f"{n}={n}" for n in read) + "):"
+    return "\n".join([*lines, *("    " + line for line in body)]) + "\n", name
+
+
+def _stop(line: str) -> str:
+    """A line of the step, in the loop: its ``return _recover(...)``/``return _retrace(...)``
+    (another structure, a guard, a domain error) stops the loop instead."""
+    for exit_ in ("return _recover(", "return _retrace("):
+        at = line.find(exit_)
+        if at >= 0:
+            return line[:at] + "break  # the step's own call on this sample goes on from here"
+    return line
+
+
+def objects() -> dict[str, object]:
+    """The names the loop's code uses besides the step's."""
+    return {"_enumerate": enumerate}
+
+
+class Run:
+    """``step.run``: ``run(samples, epochs=1)`` is ``step(*sample)`` for each of ``samples`` in
+    order, ``epochs`` times, as one generated loop (see the module doc); it returns the losses, one
+    per update (None with ``return_loss=False``).  ``sources``: the loops' code, one per variant
+    of the step that a run has started with; ``run(samples, epochs=0)`` builds the loop and runs
+    nothing (to time the compiling apart)."""
+
+    def __init__(self, program: Any, step: Callable[..., Any], generated: bool,
+                 backend: str = "python") -> None:
+        self._program = program  # the step's `autograd.compiler.step._Program`
+        self._step = step
+        self._generated = generated  # False: check=True's step, run call by call
+        self._backend = backend  # "python", or "numba": the loop compiled by numba (autograd.compiler.native)
+        self._loops: dict[Any, Callable[..., int]] = {}
+        self.sources: list[str] = []
+        self._build_seconds = 0.0
+
+    def __call__(self, samples: Iterable[Sequence[Any]], epochs: int = 1) -> list[float] | None:
+        if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
+            raise ValueError(f"run: epochs must be a whole number >= 0; got {epochs!r}")
+        program, step = self._program, self._step
+        listed = samples if isinstance(samples, (list, tuple)) else list(samples)
+        losses: list[float] = []
+        append = losses.append if program.return_loss else _ignore
+        total = len(listed) * epochs
+        start = 0
+        loop = self._loop_for(listed[0]) if listed and self._generated else None  # epochs=0: built only
+        if total and loop is not None and program.optimizer is None and not all(
+                isinstance(p.grad, (int, float)) for p in program.params):
+            append(step(*listed[0]))  # the step's own: a grad of None counts as 0 there
+            start = 1
+        if loop is not None and total == 0:
+            loop(listed, 0, 0, append)  # runs nothing; numba's loop is compiled for these samples
+        while start < total:
+            if loop is None:  # check=True's step, or a first sample that is not the step's arguments
+                append(step(*listed[start % len(listed)]))
+                start += 1
+                continue
+            stopped = loop(listed, epochs, start, append)
+            if stopped < 0:
+                break
+            append(step(*listed[stopped % len(listed)]))  # raises the engine's error, or goes on
+            start = stopped + 1
+        return losses if program.return_loss else None
+
+    def _loop_for(self, sample: Any) -> Callable[..., int] | None:
+        """The loop of the variant that ``sample`` runs (None if the sample is not a sequence of the
+        step's arguments: then the step's call says what is wrong)."""
+        program = self._program
+        try:
+            args = tuple(sample)
+            key = program.key(args, program.baked or frozenset())
+        except Exception:
+            return None
+        if key not in self._loops:
+            started = time.perf_counter()
+            variant = program.variants.get(key) or program.build(args)
+            source, name = loop_source(variant.generated, program.optimizer)
+            filename = f"<autograd.compile {name} #{next(_files)}>"
+            namespace = {**variant.function.__globals__, **objects()}
+            exec(builtins.compile(source, filename, "exec"), namespace)  # our own text: names and numbers
+            linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+            python = _python_loop(namespace[name])
+            self.sources.append(source)
+            if self._backend == "numba":
+                from autograd.compiler.native import NumbaLoop  # optional: numba
+
+                self._loops[key] = NumbaLoop(variant.generated, program, python, args)
+            else:
+                self._loops[key] = python
+            self._build_seconds += time.perf_counter() - started
+        return self._loops[key]
+
+    @property
+    def compile_seconds(self) -> float:
+        """The seconds spent building the loops (with numba: compiling them, on their first run)."""
+        native = sum(getattr(loop, "compile_seconds", 0.0) for loop in self._loops.values())
+        return self._build_seconds + native
+
+
+def _python_loop(function: Callable[..., int]) -> Callable[..., int]:
+    """The generated loop ``function``, called as every backend's loop: ``(samples, epochs, start,
+    append)`` -> the index of the update it stopped before, or -1."""
+
+    def loop(samples: Sequence[Any], epochs: int, start: int, append: Callable[[Any], None]) -> int:
+        flat: Iterator[Any] = chain.from_iterable(repeat(samples, epochs))  # epochs x samples
+        if start:
+            flat = islice(flat, start, None)
+        return function(flat, start, append)
+
+    return loop
+
+
+def _ignore(_: Any) -> None:
+    return None

@@ -1,0 +1,242 @@
+"""``step.run(samples, epochs)``: the loop of calls ``step(*sample)``, generated as one loop, bit for bit."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pytest
+
+import autograd
+import nn
+from autograd import Value
+from demos.seed import LEARNING_RATE, XOR_DATA, seed_model
+
+pytestmark = pytest.mark.usefixtures("op_table_restored")
+
+
+def bits(x: object) -> object:
+    """A number as its exact bits (a float's sign of zero and NaN included); anything else as it is."""
+    return math.copysign(1.0, x) if isinstance(x, float) and x == 0.0 else (
+        "nan" if isinstance(x, float) and math.isnan(x) else x)
+
+
+def state(params: Sequence[Value]) -> list[tuple[object, object, object, object]]:
+    return [(p.data, bits(p.data), p.grad, bits(p.grad)) for p in params]
+
+
+def assert_same(a: Sequence[Value], b: Sequence[Value]) -> None:
+    assert state(a) == state(b)
+    assert [type(p.grad) for p in a] == [type(p.grad) for p in b]
+
+
+def seed_step(fused: bool, return_loss: bool = True, weight_decay: float = 0.0
+              ) -> tuple[nn.MLP, Any, nn.SGD]:
+    model = seed_model()
+    opt = nn.SGD(model.parameters(), lr=LEARNING_RATE, weight_decay=weight_decay)
+
+    def loss(x: list[float], y: float) -> Value:
+        return nn.bce_loss(model(x), y)  # type: ignore[arg-type]  # one output: a Value
+
+    step = autograd.compile(loss, model.parameters(), *XOR_DATA[0], optimizer=opt if fused else None,
+                            return_loss=return_loss)
+    return model, step, opt
+
+
+def engine_run(model: nn.MLP, opt: nn.SGD | None, samples: Sequence[Sequence[Any]], epochs: int,
+               loss: Callable[..., Value]) -> list[float]:
+    """The same updates by the engine: backward() (and, with ``opt``, zero_grad() and step())."""
+    losses = []
+    for _ in range(epochs):
+        for sample in samples:
+            if opt is not None:
+                opt.zero_grad()
+            out = loss(*sample)
+            out.backward()
+            if opt is not None:
+                opt.step()
+            losses.append(out.data)
+    return losses
+
+
+# ---- the seed ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("return_loss", [True, False])
+@pytest.mark.parametrize(("fused", "weight_decay"), [(True, 0.0), (True, 0.01), (False, 0.0)])
+def test_run_is_the_loop_of_calls_bit_for_bit(fused: bool, weight_decay: float, return_loss: bool) -> None:
+    looped, step, _ = seed_step(fused, return_loss, weight_decay)
+    called, one_by_one, _ = seed_step(fused, return_loss, weight_decay)
+    losses = step.run(XOR_DATA, epochs=25)
+    expected = [one_by_one(*sample) for _ in range(25) for sample in XOR_DATA]
+    assert losses == (expected if return_loss else None)
+    if return_loss:
+        assert [bits(x) for x in losses] == [bits(x) for x in expected]
+    assert_same(looped.parameters(), called.parameters())
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_run_is_the_engines_training_bit_for_bit(fused: bool) -> None:
+    looped, step, _ = seed_step(fused)
+    engine = seed_model()
+    opt = nn.SGD(engine.parameters(), lr=LEARNING_RATE) if fused else None
+    losses = step.run(XOR_DATA, epochs=10)
+    expected = engine_run(engine, opt, XOR_DATA, 10, lambda x, y: nn.bce_loss(engine(x), y))  # type: ignore[arg-type]
+    assert losses == expected
+    assert_same(looped.parameters(), engine.parameters())
+
+
+def test_the_loop_keeps_the_parameters_in_locals_and_writes_them_back_once() -> None:
+    model, step, _ = seed_step(fused=True, return_loss=False)
+    step.run(XOR_DATA, epochs=2)
+    (source,) = step.run.sources
+    head, rest = source.split("\n    try:\n", 1)
+    loop, end = rest.split("\n    finally:", 1)
+    assert "_P0.data" in head
+    assert "_P0.grad" in head
+    assert ".data" not in loop
+    assert ".grad" not in loop
+    assert "_P0.data = w1_0_0" in end
+    assert "_P0.grad = " in end
+    assert "_append" not in loop  # return_loss=False: no loss is kept
+    assert model.parameters()[0].data != seed_model().parameters()[0].data
+
+
+def test_epochs_and_empty_runs() -> None:
+    model, step, _ = seed_step(fused=True)
+    before = state(model.parameters())
+    assert step.run([], epochs=3) == []
+    assert step.run(XOR_DATA, epochs=0) == []
+    assert state(model.parameters()) == before
+    assert len(step.run(iter(XOR_DATA), epochs=2)) == 8  # any iterable: listed once, run twice
+    with pytest.raises(ValueError, match="epochs must be a whole number >= 0; got -1"):
+        step.run(XOR_DATA, epochs=-1)
+
+
+def test_a_grad_of_none_counts_as_zero_in_the_run_too() -> None:
+    looped, step, _ = seed_step(fused=False)
+    called, one_by_one, _ = seed_step(fused=False)
+    looped.zero_grad(set_to_none=True)
+    called.zero_grad(set_to_none=True)
+    assert step.run(XOR_DATA, epochs=3) == [one_by_one(*s) for _ in range(3) for s in XOR_DATA]
+    assert_same(looped.parameters(), called.parameters())
+
+
+def test_a_checked_step_runs_call_by_call() -> None:
+    model = seed_model()
+    step = autograd.compile(lambda x, y: nn.bce_loss(model(x), y), model.parameters(), *XOR_DATA[0],  # type: ignore[arg-type]
+                            check=True)
+    engine = seed_model()
+    assert step.run(XOR_DATA, epochs=2) == engine_run(
+        engine, None, XOR_DATA, 2, lambda x, y: nn.bce_loss(engine(x), y))  # type: ignore[arg-type]
+    assert step.run.sources == []
+    assert_same(model.parameters(), engine.parameters())
+
+
+# ---- batches -------------------------------------------------------------------------------------------
+
+
+def moons_like(n: int, seed: int) -> tuple[list[list[float]], list[float]]:
+    rng = random.Random(seed)
+    return [[rng.uniform(-1, 2), rng.uniform(-1, 1)] for _ in range(n)], [rng.choice([-1.0, 1.0])
+                                                                          for _ in range(n)]
+
+
+def batch_loss(model: nn.MLP) -> Callable[..., Value]:
+    params = model.parameters()
+
+    def loss(X: list[list[float]], Y: list[float]) -> Value:  # noqa: N803 (micrograd's names)
+        outs = [model(x) for x in X]
+        return nn.mean_hinge_loss(outs, Y) + autograd.sum(p * p for p in params) * 1e-4  # type: ignore[arg-type]
+
+    return loss
+
+
+def relu_model() -> nn.MLP:
+    return nn.MLP(2, [6, 6, 1], activation="relu", output_activation="linear", seed=5)
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_a_run_of_batches_is_the_loop_of_calls_and_the_engines(fused: bool) -> None:
+    batches = [moons_like(10, seed) for seed in range(4)]
+    models = [relu_model() for _ in range(3)]
+    opts = [nn.SGD(m.parameters(), lr=0.05) if fused else None for m in models]
+    steps = [autograd.compile(batch_loss(m), m.parameters(), *batches[0], optimizer=o)
+             for m, o in zip(models[:2], opts[:2], strict=True)]
+    assert "for (X_i_0, X_i_1), Y_i in zip(X, Y, strict=True):" in steps[0].source
+    losses = steps[0].run(batches, epochs=3)
+    assert "for (X_i_0, X_i_1), Y_i in zip(X, Y, strict=True):" in steps[0].run.sources[0]
+    assert losses == [steps[1](*b) for _ in range(3) for b in batches]
+    assert losses == engine_run(models[2], opts[2], batches, 3, batch_loss(models[2]))
+    assert_same(models[0].parameters(), models[1].parameters())
+    assert_same(models[0].parameters(), models[2].parameters())
+
+
+def test_another_batch_size_mid_run_is_traced_and_the_run_goes_on() -> None:
+    batches = [moons_like(10, 1), moons_like(7, 2), moons_like(10, 3), moons_like(10, 4)]
+    a, b = relu_model(), relu_model()
+    step = autograd.compile(batch_loss(a), a.parameters(), *batches[0])
+    other = autograd.compile(batch_loss(b), b.parameters(), *batches[0])
+    assert step.run(batches, epochs=2) == [other(*x) for _ in range(2) for x in batches]
+    assert_same(a.parameters(), b.parameters())
+    assert len(step.variants) == 2
+    assert len(step.run.sources) == 1  # the loop of the first batch's variant; the other batch by its call
+
+
+# ---- errors --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_an_error_in_update_k_is_the_engines_with_the_parameters_after_update_k_minus_1(fused: bool) -> None:
+    def make() -> tuple[Value, Value, Any]:
+        w, b = Value(0.5, label="w"), Value(0.25, label="b")
+
+        def loss(x: float, y: float) -> Value:
+            h = w * x + b
+            h.label = "h"
+            return (h.log() - y) ** 2
+
+        opt = nn.SGD([w, b], lr=0.01) if fused else None
+        return w, b, autograd.compile(loss, [w, b], 1.0, 0.0, optimizer=opt)
+
+    samples = [(1.0, 0.0), (2.0, 1.0), (-3.0, 0.0), (1.0, 0.0)]  # update 2: log of a negative h
+    w, b, step = make()
+    w2, b2, other = make()
+    with pytest.raises(ValueError, match="log") as run_error:
+        step.run(samples)
+    other(*samples[0])
+    other(*samples[1])
+    expected = state([w2, b2])
+    with pytest.raises(ValueError, match="log") as call_error:
+        other(*samples[2])
+    assert str(run_error.value) == str(call_error.value)
+    assert "'h'" in str(run_error.value)  # the engine's error, naming the node
+    assert state([w, b]) == state([w2, b2])  # as the loop of calls leaves them (issue 24's B11: a fused
+    assert [p.data for p in (w, b)] == [d for d, *_ in expected]  # step zeroes the grads); the data
+    # after update 1: nothing half-written
+
+
+def test_a_bad_target_mid_run_is_the_engines_error() -> None:
+    model, step, _ = seed_step(fused=True, return_loss=False)
+    called, other, _ = seed_step(fused=True, return_loss=False)
+    samples = [*XOR_DATA, ([1.0, 0.0], 2.0), *XOR_DATA]
+    with pytest.raises(ValueError, match=r"the target must be in \[0, 1\]; got 2.0"):
+        step.run(samples)
+    for sample in XOR_DATA:
+        other(*sample)
+    with pytest.raises(ValueError, match=r"the target must be in \[0, 1\]; got 2.0"):
+        other([1.0, 0.0], 2.0)  # the loop of calls, up to and including the update that fails
+    assert_same(model.parameters(), called.parameters())
+
+
+def test_a_sample_that_is_not_the_steps_arguments_is_the_steps_error() -> None:
+    model, step, _ = seed_step(fused=True)
+    called, other, _ = seed_step(fused=True)
+    with pytest.raises(TypeError):
+        step.run([XOR_DATA[0], 5])
+    other(*XOR_DATA[0])
+    assert_same(model.parameters(), called.parameters())
+    with pytest.raises(TypeError, match="missing 1 required positional argument"):  # as step(1.0)
+        step.run([XOR_DATA[0], (1.0,)])

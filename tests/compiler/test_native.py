@@ -1,0 +1,169 @@
+"""``backend="numba"``: step.run's loop compiled by numba gives the Python backend's run, bit for bit."""
+
+from __future__ import annotations
+
+import math
+import random
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import autograd
+import nn
+from autograd import CompileError, Value
+from demos.seed import LEARNING_RATE, XOR_DATA, seed_model
+
+pytestmark = pytest.mark.usefixtures("op_table_restored", "numba_cache")
+
+
+@pytest.fixture(scope="module")
+def cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("autograd-cache")
+
+
+@pytest.fixture
+def numba_cache(cache_folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """numba's on-disk cache in a folder of this module's own (not the user's ~/.cache)."""
+    monkeypatch.setenv("AUTOGRAD_CACHE", str(cache_folder))
+    return cache_folder / "numba"
+
+LOSSES = {"mse": nn.mse_loss, "bce": nn.bce_loss, "hinge": nn.hinge_loss}
+
+
+def state(params: list[Value]) -> list[tuple[str, str, type]]:
+    """Each parameter's data and grad as their exact bits (hex), and the grad's type."""
+    return [(float(p.data).hex(), float(p.grad).hex() if p.grad is not None else "None", type(p.grad))
+            for p in params]
+
+
+def seed_pair(fused: bool, return_loss: bool) -> list[tuple[nn.MLP, Any]]:
+    out = []
+    for backend in ("numba", "python"):
+        model = seed_model()
+        opt = nn.SGD(model.parameters(), lr=LEARNING_RATE) if fused else None
+        step = autograd.compile(lambda x, y, m=model: nn.bce_loss(m(x), y), model.parameters(),
+                                *XOR_DATA[0], optimizer=opt, return_loss=return_loss, backend=backend)
+        out.append((model, step))
+    return out
+
+
+@pytest.mark.numba
+@pytest.mark.parametrize(("fused", "return_loss"), [(True, False), (True, True), (False, True)])
+def test_the_seeds_run_is_the_python_backends_bit_for_bit(fused: bool, return_loss: bool) -> None:
+    (native, step), (python, other) = seed_pair(fused, return_loss)
+    step.run(XOR_DATA, epochs=0)  # compiles
+    assert step.run.compile_seconds > 0.0
+    losses = step.run(XOR_DATA, epochs=200)
+    expected = other.run(XOR_DATA, epochs=200)
+    assert losses == expected
+    if losses is not None and expected is not None:
+        assert [x.hex() for x in losses] == [x.hex() for x in expected]
+    assert state(native.parameters()) == state(python.parameters())
+    assert step.run.sources == other.run.sources  # what a learner reads: the same loop
+    # and the per-call step is the Python step
+    assert step(*XOR_DATA[1]) == other(*XOR_DATA[1])
+    assert state(native.parameters()) == state(python.parameters())
+
+
+@pytest.mark.numba
+@pytest.mark.parametrize(("activation", "loss"),
+                         [("relu", "mse"), ("tanh", "bce"), ("sigmoid", "hinge"), ("linear", "mse")])
+def test_random_networks_every_activation_and_loss_bit_for_bit(activation: str, loss: str) -> None:
+    rng = random.Random(f"{activation} {loss}")
+    nin = 3
+    out = "sigmoid" if loss == "bce" else "linear"
+    samples = [([round(rng.uniform(-2, 2), 3) for _ in range(nin)],
+                rng.choice([-1.0, 1.0]) if loss == "hinge" else float(rng.randint(0, 1))) for _ in range(8)]
+    runs = []
+    for backend, fused in (("numba", True), ("python", True), ("numba", False), ("python", False)):
+        model = nn.MLP(nin, [4, 3, 1], activation=activation, output_activation=out, seed=7)
+        opt = nn.SGD(model.parameters(), lr=0.05, weight_decay=0.001) if fused else None
+
+        def f(x: list[float], y: float, m: nn.MLP = model) -> Value:
+            return LOSSES[loss](m(x), y)  # type: ignore[arg-type]
+
+        step = autograd.compile(f, model.parameters(), *samples[0], optimizer=opt, backend=backend)
+        runs.append((step.run(samples, epochs=5), state(model.parameters())))
+    assert runs[0] == runs[1]  # fused SGD (with weight decay)
+    assert runs[2] == runs[3]  # the plain step: gradients accumulate
+
+
+def _log_model() -> tuple[list[Value], Callable[..., Value]]:
+    w, b = Value(0.5, label="w"), Value(0.25, label="b")
+
+    def loss(x: float, y: float) -> Value:
+        h = w * x + b
+        h.label = "h"
+        return (h.log() - y) ** 2
+
+    return [w, b], loss
+
+
+@pytest.mark.numba
+def test_an_error_mid_run_is_the_engines_with_the_parameters_after_the_update_before() -> None:
+    samples = [(1.0, 0.0), (2.0, 1.0), (-3.0, 0.0), (1.0, 0.0)]  # update 2: the log of a negative h
+    (params, loss), (params2, loss2) = _log_model(), _log_model()
+    step = autograd.compile(loss, params, 1.0, 0.0, optimizer=nn.SGD(params, lr=0.01), backend="numba")
+    other = autograd.compile(loss2, params2, 1.0, 0.0, optimizer=nn.SGD(params2, lr=0.01))
+    with pytest.raises(ValueError, match="log") as native:
+        step.run(samples)
+    other(*samples[0])
+    other(*samples[1])
+    with pytest.raises(ValueError, match="log") as python:
+        other(*samples[2])
+    assert str(native.value) == str(python.value)
+    assert "'h'" in str(native.value)
+    assert state(params) == state(params2)
+
+
+@pytest.mark.numba
+def test_an_infinity_python_computes_without_error_is_computed_by_the_python_step() -> None:
+    def make(backend: str) -> tuple[Value, Any]:
+        w = Value(2.0, label="w")
+        return w, autograd.compile(lambda x: w * x, [w], 1.0, backend=backend)
+
+    samples = [(1.0,), (1e308,), (3.0,)]  # w * 1e308 overflows to inf, an error in no Python op
+    (w, step), (w2, other) = make("numba"), make("python")
+    assert step.run(samples) == other.run(samples) == [2.0, math.inf, 6.0]
+    assert state([w]) == state([w2])
+
+
+@pytest.mark.numba
+def test_a_batch_is_not_compiled_by_numba_yet_and_says_so() -> None:
+    model = nn.MLP(2, [3, 1], activation="relu", output_activation="linear", seed=1)
+    X, Y = [[0.1, 0.2], [0.3, -0.1], [0.5, 0.5], [-0.2, 0.4]], [1.0, -1.0, 1.0, -1.0]  # noqa: N806
+
+    def loss(X: list[list[float]], Y: list[float]) -> Value:  # noqa: N803
+        return nn.mean_hinge_loss([model(x) for x in X], Y)  # type: ignore[misc]
+
+    step = autograd.compile(loss, model.parameters(), X, Y, backend="numba")
+    with pytest.raises(CompileError, match="backend='numba' does not compile a batch's loop yet"):
+        step.run([(X, Y)])
+
+
+def test_without_numba_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "numba", None)  # import numba: ImportError
+    w = Value(0.5, label="w")
+    with pytest.raises(CompileError, match=r"backend='numba' needs numba.*scalar-autograd\[fast\]"):
+        autograd.compile(lambda x: w * x, [w], 1.0, backend="numba")
+    with pytest.raises(CompileError, match="backend must be 'python' or 'numba'; got 'c'"):
+        autograd.compile(lambda x: w * x, [w], 1.0, backend="c")
+
+
+@pytest.mark.numba
+def test_the_compiled_loop_is_cached_on_disk_for_the_next_process(numba_cache: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    (_, step), _ = seed_pair(fused=True, return_loss=False)
+    step.run(XOR_DATA, epochs=0)
+    modules = sorted(numba_cache.glob("loop_*.py"))
+    assert modules
+    assert any(m.read_text(encoding="utf-8").count("@njit(cache=True)") >= 2 for m in modules)  # loop + _bce
+    assert list((numba_cache / "__pycache__").glob("loop_*.nbi"))  # numba's index of its machine code
+    monkeypatch.setenv("AUTOGRAD_CACHE", "off")
+    (model, step), (python, other) = seed_pair(fused=True, return_loss=False)
+    step.run(XOR_DATA, epochs=3)  # compiled in this process only: the same run
+    other.run(XOR_DATA, epochs=3)
+    assert state(model.parameters()) == state(python.parameters())
