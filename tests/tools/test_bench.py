@@ -138,6 +138,7 @@ def test_moons_compiled_run_gives_the_engine_losses_to_the_bit(moons: ModuleType
     assert compile_s > 0.0
 
 
+@pytest.mark.compiler
 def test_xor_tightest_loop_and_compiled_loop_are_the_seeds_run(xor_seed: ModuleType) -> None:
     engine = xor_seed.engine_run(epochs=30)
     assert xor_seed.tight_floor_run(epochs=30) == pytest.approx(engine, rel=1e-12, abs=1e-15)

@@ -154,6 +154,7 @@ def test_each_code_mutant_of_the_compiled_path_makes_its_line_scaled_in_the_gene
         assert lines[mutant.op] in generated.source
 
 
+@pytest.mark.compiler
 def test_the_loops_code_mutants_scale_their_update_lines() -> None:
     """step.run's loop (loop.py) and its numba form (native.py) write their own update lines."""
     mutants = [m for path in (mutate.LOOP, mutate.NATIVE)
