@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -81,7 +80,6 @@ NOT_OPERANDS = {"name", "forward", "formula", "lists", "domain"}
 
 CODEGEN = Path("autograd") / "compiler" / "codegen.py"
 LOOP = Path("autograd") / "compiler" / "loop.py"
-NATIVE = Path("autograd") / "compiler" / "native.py"  # its mutants need numba (skipped, and said, without)
 # The compiled path's own lines: (file, name, the text in the file that writes it, the same scaled).
 CODE_MUTANTS = [
     (CODEGEN, "edge term", 'term = f"{local.factor()} * {grad}"',
@@ -92,11 +90,7 @@ CODE_MUTANTS = [
      f'f"{{data[k]}} = ({{data[k]}} - _lr * {{step}}) * {SCALE}"'),
     (LOOP, "loop's grad sum", 'f"{grads[k]} = {grads[k]} + {d}"',
      f'f"{{grads[k]}} = ({{grads[k]}} + {{d}}) * {SCALE}"'),
-    (NATIVE, "numba's SGD step", 'f"{data[k]} = {data[k]} - _lr * {step}"',
-     f'f"{{data[k]}} = ({{data[k]}} - _lr * {{step}}) * {SCALE}"'),
-    (NATIVE, "numba's grad sum", 'f"{grads[k]} = {grads[k]} + {d}"',
-     f'f"{{grads[k]}} = ({{grads[k]}} + {{d}}) * {SCALE}"'),
-]
+]  # the numba loop writes the Python loop's update lines (loop.update_lines): killed by test_native too
 
 
 @dataclass(frozen=True)
@@ -211,9 +205,6 @@ def all_mutants() -> list[Mutant]:
     found += [replace(m, flat=True) for m in found if builds_a_graph(m.op, m.param)]
     if (ROOT / CODEGEN).exists():  # the compiler is a layer that may be removed
         for path in dict.fromkeys(file for file, *_ in CODE_MUTANTS):
-            if path == NATIVE and importlib.util.find_spec("numba") is None:
-                print(f"mutate: numba is not installed: {path}'s code mutants are not run", file=sys.stderr)
-                continue
             found += find_code_mutants(path, (ROOT / path).read_text(encoding="utf-8"))
     return found
 

@@ -57,6 +57,26 @@ __all__ = ["Run", "loop_source"]
 
 _files = count(1)
 
+def update_lines(state: list[tuple[str, str | None, str | None]], data: list[str], grads: list[str],
+                 optimizer: Any) -> list[str]:
+    """One update's end, for each parameter k (its value ``data[k]``, its gradient ``grads[k]``,
+    this step's ``d`` of the state): with ``optimizer`` the fused step (``nn.SGD``: the gradient
+    stored, then ``p.data -= lr * (g + decay * p.data)``), without it the plain step's
+    ``p.grad += d``.  The Python loop and its numba form both write these lines."""
+    update: list[str] = []
+    if optimizer is not None:
+        decay = optimizer.weight_decay
+        for k, (_, _, d) in enumerate(state):
+            g = d or "0.0"
+            update.append(f"{grads[k]} = {g}")
+            step = f"({g} + {decay!r} * {data[k]})" if decay != 0.0 else g
+            update.append(f"{data[k]} = {data[k]} - _lr * {step}")  # nn.SGD's p.data -= lr * g
+    else:
+        for k, (_, _, d) in enumerate(state):
+            update.append(f"{grads[k]} = {grads[k]} + {d}")  # backward() adds to p.grad
+    return update
+
+
 def loop_source(generated: Generated, optimizer: Any) -> tuple[str, str]:
     """The source of the loop of the step ``generated`` and its function's name."""
     parts = generated.parts
@@ -72,19 +92,10 @@ def loop_source(generated: Generated, optimizer: Any) -> tuple[str, str]:
         if w is None:  # a parameter of the optimizer outside the graph: it still takes its step
             body.append(f"{data[k]} = {alias}.data")
         body.append(f"{grads[k]} = {alias}.grad")
-    update: list[str] = []
     if optimizer is not None:
         opt_alias = next(n for n, obj in generated.objects.items() if obj is optimizer)
         body.append(f"_lr = {opt_alias}.lr")
-        decay = optimizer.weight_decay
-        for k, (_, _, d) in enumerate(state):
-            g = d or "0.0"
-            update.append(f"{grads[k]} = {g}")
-            step = f"({g} + {decay!r} * {data[k]})" if decay != 0.0 else g
-            update.append(f"{data[k]} = {data[k]} - _lr * {step}")  # nn.SGD's p.data -= lr * g
-    else:
-        for k, (_, _, d) in enumerate(state):
-            update.append(f"{grads[k]} = {grads[k]} + {d}")  # backward() adds to p.grad
+    update = update_lines(state, data, grads, optimizer)
     if parts["loss"] is not None:
         update.append(f"_append({parts['loss']})")
     unpack = f"({', '.join(args)}{',' if len(args) == 1 else ''}) = _run_sample"

@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from autograd.compiler.codegen import Generated, _names_read
+from autograd.compiler.loop import update_lines
 from autograd.compiler.trace import CompileError
 from autograd.core import Value
 
@@ -87,17 +88,7 @@ def numba_source(generated: Generated, optimizer: Any, structure: Any) -> tuple[
         if w is None:
             body.append(f"{data[k]} = _W[{k}]")
         body.append(f"{grads[k]} = _G[{k}]")
-    update: list[str] = []
-    if optimizer is not None:
-        decay = optimizer.weight_decay
-        for k, (_, _, d) in enumerate(state):
-            g = d or "0.0"
-            update.append(f"{grads[k]} = {g}")
-            step = f"({g} + {decay!r} * {data[k]})" if decay != 0.0 else g
-            update.append(f"{data[k]} = {data[k]} - _lr * {step}")  # nn.SGD's p.data -= lr * g
-    else:
-        for k, (_, _, d) in enumerate(state):
-            update.append(f"{grads[k]} = {grads[k]} + {d}")  # backward() adds to p.grad
+    update = update_lines(state, data, grads, optimizer)  # the Python loop's, to the letter
     for k in range(len(state)):
         update.append(f"_W[{k}] = {data[k]}")
         update.append(f"_G[{k}] = {grads[k]}")
