@@ -79,7 +79,7 @@ FLAT_GROUPS = ("second order",)
 NOT_OPERANDS = {"name", "forward", "formula", "lists", "domain"}
 
 CODEGEN = Path("autograd") / "compiler" / "codegen.py"
-LOOP = Path("autograd") / "compiler" / "loop.py"
+LOOP = Path("autograd") / "compiler" / "updates.py"  # step.run's update lines (Python and numba loops)
 # The compiled path's own lines: (file, name, the text in the file that writes it, the same scaled).
 CODE_MUTANTS = [
     (CODEGEN, "edge term", 'term = f"{local.factor()} * {grad}"',

@@ -52,30 +52,11 @@ from itertools import chain, count, islice, repeat
 from typing import Any
 
 from autograd.compiler.codegen import Generated, _names_read
+from autograd.compiler.updates import update_lines
 
 __all__ = ["Run", "loop_source"]
 
 _files = count(1)
-
-def update_lines(state: list[tuple[str, str | None, str | None]], data: list[str], grads: list[str],
-                 optimizer: Any) -> list[str]:
-    """One update's end, for each parameter k (its value ``data[k]``, its gradient ``grads[k]``,
-    this step's ``d`` of the state): with ``optimizer`` the fused step (``nn.SGD``: the gradient
-    stored, then ``p.data -= lr * (g + decay * p.data)``), without it the plain step's
-    ``p.grad += d``.  The Python loop and its numba form both write these lines."""
-    update: list[str] = []
-    if optimizer is not None:
-        decay = optimizer.weight_decay
-        for k, (_, _, d) in enumerate(state):
-            g = d or "0.0"
-            update.append(f"{grads[k]} = {g}")
-            step = f"({g} + {decay!r} * {data[k]})" if decay != 0.0 else g
-            update.append(f"{data[k]} = {data[k]} - _lr * {step}")  # nn.SGD's p.data -= lr * g
-    else:
-        for k, (_, _, d) in enumerate(state):
-            update.append(f"{grads[k]} = {grads[k]} + {d}")  # backward() adds to p.grad
-    return update
-
 
 def loop_source(generated: Generated, optimizer: Any) -> tuple[str, str]:
     """The source of the loop of the step ``generated`` and its function's name."""

@@ -47,8 +47,8 @@ from pathlib import Path
 from typing import Any, cast
 
 from autograd.compiler.codegen import Generated, _names_read
-from autograd.compiler.loop import update_lines
 from autograd.compiler.trace import CompileError
+from autograd.compiler.updates import update_lines
 from autograd.core import Value
 
 __all__ = ["NumbaLoop", "numba_source", "require_numba"]
