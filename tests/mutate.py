@@ -79,16 +79,16 @@ FLAT_GROUPS = ("second order",)
 NOT_OPERANDS = {"name", "forward", "formula", "lists", "domain"}
 
 CODEGEN = Path("autograd") / "compiler" / "codegen.py"
-LOOP = Path("autograd") / "compiler" / "updates.py"  # step.run's update lines (Python and numba loops)
+UPDATES = Path("autograd") / "compiler" / "updates.py"  # step.run's update lines (Python and numba loops)
 # The compiled path's own lines: (file, name, the text in the file that writes it, the same scaled).
 CODE_MUTANTS = [
     (CODEGEN, "edge term", 'term = f"{local.factor()} * {grad}"',
      f'term = f"({{local.factor()}} * {{grad}}) * {SCALE}"'),
     (CODEGEN, "SGD step", 'f"{alias}.data = {w} - _lr * {g}"',
      f'f"{{alias}}.data = ({{w}} - _lr * {{g}}) * {SCALE}"'),
-    (LOOP, "loop's SGD step", 'f"{data[k]} = {data[k]} - _lr * {step}"',
+    (UPDATES, "loop's SGD step", 'f"{data[k]} = {data[k]} - _lr * {step}"',
      f'f"{{data[k]}} = ({{data[k]}} - _lr * {{step}}) * {SCALE}"'),
-    (LOOP, "loop's grad sum", 'f"{grads[k]} = {grads[k]} + {d}"',
+    (UPDATES, "loop's grad sum", 'f"{grads[k]} = {grads[k]} + {d}"',
      f'f"{{grads[k]}} = ({{grads[k]}} + {{d}}) * {SCALE}"'),
 ]  # the numba loop writes the Python loop's update lines (loop.update_lines): killed by test_native too
 

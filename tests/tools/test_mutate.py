@@ -157,7 +157,8 @@ def test_each_code_mutant_of_the_compiled_path_makes_its_line_scaled_in_the_gene
 @pytest.mark.compiler
 def test_the_loops_code_mutants_scale_their_update_lines() -> None:
     """step.run's loop writes its own update lines (updates.py), which its numba form writes too."""
-    mutants = mutate.find_code_mutants(mutate.LOOP, (mutate.ROOT / mutate.LOOP).read_text(encoding="utf-8"))
+    path = mutate.UPDATES
+    mutants = mutate.find_code_mutants(path, (mutate.ROOT / path).read_text(encoding="utf-8"))
     assert sorted(m.op for m in mutants) == ["loop's SGD step", "loop's grad sum"]
     for mutant in mutants:
         text = (mutate.ROOT / mutant.path).read_text(encoding="utf-8")
