@@ -30,7 +30,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd.compiler.rules import Arg, Code, Namespace, call_code, column_rule_code, constant, rule_code
+from autograd.compiler.rules import (
+    Arg,
+    Code,
+    Namespace,
+    call_code,
+    column_rule_code,
+    constant,
+    raise_test,
+    rule_code,
+)
 from autograd.compiler.trace import CompileError, Trace, is_python_op, place
 from autograd.core import Op, Value, topological_order
 from autograd.ops import split
@@ -586,6 +595,9 @@ class _Generator:
         args = self.call_args(self.root, self.operand_args(self.root))
         hint = _identifier(op.name) + "_domain"
         check = call_code(op.domain, args, self.ns, hint).text
+        test = raise_test(op.domain, args, self.ns)  # a check of `if c: raise` lines: called when c holds
+        if test is not None:
+            return f"if {test.text}: {check}  # raises: the loss is not computed, only its domain checked"
         return f"{check}  # the loss is not computed; its domain is checked"
 
     def _unpack_lines(self) -> list[str]:

@@ -43,7 +43,8 @@ from typing import Any
 
 from autograd.rule_source import rule_expression
 
-__all__ = ["Arg", "Code", "Namespace", "call_code", "column_rule_code", "constant", "rule_code", "zero_plus"]
+__all__ = ["Arg", "Code", "Namespace", "call_code", "column_rule_code", "constant", "raise_test", "rule_code",
+           "zero_plus"]
 
 Arg = Any  # a variable name (str), a float or int constant, or a list of them (a list operand)
 
@@ -157,24 +158,28 @@ _OPERAND = re.compile(r"__(arg|len)(\d+)__")  # an operand, or its len() (of a l
 _LOCAL = re.compile(r"__local_(\w+?)__")
 
 
-def _template(fn: Callable[..., Any]) -> _Template | None:
+def _template(fn: Callable[..., Any], *, raises: bool = False) -> _Template | None:
+    """The template of what ``fn`` returns, or with ``raises`` of when it raises (`_raise_expression`)."""
     code = getattr(fn, "__code__", None)
     if code is None:
         return None
-    key = (code, id(getattr(fn, "__globals__", None)))
+    key = (code, id(getattr(fn, "__globals__", None)), raises)
     if key not in _templates:
-        _templates[key] = _find_template(fn, code)
+        _templates[key] = _find_template(fn, code, raises)
     return _templates[key]
 
 
-def _find_template(fn: Any, code: Any) -> _Template | None:
+def _find_template(fn: Any, code: Any, raises: bool = False) -> _Template | None:
     if code.co_freevars or fn.__defaults__ or fn.__kwdefaults__ or code.co_flags & 0x0C:
         return None  # closures, defaults, *args, **kwargs
     if not _source_is_current(code):
         return None  # the file was edited after the module was imported: the engine runs the old code
-    body = rule_expression(fn)
-    if body is None and code.co_name != "<lambda>":
-        body = _def_expression(fn, code)
+    if raises:
+        body = _raise_expression(fn, code) if code.co_name != "<lambda>" else None
+    else:
+        body = rule_expression(fn)
+        if body is None and code.co_name != "<lambda>":
+            body = _def_expression(fn, code)
     if body is None or not all(isinstance(n, _ALLOWED) for n in ast.walk(body)):
         return None
     params = tuple(code.co_varnames[: code.co_argcount])
@@ -237,6 +242,37 @@ def _code_objects(source: str, filename: str) -> dict[tuple[str, int], list[Any]
 def _def_expression(fn: Any, code: Any) -> ast.expr | None:
     """A ``def`` of ``if``/``return`` and assignments, as one expression that evaluates what the
     function would, in the order it would (`_statements`); None for any other function."""
+    body = _def_body(fn, code)
+    if body is None:
+        return None
+    locals_ = {t.id for n in body for s in ast.walk(n) if isinstance(s, ast.Assign) for t in s.targets
+               if isinstance(t, ast.Name)}
+    return _statements(body, set(), locals_)
+
+
+def _raise_expression(fn: Any, code: Any) -> ast.expr | None:
+    """A check, a ``def`` whose body is only ``if c: raise ...`` statements (and ``pass``), as the
+    expression ``c1 or c2 or ...``: true exactly when a call would raise, its tests evaluated as
+    the function evaluates them (in order, up to the first true one).  None for any other function
+    (one that assigns, returns, or does anything else)."""
+    body = _def_body(fn, code)
+    if body is None:
+        return None
+    tests = []
+    for statement in body:
+        if isinstance(statement, ast.Pass):
+            continue
+        if not (isinstance(statement, ast.If) and not statement.orelse and len(statement.body) == 1
+                and isinstance(statement.body[0], ast.Raise)):
+            return None
+        tests.append(copy.deepcopy(statement.test))
+    if not tests:
+        return None
+    return tests[0] if len(tests) == 1 else ast.BoolOp(ast.Or(), tests)
+
+
+def _def_body(fn: Any, code: Any) -> list[ast.stmt] | None:
+    """The statements of the ``def`` of ``fn`` (its docstring aside), as its module's source has them."""
     linecache.checkcache(code.co_filename)  # a module edited and reloaded: its new source
     lines = linecache.getlines(code.co_filename, getattr(fn, "__globals__", None))
     try:
@@ -248,11 +284,7 @@ def _def_expression(fn: Any, code: Any) -> ast.expr | None:
     if len(found) != 1 or [a.arg for a in found[0].args.args] != list(code.co_varnames[: code.co_argcount]):
         return None
     body = found[0].body
-    if ast.get_docstring(found[0], clean=False) is not None:
-        body = body[1:]
-    locals_ = {t.id for n in body for s in ast.walk(n) if isinstance(s, ast.Assign) for t in s.targets
-               if isinstance(t, ast.Name)}
-    return _statements(body, set(), locals_)
+    return body[1:] if ast.get_docstring(found[0], clean=False) is not None else body
 
 
 @functools.lru_cache(maxsize=16)
@@ -434,8 +466,8 @@ def _no_floats(name: str) -> bool:
 
 
 def _inline(fn: Any, args: Sequence[Arg], ns: Namespace,
-            floats: Callable[[str], bool] = _no_floats) -> Code | None:
-    tpl = _template(fn)
+            floats: Callable[[str], bool] = _no_floats, *, raises: bool = False) -> Code | None:
+    tpl = _template(fn, raises=raises)
     if tpl is None or len(tpl.params) != len(args):
         return None
     if any(isinstance(a, list) and f"__arg{k}__" in tpl.text for k, a in enumerate(args)):
@@ -645,6 +677,14 @@ def column_rule_code(fn: Callable[..., Any], out: str, operands: Sequence[Arg], 
             return inlined
     call = call_code(fn, [out, *operands], ns, hint)
     return Code(f"{call.text}[{i}]") if type(probe()) is list else call
+
+
+def raise_test(fn: Callable[..., Any], args: Sequence[Arg], ns: Namespace) -> Code | None:
+    """For a check ``fn`` (a ``def`` of ``if c: raise ...`` statements only, as the table's domain
+    checks are): the code of a test true exactly when ``fn(*args)`` raises, so that the step can
+    call ``fn`` only then (the call raising the error itself, its message and all); None for any
+    other function (it is then called every time)."""
+    return _inline(fn, args, ns, raises=True)
 
 
 def rule_code(fn: Callable[..., Any], args: Sequence[Arg], ns: Namespace, hint: str,

@@ -15,7 +15,7 @@ import pytest
 import autograd
 import nn
 from autograd import CompileError, Value
-from autograd.compiler.rules import Namespace, rule_code, zero_plus
+from autograd.compiler.rules import Namespace, raise_test, rule_code, zero_plus
 
 SPECIAL = [0.0, -0.0, 1.5, -1.5, 1e-300, math.inf, -math.inf, math.nan, 3, -2, 0, 2**53, 1]
 
@@ -382,3 +382,54 @@ def test_a_decorated_rule_or_a_def_of_two_statements_is_called_not_misread(tmp_p
         w = Value(0.5, label="w")
         autograd.compile(lambda x, op=op, w=w: op(w * x), [w], 2.0)(2.0)
         assert w.grad == slope * 1.0 * 2.0  # the rule, slope * (w x) at w x = 1.0, times x = 2.0
+
+
+def _unit_check(p: float, y: float) -> None:
+    """A check as the table writes them: only ``if c: raise`` lines."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError("p")
+    if y != y:
+        raise ValueError("y is NaN")
+
+
+def _counting_check(p: float) -> None:
+    CALLS.append(p)  # a check that does something else too: called at every update
+    if p > 10.0:
+        raise ValueError("too big")
+
+
+CALLS: list[float] = []
+
+
+def test_a_check_of_if_raise_lines_is_its_test_true_exactly_when_it_raises() -> None:
+    ns = Namespace()
+    test = raise_test(_unit_check, ["a", "b"], ns)
+    assert test is not None
+    assert test.text == "not 0.0 <= a <= 1.0 or b != b"
+    special = [0.0, -0.0, 1.0, 0.5, -1e-300, 1.0000000000000002, math.inf, -math.inf, math.nan]
+    for a, b in itertools.product(special, special):
+        try:
+            _unit_check(a, b)
+            raised = False
+        except ValueError:
+            raised = True
+        assert eval(test.text, {"a": a, "b": b}) == raised, (a, b)  # our own test text
+    assert raise_test(_counting_check, ["a"], ns) is None
+    assert raise_test(lambda p: None, ["a"], ns) is None
+
+
+def test_a_domain_that_does_more_than_raise_is_called_at_every_update() -> None:
+    w = Value(0.5, label="w")
+    def square(x: float) -> float:
+        _counting_check(x)  # the forward calls its domain first, as the table's do
+        return x * x
+
+    counted = autograd.define_op("review_counted", square, lambda out, x: 2.0 * x, domain=_counting_check)
+    update = autograd.compile(lambda a: counted(w * a), [w], 2.0, return_loss=False)
+    assert "if " not in next(line for line in update.source.splitlines() if "_domain(" in line)
+    CALLS.clear()
+    update(2.0)
+    update.run([(1.0,), (3.0,)])
+    assert CALLS == [1.0, 0.5, 1.5]  # one check per update, w * a each time
+    with pytest.raises(ValueError, match="too big"):
+        update(100.0)
