@@ -527,7 +527,9 @@ class _Generator:
         recover = f"return _recover({args})"
         retrace = f"return _retrace({args})"
         fwd: list[str] = self._unpack_lines()
+        unpacked = len(fwd)
         fwd.extend(self._type_checks(retrace))
+        types = (unpacked, len(fwd))  # the type checks' lines, which step.run can do once per run
         for a in sorted(self.tr.baked):
             fwd.append(f"if _freeze({self.argnames[a]}) != _baked{a}:")
             fwd.append(f"    {retrace}  # baked in when compiled: another value is another graph")
@@ -573,7 +575,7 @@ class _Generator:
         labels = {name: v.label for v, name in self.var.items() if v.label}
         parts = {"load": body[: body.index("try:")], "forward": fwd, "guards": guards, "backward": back,
                  "loss": self.loss if self.return_loss else None, "args": list(self.argnames),
-                 "state": self._state(params_used)}
+                 "state": self._state(params_used), "types": types}
         return Generated(source, dict(ns.objects), self.fname, labels, parts)
 
     def _state(self, params_used: list[Value]) -> list[tuple[str, str | None, str | None]]:

@@ -40,6 +40,14 @@ update k stops the loop (a domain error, another structure, a guard), the parame
 are those after update k - 1; `run` then calls the step itself on sample k (which raises the
 engine's error naming the node, or traces the other graph and goes on) and re-enters the loop at
 k + 1.  The learning rate is read once per entry of the loop (the step reads it at every call).
+
+**Types, once per run.**  The step checks at each call that its arguments have the types it was
+traced with (``type(x_0) is not float``...).  In a run those checks are the same samples' over
+and over; so the Python backend also writes the step's unpacking and type-check lines as a
+function of the samples (`types_source`), runs it once over them, and when every sample passes,
+runs the loop without the checks (``typed=False``; the seed's update: 10% fewer instructions).
+A sample of another type in the list, and the run is the loop that checks at each update, as
+above.  (The samples are not to change while the run goes on: a run reads them as they were.)
 """
 
 from __future__ import annotations
@@ -58,10 +66,11 @@ __all__ = ["Run", "loop_source"]
 
 _files = count(1)
 
-def loop_source(generated: Generated, optimizer: Any) -> tuple[str, str]:
-    """The source of the loop of the step ``generated`` and its function's name."""
+def loop_source(generated: Generated, optimizer: Any, *, typed: bool = True) -> tuple[str, str]:
+    """The source of the loop of the step ``generated`` and its function's name.  ``typed=False``:
+    without the step's type checks, for samples that `types_source`'s function has checked."""
     parts = generated.parts
-    name = f"{generated.function}_run"
+    name = f"{generated.function}_run" if typed else f"{generated.function}_run_checked"
     args = parts["args"]
     state: list[tuple[str, str | None, str | None]] = parts["state"]
     lines = [f"# autograd.compile of {generated.function}, as a loop: step.run(samples, epochs)",
@@ -84,7 +93,9 @@ def loop_source(generated: Generated, optimizer: Any) -> tuple[str, str]:
     body.append("try:")
     body.append("    for _run_k, _run_sample in _enumerate(_samples, _start):  # the samples from _start on")
     inner = ["try:", f"    {unpack}"]
-    inner += ["    " + _stop(line) for line in parts["forward"]]
+    start, stop = parts["types"]
+    forward = parts["forward"] if typed else parts["forward"][:start] + parts["forward"][stop:]
+    inner += ["    " + _stop(line) for line in forward]
     inner += ["except (ArithmeticError, TypeError, ValueError):",
               "    break  # the step's own call on this sample says what went wrong"]
     inner += [_stop(line) for line in parts["guards"]]
@@ -105,13 +116,38 @@ def loop_source(generated: Generated, optimizer: Any) -> tuple[str, str]:
     return "\n".join([*lines, *("    " + line for line in body)]) + "\n", name
 
 
-def _stop(line: str) -> str:
+def types_source(generated: Generated) -> tuple[str, str] | None:
+    """The source of a function of the samples that is True when each has the structure and the
+    types the step was traced with, and its name: the step's own unpacking and type-check lines,
+    run once per run in place of once per update (None: the step checks no type)."""
+    parts = generated.parts
+    start, stop = parts["types"]
+    if start == stop:
+        return None
+    name = f"{generated.function}_types"
+    args = parts["args"]
+    unpack = f"({', '.join(args)}{',' if len(args) == 1 else ''}) = _run_sample"
+    checks = [_stop(line, "return False  # another type") for line in parts["forward"][start:stop]]
+    lines = [f"# step.run's samples, checked once: of {generated.function}'s traced structure and types",
+             f"def {name}(_samples):",
+             "    for _run_sample in _samples:",
+             "        try:",
+             f"            {unpack}",
+             *("            " + line for line in parts["forward"][:start]),
+             "        except Exception:",
+             "            return False  # another structure: the loop that checks at each update says what",
+             *("        " + line for line in checks),
+             "    return True"]
+    return "\n".join(lines) + "\n", name
+
+
+def _stop(line: str, instead: str = "break  # the step's own call on this sample goes on from here") -> str:
     """A line of the step, in the loop: its ``return _recover(...)``/``return _retrace(...)``
     (another structure, a guard, a domain error) stops the loop instead."""
     for exit_ in ("return _recover(", "return _retrace("):
         at = line.find(exit_)
         if at >= 0:
-            return line[:at] + "break  # the step's own call on this sample goes on from here"
+            return line[:at] + instead
     return line
 
 
@@ -134,6 +170,8 @@ class Run:
         self._generated = generated  # False: check=True's step, run call by call
         self._backend = backend  # "python", or "numba": the loop compiled by numba (autograd.compiler.native)
         self._loops: dict[Any, Callable[..., int]] = {}
+        # per variant of the Python backend: the samples' check and the loop without type checks
+        self._checked: dict[Any, tuple[Callable[[Sequence[Any]], bool], Callable[..., int]]] = {}
         self.sources: list[str] = []
         self._build_seconds = 0.0
 
@@ -146,7 +184,11 @@ class Run:
         append = losses.append if program.return_loss else _ignore
         total = len(listed) * epochs
         start = 0
-        loop = self._loop_for(listed[0]) if listed and self._generated else None  # epochs=0: built only
+        key, loop = self._loop_for(listed[0]) if listed and self._generated else (None, None)
+        if key in self._checked and total:
+            types, checked = self._checked[key]
+            if types(listed):  # every sample of the trace's structure and types, checked once
+                loop = checked  # not at each update
         if total and loop is not None and program.optimizer is None and not all(
                 isinstance(p.grad, (int, float)) for p in program.params):
             append(step(*listed[0]))  # the step's own: a grad of None counts as 0 there
@@ -165,24 +207,21 @@ class Run:
             start = stopped + 1
         return losses if program.return_loss else None
 
-    def _loop_for(self, sample: Any) -> Callable[..., int] | None:
-        """The loop of the variant that ``sample`` runs (None if the sample is not a sequence of the
-        step's arguments: then the step's call says what is wrong)."""
+    def _loop_for(self, sample: Any) -> tuple[Any, Callable[..., int] | None]:
+        """The variant that ``sample`` runs and its loop (None, None if the sample is not a sequence
+        of the step's arguments: then the step's call says what is wrong)."""
         program = self._program
         try:
             args = tuple(sample)
             key = program.key(args, program.baked or frozenset())
         except Exception:
-            return None
+            return None, None
         if key not in self._loops:
             started = time.perf_counter()
             variant = program.variants.get(key) or program.build(args)
-            source, name = loop_source(variant.generated, program.optimizer)
-            filename = f"<autograd.compile {name} #{next(_files)}>"
             namespace = {**variant.function.__globals__, **objects()}
-            exec(builtins.compile(source, filename, "exec"), namespace)  # our own text: names and numbers
-            linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
-            python = _python_loop(namespace[name])
+            source, name = loop_source(variant.generated, program.optimizer)
+            python = _python_loop(_defined(source, name, namespace))
             self.sources.append(source)
             if self._backend == "numba":
                 from autograd.compiler.native import NumbaLoop  # optional: numba
@@ -190,14 +229,28 @@ class Run:
                 self._loops[key] = NumbaLoop(variant.generated, program, python, args)
             else:
                 self._loops[key] = python
+                types = types_source(variant.generated)
+                if types is not None:  # the same loop less its type checks, for samples checked before
+                    source, name = loop_source(variant.generated, program.optimizer, typed=False)
+                    self._checked[key] = (_defined(*types, namespace),
+                                          _python_loop(_defined(source, name, namespace)))
             self._build_seconds += time.perf_counter() - started
-        return self._loops[key]
+        return key, self._loops[key]
 
     @property
     def compile_seconds(self) -> float:
         """The seconds spent building the loops (with numba: compiling them, on their first run)."""
         native = sum(getattr(loop, "compile_seconds", 0.0) for loop in self._loops.values())
         return self._build_seconds + native
+
+
+def _defined(source: str, name: str, namespace: dict[str, Any]) -> Callable[..., Any]:
+    """The function ``name`` that ``source`` (our own text: names and numbers) defines, run in
+    ``namespace``; its lines are in `linecache`, for tracebacks and debuggers."""
+    filename = f"<autograd.compile {name} #{next(_files)}>"
+    exec(builtins.compile(source, filename, "exec"), namespace)
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    return namespace[name]  # type: ignore[no-any-return]
 
 
 def _python_loop(function: Callable[..., int]) -> Callable[..., int]:

@@ -240,3 +240,27 @@ def test_a_sample_that_is_not_the_steps_arguments_is_the_steps_error() -> None:
     assert_same(model.parameters(), called.parameters())
     with pytest.raises(TypeError, match="missing 1 required positional argument"):  # as step(1.0)
         step.run([XOR_DATA[0], (1.0,)])
+
+
+ODD = [([0, 1.0], 1.0), ((0.0, 1.0), 1.0), ([0.0, 1.0], 1)]  # each a trace of its own
+
+
+@pytest.mark.parametrize("odd", ODD)
+def test_a_sample_of_another_type_mid_run_is_the_steps_call(odd: tuple[Any, float]) -> None:
+    """The samples' types are checked once per run when all are the trace's (the loop then checks
+    none at each update); a run with another in it is the loop that checks at each update."""
+    model, step, _ = seed_step(fused=True)
+    called, other, _ = seed_step(fused=True)
+    samples = [*XOR_DATA, odd, *XOR_DATA]
+    outcome = [other(*sample) for sample in samples * 3]
+    assert step.run(samples, epochs=3) == outcome
+    assert_same(model.parameters(), called.parameters())
+
+
+def test_the_samples_types_are_checked_once_by_the_steps_own_lines() -> None:
+    _, step, _ = seed_step(fused=True)
+    step.run(XOR_DATA, epochs=0)
+    ((fits, _),) = step.run._checked.values()
+    assert fits(XOR_DATA)
+    for odd in [*ODD, ([0.0, 1.0], True), ([0.0, 1.0, 2.0], 1.0), ([0.0], 1.0), 5, "ab", ([0.0, "1"], 1.0)]:
+        assert not fits([*XOR_DATA, odd]), odd
