@@ -22,7 +22,7 @@ at the end: no Python call and no attribute access per update.  The loop's code 
                     ...                     # the step's forward lines
                 except (ArithmeticError, TypeError, ValueError):
                     break                   # the step's own call says what went wrong
-                ...                         # its guards (break), its backward lines
+                ...                         # its guards (return _run_k), its backward lines
                 _run_g0 = d_w1_0_0          # nn.SGD's update, on the locals
                 w1_0_0 = w1_0_0 - _lr * d_w1_0_0
                 ...
@@ -141,9 +141,13 @@ def types_source(generated: Generated) -> tuple[str, str] | None:
     return "\n".join(lines) + "\n", name
 
 
-def _stop(line: str, instead: str = "break  # the step's own call on this sample goes on from here") -> str:
+_STOPPED = "return _run_k  # the step's own call on this sample goes on from here"
+
+
+def _stop(line: str, instead: str = _STOPPED) -> str:
     """A line of the step, in the loop: its ``return _recover(...)``/``return _retrace(...)``
-    (another structure, a guard, a domain error) stops the loop instead."""
+    (another structure, a guard, a domain error) stops the loop instead: ``return _run_k``, not
+    ``break``, which inside a batch's own loop (a sample of another type) would leave only that."""
     for exit_ in ("return _recover(", "return _retrace("):
         at = line.find(exit_)
         if at >= 0:
