@@ -15,6 +15,17 @@ samples of an argument (``mean(loss(model(x), y) for x, y in zip(X, Y))``), shar
 leaves, and are visited one after another by the backward pass, their code is written once, as a
 loop over the samples: a forward loop that keeps what the backward needs, and a backward loop in
 the order `backward()` visits them.
+
+**Chains.**  Python's ``sum(terms)`` builds no ``sum`` node but a chain of ``+`` nodes,
+``((0 + t_1) + t_2) + ... + t_n``.  When its terms are such a batch, the chain is one too (`_chains`):
+the forward loop adds each term as the engine does, ``acc = acc + t_k`` from the chain's own start
+(``0 + t_1`` is ``t_1 + 0.0``: IEEE 754 addition is commutative, so ``acc = 0.0; acc = acc + t_1``
+is that float, ``-0.0`` becoming ``0.0`` as in the engine), and every term's gradient is the top's:
+``+``'s rule is d/dx = d/dy = 1.0, and ``1.0 · g`` is ``g`` to the bit, so each partial sum and each
+term gets the top's gradient (up to the sign of a zero gradient, which no parameter's total can show:
+it starts at ``0.0``, and ``0.0 + -0.0`` is ``0.0``).  `topological_order` visits such a chain as
+``L_n, (t_n's nodes), L_{n-1}, (t_{n-1}'s nodes), ..., L_1, (t_1's nodes)``, the links between the
+terms: the backward loop runs over the terms from the last to the first, as `backward()` does.
 """
 
 from __future__ import annotations
@@ -41,7 +52,7 @@ from autograd.compiler.rules import (
     rule_code,
 )
 from autograd.compiler.trace import CompileError, Trace, is_python_op, place
-from autograd.core import Op, Value, topological_order
+from autograd.core import OPS, Op, Value, topological_order
 from autograd.ops import split
 
 __all__ = ["Generated", "generate"]
@@ -77,6 +88,13 @@ class _Batch:
     rows: str = ""  # the list of what the forward loop keeps for the backward loop
     terms_list: str = ""  # the list of the terms' values
     saved: list[str] = field(default_factory=list)
+    links: list[Value] = field(default_factory=list)  # a chain of +: its nodes, bottom (t_1's) first
+    start: Value | float = 0.0  # a chain's first addend: the number of its ``t_1 + c``, or a node
+
+
+_Link = tuple[Value, Value | float | None]
+"""A ``+`` node of a chain, by `_Generator._link`: its term, and the number added to it (the
+chain's first link, ``t_1 + c``) or None (the partial sum below is its first operand)."""
 
 
 @functools.lru_cache(maxsize=4096)
@@ -176,8 +194,17 @@ class _Generator:
         batches: list[_Batch] = []
         claimed: set[Value] = set()
         position = {node: k for k, node in enumerate(self.order)}
+        walked: set[Value] = set()  # the + nodes already walked as part of a chain
+        plain = self._plain_add()
         for node in self.order:
             op = node.op_def
+            if plain and op is plain and node not in claimed and node not in walked:
+                for chain in self._chains(node, position, walked):
+                    batches.append(chain)
+                    claimed.update(chain.links)
+                    for block in chain.blocks:
+                        claimed.update(block)
+                continue
             if node in claimed or op is None or len(op.params) != 1 or op.lists != op.params:
                 continue  # a batch is a sum or mean: one operand, a list
             terms = [t for t in node.operands if isinstance(t, Value) and t.children]
@@ -200,7 +227,7 @@ class _Generator:
         keys: list[tuple[Value, int]] = []
         for node in nodes:  # breadth first (the list grows as it is read)
             op = node.op_def
-            if op is None or is_python_op(op):  # Python's arithmetic on arguments: written out
+            if op is None:
                 return None
             desc: list[int] = []
             for j, v in enumerate(node.operands):
@@ -217,14 +244,106 @@ class _Generator:
             shape.append((op, tuple(desc)))
         return tuple(shape), nodes, slots, keys
 
-    def _batch(self, node: Value, terms: list[Value], position: dict[Value, int]) -> _Batch | None:
-        one, two = self._term(terms[0]), self._term(terms[1])  # a quick look at two terms first
-        if one is None or two is None or one[0] != two[0] or any(
+    def _plain_add(self) -> Op | None:
+        """The table's ``+``, if its forward is ``x + y`` and both its rules are ``1.0`` (what a chain's
+        loop relies on; a changed rule, a `make mutate` mutant say, leaves chains written out)."""
+        op = OPS.get("+")
+        if op is None or len(op.params) != 2 or op.lists:
+            return None
+        ns = Namespace()
+        if rule_code(op.forward, ["x_", "y_"], ns, "add", symbolic=False).text != "x_ + y_":
+            return None
+        for rule in op.derivatives.values():
+            if rule_code(rule, ["out_", "x_", "y_"], ns, "dadd", symbolic=False).text != "1.0":
+                return None
+        return op
+
+    def _link(self, node: Value) -> _Link | None:
+        """A ``+`` node as a link of a chain (see `_Link`), or None: its second operand is a term (a
+        node), or one operand is a number (not NaN) and the other a node."""
+        x, y = node.operands
+        if isinstance(y, Value) and y.children and isinstance(x, Value):
+            return y, None
+        for term, c in ((x, y), (y, x)):
+            if isinstance(term, Value) and term.children and not isinstance(c, Value):
+                c = float(c)  # as the engine takes it (`autograd.core.number`)
+                return (term, c) if not math.isnan(c) else None
+        return None
+
+    def _chains(self, top: Value, position: dict[Value, int], walked: set[Value]) -> list[_Batch]:
+        """The batches of the chain of ``+`` from ``top`` down: ``L_k = L_{k-1} + t_k``, each partial
+        sum ``L_{k-1}`` read by ``L_k`` alone, down to ``L_1 = t_1 + c`` or to a node (the chain's
+        start, outside it).  Each run of terms of one shape is a batch (a loop) if it can be one."""
+        plus = top.op_def
+        links: list[Value] = []  # top first
+        info: list[_Link] = []
+        u: Value = top
+        while True:
+            link = self._link(u)
+            if link is None:
+                break
+            links.append(u)
+            info.append(link)
+            walked.add(u)
+            below = u.operands[0]
+            if link[1] is not None or not (isinstance(below, Value) and below.op_def is plus
+                                           and self.parents.get(below) == 1):
+                break
+            u = below
+        if len(links) < MIN_BATCH:
+            return []
+        links.reverse()  # bottom first, as the terms are added
+        info.reverse()
+        shapes = [self._term(t) for t, _ in info]
+        kinds = [d[0] if d is not None else None for d in shapes]
+        out: list[_Batch] = []
+        k = 0
+        while k < len(links):  # runs of one shape
+            shape = kinds[k]
+            j = k + 1
+            while j < len(links) and shape is not None and kinds[j] == shape:
+                j += 1
+            run = list(range(k, j))
+            k = j
+            c = info[run[0]][1]
+            start: Value | float
+            if c is not None:
+                start = c
+            else:
+                below = links[run[0]].operands[0]
+                assert isinstance(below, Value)
+                start = below
+                if not below.children:  # a leaf's edge would be in the loop's range: L_1 is written out
+                    run = run[1:]
+                    if run:
+                        start = links[run[0] - 1]
+            if len(run) < MIN_BATCH or shape is None:
+                continue
+            batch = self._batch(links[run[-1]], [info[i][0] for i in run], position,
+                                [shapes[i] for i in run], [links[i] for i in run])
+            if batch is not None:
+                batch.start = start
+                out.append(batch)
+        return out
+
+    def _batch(self, node: Value, terms: list[Value], position: dict[Value, int],
+               described: list[_Term | None] | None = None,
+               links: list[Value] | None = None) -> _Batch | None:
+        """The batch of a sum or mean ``node`` of ``terms``, or of the chain of ``+`` ``links`` (its
+        terms' ``described`` already), or None."""
+        if described is None:
+            one, two = self._term(terms[0]), self._term(terms[1])  # a quick look at two terms first
+            if one is None or two is None or one[0] != two[0]:
+                return None
+            described = [one, two]
+        one, two = described[0], described[1]
+        if one is None or two is None or any(
             x is not y and (x in self.param_index or y in self.param_index)
             for x, y in zip(one[2], two[2], strict=True)
         ):
             return None
-        described = [one, two, *(self._term(t) for t in terms[2:])]
+        if len(described) < len(terms):
+            described += [self._term(t) for t in terms[2:]]
         if any(d is None for d in described):
             return None
         shapes = [d[0] for d in described if d is not None]
@@ -244,7 +363,8 @@ class _Generator:
                 return None
             if any(self.parents.get(u, 0) != counts.get(u, 0) for u in nodes if u is not t):
                 return None
-        # the backward visits each term's nodes in one run, the terms one after another
+        # the backward visits each term's nodes in one run, the terms one after another (a chain's
+        # link just before its term's run: L_n, t_n's nodes, L_{n-1}, t_{n-1}'s nodes, ...)
         blocks: list[list[Value]] = []
         starts: list[int] = []
         for nodes in node_lists:
@@ -254,9 +374,12 @@ class _Generator:
             starts.append(pos[0])
             blocks.append([self.order[p] for p in pos])
         size = len(node_lists[0])
-        ascending = all(b - a == size for a, b in itertools.pairwise(starts))
-        descending = all(a - b == size for a, b in itertools.pairwise(starts))
+        stride = size + 1 if links else size
+        ascending = all(b - a == stride for a, b in itertools.pairwise(starts))
+        descending = all(a - b == stride for a, b in itertools.pairwise(starts))
         if not (ascending or descending):
+            return None
+        if links and (ascending or any(position[u] != s - 1 for u, s in zip(links, starts, strict=True))):
             return None
         locals_ = [{u: k for k, u in enumerate(nodes)} for nodes in node_lists]
         sequence = [locals_[0][u] for u in blocks[0]]
@@ -289,6 +412,10 @@ class _Generator:
                 slots.append(("column", tuple(float(x) for x in items)))
                 continue
             return None
+        keys = described[0][3] if described[0] is not None else []
+        for (u, _), (kind, _) in zip(keys, slots, strict=True):
+            if kind == "column" and is_python_op(u.op_def):
+                return None  # Python's arithmetic takes its numbers as they are (an int is no float)
         structure = self.tr.structure
         for kind, value in slots:
             if kind == "arg":
@@ -298,8 +425,8 @@ class _Generator:
                     return None
                 if any(self.kind_of((a, i, *value[1])) is not float for i in range(len(terms))):
                     return None  # a batch of floats only: each sample's numbers are checked in the loop
-        keys = described[0][3] if described[0] is not None else []
-        return _Batch(node, terms, blocks, slots, {key: s for s, key in enumerate(keys)}, descending)
+        return _Batch(node, terms, blocks, slots, {key: s for s, key in enumerate(keys)}, descending,
+                      links=list(links or []))
 
     # ---- naming ---------------------------------------------------------------------------------
 
@@ -310,6 +437,7 @@ class _Generator:
         for b in self.batches:
             for block in b.blocks:
                 in_batch.update(block)
+            in_batch.update(b.links[:-1])  # a chain's partial sums: its top is the batch's node
         self.in_batch = in_batch
         self.leaf_kind: dict[Value, str] = {}
         placeholders = self.tr.placeholders
@@ -369,7 +497,8 @@ class _Generator:
                     base = (prefix.rstrip("[(_.") or "t") + "_i"
                 self.var[u] = self.names.take(base)
             b.rows = self.names.take("rows")
-            b.terms_list = self.names.take(self.var[b.terms[0]] + "_all")
+            if not b.links:
+                b.terms_list = self.names.take(self.var[b.terms[0]] + "_all")
         self.loss = self.var[self.root]
 
     def grad_name(self, v: Value) -> str:
@@ -540,7 +669,8 @@ class _Generator:
             if node in batch_of:
                 b = batch_of[node]
                 fwd.extend(self._batch_forward(b, retrace))
-                fwd.extend(self.forward_lines(node, [b.terms_list], batched=True))
+                if not b.links:  # a chain's loop adds the terms itself
+                    fwd.extend(self.forward_lines(node, [b.terms_list], batched=True))
             else:
                 fwd.extend(self.forward_lines(node, self.operand_args(node)))
             if node is self.root:
@@ -648,8 +778,10 @@ class _Generator:
                 continue
             s = b.slot_of[(u, j)]
             kind, value = b.slots[s]
-            if kind == "shared":
-                out.append(self.var[value] if isinstance(value, Value) else float(value))
+            if kind == "shared" and isinstance(value, Value):
+                out.append(self.var[value])
+            elif kind == "shared":  # a number: the engine's ops take it as a float, Python's as it is
+                out.append(value if is_python_op(u.op_def) else float(value))
             else:
                 out.append(b.names[s])
         return out
@@ -662,7 +794,12 @@ class _Generator:
             lines.append(f"if {' or '.join(checks)}:")
             lines.append(f"    {retrace}  # another batch size is another graph")
         lines.append(f"{b.rows} = []")
-        lines.append(f"{b.terms_list} = []")
+        total = self.var[b.node]
+        if b.links:  # the chain's sum, from its start: t_1 + c is c + t_1, the same float
+            start = self.var[b.start] if isinstance(b.start, Value) else constant(b.start).text
+            lines.append(f"{total} = {start}")
+        else:
+            lines.append(f"{b.terms_list} = []")
         lines.append(self._loop_header(b))
         body: list[str] = []
         loop_vars = dict.fromkeys(b.names[s] for s, (kind, _) in enumerate(b.slots) if kind == "arg")
@@ -676,7 +813,11 @@ class _Generator:
         defined += [self.var[u] for u in reversed(b.blocks[0])]
         read = _names_read(back)
         b.saved = [name for name in defined if name in read]
-        body.append(f"{b.terms_list}.append({self.var[b.terms[0]]})")
+        if b.links:
+            body.append(f"{total} = {total} + {self.var[b.terms[0]]}")  # the engine's L_k = L_(k-1) + t_k
+            self.floats.add(total)
+        else:
+            body.append(f"{b.terms_list}.append({self.var[b.terms[0]]})")
         if back:
             body.append(f"{b.rows}.append(({', '.join(b.saved)}{',' if len(b.saved) == 1 else ''}))")
         lines.extend("    " + line for line in body)
@@ -685,7 +826,9 @@ class _Generator:
     def _batch_backward_body(self, b: _Batch, first: set[Value]) -> list[str]:
         lines: list[str] = []
         t0 = b.terms[0]
-        if t0 in self.needs:
+        if t0 in self.needs and b.links:
+            lines.append(self._chain_edge(b, t0, first))
+        elif t0 in self.needs:
             # the sum's edge to this term (its rule for element i, with the term's value)
             group = [self.var[t0]] * len(b.terms)
             lines.append(self.edge(b.node, 0, group, first))
@@ -702,13 +845,26 @@ class _Generator:
                     lines.append(f"{self.grad_name(v)} = 0.0")  # then each sample adds its share
                     first.add(v)
         body = self._batch_backward_body(b, first)
-        if not body:
-            return lines
-        target = ", ".join(b.saved) + ("," if len(b.saved) == 1 else "")
-        rows = f"reversed({b.rows})" if b.reverse else b.rows
-        lines.append(f"for {target or '_'} in {rows}:")
-        lines.extend("    " + line for line in body)
+        if body:
+            target = ", ".join(b.saved) + ("," if len(b.saved) == 1 else "")
+            rows = f"reversed({b.rows})" if b.reverse else b.rows
+            lines.append(f"for {target or '_'} in {rows}:")
+            lines.extend("    " + line for line in body)
+        if isinstance(b.start, Value) and b.start in self.needs:  # L_1's edge to the chain's start
+            lines.append(self._chain_edge(b, b.start, first))
         return lines
+
+    def _chain_edge(self, b: _Batch, child: Value, first: set[Value]) -> str:
+        """A chain's edge to a term (or to its start): the top's gradient.  The edge from L_k is
+        ``1.0 · d(L_k)`` and ``d(L_k)`` is ``1.0 · d(L_(k+1))`` (`_plain_add`): each is ``d(top)``, as
+        ``1.0 · g`` is ``g`` to the bit (the engine's ``0.0 + g`` only turns a ``-0.0`` into ``0.0``,
+        which no parameter's gradient can show).  At the root, ``d(top)`` is backward()'s 1.0."""
+        term = "1.0" if b.node is self.root else self.grad_name(b.node)
+        target = self.grad_name(child)
+        if child in first:  # a start read elsewhere too, its gradient begun
+            return f"{target} += {term}"
+        first.add(child)
+        return f"{target} = {term}"
 
     # ---- guards and the end ---------------------------------------------------------------------
 

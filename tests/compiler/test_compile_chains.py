@@ -12,6 +12,7 @@ import pytest
 import autograd
 import nn
 from autograd import Value
+from demos.moons import ALPHA, make_moons, moons_model
 
 pytestmark = pytest.mark.usefixtures("op_table_restored")
 
@@ -27,6 +28,19 @@ def assert_same(a: Sequence[Value], b: Sequence[Value], what: str = "") -> None:
     for k, (p, q) in enumerate(zip(a, b, strict=True)):
         assert bits(p.grad) == bits(q.grad), f"{what}: grad #{k} ({p.label}): {p.grad!r} vs {q.grad!r}"
         assert bits(p.data) == bits(q.data), f"{what}: data #{k} ({p.label}): {p.data!r} vs {q.data!r}"
+
+
+def micrograd_loss(model: nn.MLP) -> Loss:
+    """micrograd's demo ``loss()``, on this engine: Python's ``sum`` over the samples and over ``p * p``."""
+
+    def loss(X: list[list[float]], Y: list[float]) -> Any:  # noqa: N803 (micrograd's names)
+        scores: list[Any] = list(map(model, X))
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(Y, scores, strict=True)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = ALPHA * sum(p * p for p in model.parameters())
+        return data_loss + reg_loss
+
+    return loss
 
 
 def loops(source: str) -> int:
@@ -69,6 +83,39 @@ def check(make: Callable[[list[Value]], Loss], params: Callable[[], list[Value]]
     return step.source
 
 
+# ---- micrograd's moons loss ---------------------------------------------------------------------------
+
+
+def test_the_builtin_sum_moons_loss_compiles_to_a_loop_bit_for_bit() -> None:
+    data = make_moons()
+    models = [moons_model() for _ in range(3)]
+    opts = [nn.SGD(m.parameters(), lr=1.0) for m in models]
+    step = autograd.compile(micrograd_loss(models[0]), models[0].parameters(), *data, optimizer=opts[0])
+    other = autograd.compile(micrograd_loss(models[1]), models[1].parameters(), *data, optimizer=opts[1])
+    assert "for (X_i_0, X_i_1), Y_i in zip(X, Y, strict=True):" in step.source
+    assert step.source.count("\n") < 5000  # written out: about 74,650 lines
+    engine = micrograd_loss(models[2])
+    losses = []
+    for k in range(3):
+        lr = 1.0 - 0.9 * k / 100
+        opts[0].lr = opts[2].lr = lr
+        out = step(*data)
+        opts[2].zero_grad()
+        total = engine(*data)
+        total.backward()
+        opts[2].step()
+        losses.append(total.data)
+        assert bits(out) == bits(total.data)
+        assert_same(models[0].parameters(), models[2].parameters(), f"step {k}")
+    for k in range(3):  # step.run: the same lines, as a loop of updates
+        opts[1].lr = 1.0 - 0.9 * k / 100
+        assert other.run([data]) == losses[k : k + 1]
+    assert_same(models[1].parameters(), models[2].parameters(), "step.run")
+
+
+# ---- chains that are loops, and chains that are not -------------------------------------------------
+
+
 def weights(seed: int = 3, n: int = 3) -> Callable[[], list[Value]]:
     rng = random.Random(seed)
     values = [rng.uniform(-1, 1) for _ in range(n)]
@@ -84,10 +131,209 @@ def unit(w: list[Value], x: float) -> Value:
     return (w[0] * x + w[1]).tanh() * w[2]
 
 
+def test_python_sum_over_samples_is_a_loop() -> None:
+    def make(w: list[Value]) -> Loss:
+        return lambda xs: sum(unit(w, x) for x in xs)
+
+    source = check(make, weights(), [[samples(8, s)] for s in range(3)], loop=True, sgd=True)
+    assert loops(source) == 2
+
+
+def test_a_chain_at_the_root_with_return_loss_false() -> None:
+    def make(w: list[Value]) -> Loss:
+        return lambda xs: sum(unit(w, x) for x in xs)
+
+    check(make, weights(), [[samples(5, s)] for s in range(2)], loop=True, return_loss=False)
+
+
+def test_zero_plus_a_negative_zero_is_zero_as_in_the_engine() -> None:
+    def make(w: list[Value]) -> Loss:
+        return lambda xs: sum(w[0] * x for x in xs)  # 0 + (-0.0) is 0.0: the loop starts at 0.0
+
+    source = check(make, lambda: [Value(0.0, label="w")], [[[-1.0, -2.0, -3.0, -0.0]]], loop=True)
+    assert "= 0.0\n" in source
+
+
+def test_a_chain_of_two_terms_is_written_out() -> None:
+    def make(w: list[Value]) -> Loss:
+        return lambda xs: sum(unit(w, x) for x in xs)
+
+    check(make, weights(), [[samples(2, s)] for s in range(2)], loop=False)
+
+
+def test_terms_of_different_shapes_are_written_out() -> None:
+    def make(w: list[Value]) -> Loss:
+        def loss(xs: list[float]) -> Value:
+            shapes = [unit(w, xs[0]), (w[0] * xs[1]).relu(), w[1] * xs[2] + w[2], unit(w, xs[3]).exp()]
+            return sum(shapes, Value(0.0)) * 2.0
+
+        return loss
+
+    check(make, weights(), [[samples(4, s)] for s in range(2)], loop=False, sgd=True)
+
+
+def two(n: int, m: int) -> list[list[list[float]]]:
+    """Calls of ``f(xs, zs)``: a loop runs over one argument's samples, all of them."""
+    return [[samples(n, s), samples(m, s + 100)] for s in range(3)]
+
+
+def test_runs_of_one_shape_in_a_mixed_chain_are_loops_each() -> None:
+    def make(w: list[Value]) -> Loss:
+        def loss(xs: list[float], zs: list[float]) -> Any:
+            a = [unit(w, x) for x in xs]
+            b = [(w[0] * z).relu() * w[1] for z in zs]
+            return sum(a + b)
+
+        return loss
+
+    source = check(make, weights(), two(4, 5), sgd=True)
+    assert loops(source) == 4  # two forward loops, two backward loops
+
+
+def test_a_run_over_part_of_an_argument_is_written_out() -> None:
+    def make(w: list[Value]) -> Loss:
+        def loss(xs: list[float]) -> Any:
+            a = [unit(w, x) for x in xs[:4]]
+            b = [(w[0] * x).relu() * w[1] for x in xs[4:]]
+            return sum(a + b)
+
+        return loss
+
+    check(make, weights(), [[samples(9, s)] for s in range(2)], loop=False, sgd=True)
+
+
+def test_alternating_shapes_are_written_out() -> None:
+    def make(w: list[Value]) -> Loss:
+        return lambda xs: sum(unit(w, x) if k % 2 else (w[0] * x).relu() for k, x in enumerate(xs))
+
+    check(make, weights(), [[samples(8, s)] for s in range(2)], loop=False)
+
+
+def test_a_partial_sum_used_twice_starts_the_loop_above_it() -> None:
+    def make(w: list[Value]) -> Loss:
+        def loss(xs: list[float], zs: list[float]) -> Any:
+            s = sum(unit(w, x) for x in xs)  # read twice: the chain above starts from it
+            total = s
+            for z in zs:
+                total = total + unit(w, z)
+            return total * s
+
+        return loss
+
+    source = check(make, weights(), two(3, 5), sgd=True)
+    assert loops(source) == 4  # the lower chain of 3 and the upper chain of 5
+
+
+def test_a_partial_sum_used_twice_in_one_argument_is_written_out() -> None:
+    def make(w: list[Value]) -> Loss:
+        def loss(xs: list[float]) -> Any:
+            s = sum(unit(w, x) for x in xs[:3])
+            return sum((unit(w, x) for x in xs[3:]), s) * s
+
+        return loss
+
+    check(make, weights(), [[samples(8, s)] for s in range(3)], loop=False, sgd=True)
+
+
+def test_a_non_term_in_the_middle_splits_the_chain() -> None:
+    def make(w: list[Value]) -> Loss:
+        def loss(xs: list[float], zs: list[float]) -> Value:
+            lower = sum(unit(w, x) for x in xs) + w[1]  # a leaf in the middle of the chain
+            return sum((unit(w, z) for z in zs), lower)
+
+        return loss
+
+    source = check(make, weights(), two(4, 4), sgd=True)
+    assert loops(source) == 4
+
+
+@pytest.mark.parametrize(("start", "loop"),
+                         [("param", False), ("node", True), ("number", True), ("int", True)])
+def test_sum_with_a_start(start: str, loop: bool) -> None:
+    """``sum(terms, start)``: ``start + t_1`` is written out when ``start`` is a leaf (its edge would
+    be inside the loop's run of the backward), and then the loop would not cover all the samples."""
+
+    def make(w: list[Value]) -> Loss:
+        def loss(xs: list[float]) -> Value:
+            first: Any = {"param": w[1], "node": w[1] * w[2], "number": -0.0, "int": 3}[start]
+            return sum((unit(w, x) for x in xs), first)
+
+        return loss
+
+    check(make, weights(), [[samples(6, s)] for s in range(3)], sgd=True, loop=loop)
+
+
+def test_python_arithmetic_on_a_sample_is_in_the_loop() -> None:
+    def make(w: list[Value]) -> Loss:
+        return lambda xs, ys: sum((1 + -y * unit(w, x)).relu() for x, y in zip(xs, ys, strict=True))
+
+    ys = [1.0, -1.0, 1.0, 1.0, -1.0]
+    source = check(make, weights(), [[samples(5, s), ys] for s in range(3)], loop=True, sgd=True)
+    assert "= -ys_i" in source
+    check(make, weights(), [[samples(5, 0), ys], [samples(5, 1), [1, -1, 1, 1, -1]]])  # ints: traced again
+
+
+def test_python_arithmetic_with_numbers_per_sample_is_written_out() -> None:
+    def make(w: list[Value]) -> Loss:
+        return lambda xs: sum(w[0] * (x * k) for k, x in enumerate(xs))  # x * k: k is each sample's
+
+    check(make, weights(), [[samples(5, s)] for s in range(2)], loop=False)
+
+
+def test_autograd_sum_of_python_arithmetic_on_samples_is_a_loop_too() -> None:
+    def make(w: list[Value]) -> Loss:
+        return lambda xs, ys: autograd.mean([(1 + -y * unit(w, x)).relu()
+                                             for x, y in zip(xs, ys, strict=True)])
+
+    ys = [1.0, -1.0, 1.0, 1.0, -1.0]
+    check(make, weights(), [[samples(5, s), ys] for s in range(2)], loop=True, sgd=True)
+
+
+# ---- random chains, compared with the engine -------------------------------------------------------------
+
+SHAPES: list[Callable[[list[Value], float], Value]] = [
+    lambda w, x: unit(w, x),
+    lambda w, x: (w[0] * x).relu() * w[1],
+    lambda w, x: (w[2] + x) * (w[2] + x),
+    lambda w, x: w[1] * x,
+]
+
+
+def plan(rng: random.Random, n: int) -> list[int]:
+    """Which of `SHAPES` each term is: mostly one for all (a loop), else a mix."""
+    if rng.random() < 0.6:
+        return [rng.randrange(len(SHAPES))] * n
+    return [rng.randrange(len(SHAPES)) for _ in range(n)]
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_random_chains_are_the_engines_bit_for_bit(seed: int) -> None:
+    rng = random.Random(seed)
+    n, m = rng.randint(1, 7), rng.randint(1, 7)
+    lower_plan, upper_plan = plan(rng, n), plan(rng, m)
+    start = rng.choice(["none", "param", "node", "float"])
+    reuse = rng.random() < 0.3  # the lower partial sum read again
+    scale = rng.random() < 0.5  # the chain's top below the root
+
+    def make(w: list[Value]) -> Loss:
+        def loss(xs: list[float], zs: list[float]) -> Value:
+            first: Any = {"none": 0, "param": w[0], "node": w[0] * w[1], "float": 0.5}[start]
+            low = sum((SHAPES[s](w, x) for s, x in zip(lower_plan, xs, strict=True)), first)
+            total = sum((SHAPES[s](w, z) for s, z in zip(upper_plan, zs, strict=True)), low)
+            if reuse:
+                total = total * low
+            return total * 0.5 if scale else total
+
+        return loss
+
+    calls = [[samples(n, seed * 10 + k), samples(m, seed * 10 + k + 5)] for k in range(3)]
+    check(make, weights(seed), calls, sgd=rng.random() < 0.5, return_loss=rng.random() < 0.8)
+
+
 # ---- step.run: a sample of another type inside a batch --------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["mean"])
+@pytest.mark.parametrize("kind", ["mean", "sum"])
 def test_step_run_stops_the_update_at_a_sample_of_another_type_inside_a_batch(kind: str) -> None:
     """The batch's loop finds ``ys[1]`` an int: the run stops that update (not just the batch's
     loop, which went on with the samples seen so far) and the step's own call traces the other graph."""
