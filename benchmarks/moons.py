@@ -22,8 +22,8 @@ from typing import Any
 
 from demos.moons import ALPHA, SEED, SIZES, STEPS, learning_rate, make_moons, moons_loss, moons_model
 
-__all__ = ["ALPHA", "STEPS", "engine_graph", "engine_model", "engine_run", "make_moons", "micrograd_graph",
-           "micrograd_model", "micrograd_step"]
+__all__ = ["ALPHA", "STEPS", "builtin_sum_compile", "builtin_sum_graph", "engine_graph", "engine_model",
+           "engine_run", "make_moons", "micrograd_graph", "micrograd_model", "micrograd_step"]
 
 
 def micrograd_model() -> Any:
@@ -106,6 +106,50 @@ def compiled_run(model: Any, steps: int, data: Data) -> tuple[list[float], float
 def engine_graph(model: Any, data: tuple[list[list[float]], list[float]]) -> Any:
     """One step's loss graph on this engine (what `engine_run` differentiates; also for its memory)."""
     return moons_loss(model, *data)
+
+
+def builtin_sum_graph(model: Any, data: Data) -> Any:
+    """micrograd's ``loss()`` on this engine as the demo writes it: Python's own ``sum`` over the
+    samples and over ``p * p`` (chains of ``+``, where `engine_graph` has ``mean`` and ``sum`` nodes)."""
+    xs, ys = data
+    scores = [model(x) for x in xs]
+    losses = [(1 + -yi * si).relu() for yi, si in zip(ys, scores, strict=True)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = ALPHA * sum(p * p for p in model.parameters())
+    return data_loss + reg_loss
+
+
+def builtin_sum_compile(repeats: int, data: Data) -> dict[str, float]:
+    """Compiling the step (with SGD) of `builtin_sum_graph` and of `engine_graph`: the lines of each
+    step's source and its compile seconds (best of ``repeats``); the first step of the builtin-sum
+    loss is checked against the engine's, loss and every gradient to the bit."""
+    import time
+
+    import autograd
+    import nn
+
+    out: dict[str, float] = {}
+    for key, graph in (("builtin_sum", builtin_sum_graph), ("autograd_sum", engine_graph)):
+        best = float("inf")
+        for _ in range(repeats):
+            model = moons_model()
+            opt = nn.SGD(model.parameters(), lr=1.0)
+            start = time.perf_counter()
+            step = autograd.compile(_bound(graph, model), model.parameters(), *data, optimizer=opt)
+            best = min(best, time.perf_counter() - start)
+        out[f"{key}_lines"] = step.source.count("\n")
+        out[f"{key}_compile_s"] = best
+        engine = moons_model()
+        loss = graph(engine, data)
+        loss.backward()
+        grads = [p.grad for p in engine.parameters()]
+        if step(*data) != loss.data or [p.grad for p in model.parameters()] != grads:
+            raise AssertionError(f"moons: the compiled {key} step is not the engine's, to the bit")
+    return out
+
+
+def _bound(graph: Any, model: Any) -> Any:
+    return lambda xs, ys: graph(model, (xs, ys))
 
 
 def micrograd_graph(model: Any, data: tuple[list[list[float]], list[float]]) -> Any:

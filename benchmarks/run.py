@@ -242,6 +242,7 @@ def bench_moons(repeats: int, micrograd_timed: int, checked: int) -> tuple[dict[
         "last_loss": engine_losses[-1],
         "compiled_step_s": compiled_s / steps,
         "compile_s": compile_s,
+        **moons.builtin_sum_compile(repeats, data),  # micrograd's loss with Python's sum, compiled
     }
     ratio = mg_step_s / engine_step_s
     compiled_ratio = mg_step_s / result["compiled_step_s"]
@@ -250,6 +251,13 @@ def bench_moons(repeats: int, micrograd_timed: int, checked: int) -> tuple[dict[
              _goal("moons: micrograd / compiled", compiled_ratio, ">=", 100.0,
                    f"{compiled_ratio:.0f}x faster than micrograd per step (goal >= 100x);"
                    f" compiling took {_ms(compile_s)} (goal < 1 s)")]
+    lines, seconds = result["builtin_sum_lines"], result["builtin_sum_compile_s"]
+    goals += [_goal("moons: builtin-sum loss, lines", lines, "<=", 5000,
+                    f"Python's sum compiles to {lines:,.0f} lines (goal: at most 5,000; autograd.sum:"
+                    f" {result['autograd_sum_lines']:,.0f})"),
+              _goal("moons: builtin-sum loss, compiling", seconds, "<=", 0.3,
+                    f"Python's sum compiles in {_ms(seconds)} (goal: at most 0.3 s; autograd.sum:"
+                    f" {_ms(result['autograd_sum_compile_s'])})")]
     return result, goals
 
 
@@ -365,6 +373,10 @@ def table(results: dict[str, Any]) -> str:
                      f"micrograd 0.1.0: {_ms(mo['micrograd_step_s'])}",
                      f"{mo['micrograd_step_s'] / mo['compiled_step_s']:.0f}x faster"))
         rows.append(("   compiling the step", _ms(mo["compile_s"]), "", ""))
+        if "builtin_sum_lines" in mo:
+            rows.append(("   compiling, Python's sum loss", _ms(mo["builtin_sum_compile_s"]),
+                         f"autograd.sum: {_ms(mo['autograd_sum_compile_s'])}",
+                         f"{mo['builtin_sum_lines']:,.0f} vs {mo['autograd_sum_lines']:,.0f} lines"))
         rows.append(("   memory of one step's graph", f"{mo['engine_graph_bytes'] / 2**20:.1f} MiB",
                      f"micrograd 0.1.0: {mo['micrograd_graph_bytes'] / 2**20:.1f} MiB",
                      f"{mo['engine_graph_bytes'] / mo['micrograd_graph_bytes']:.2f}x"))
