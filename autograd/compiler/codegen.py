@@ -210,7 +210,7 @@ class _Generator:
             terms = [t for t in node.operands if isinstance(t, Value) and t.children]
             if len(terms) < MIN_BATCH or len(terms) != len(node.operands):
                 continue
-            if len(set(terms)) != len(terms):
+            if len(set(terms)) != len(terms) or not self._itemwise(node):
                 continue
             batch = self._batch(node, terms, position)
             if batch is not None:
@@ -218,6 +218,23 @@ class _Generator:
                 for block in batch.blocks:
                     claimed.update(block)
         return batches
+
+    def _itemwise(self, node: Value) -> bool:
+        """Whether the derivative of list op ``node`` for item i is written from item i alone (``dot``'s
+        d/dw: x_i) or is one for all items (``sum``'s 1.0, ``mean``'s 1/n), as a batch's loop writes
+        it for each term; a rule that is called on the whole list (a softmax, say: item i's derivative
+        may read the others) is not, and the node is written out."""
+        op = node.op_def
+        assert op is not None
+        rule = op.derivatives[op.params[0]]
+        items = [f"x{k}_" for k in range(len(node.operands))]
+        numbers = [v.data if isinstance(v, Value) else v for v in node.operands]
+        try:
+            code = column_rule_code(rule, "out_", [items], 0, Namespace(), "rule_",
+                                    lambda: rule(node.data, *self.call_args(node, numbers)))
+        except Exception:  # the rule raised on the traced numbers: written out, its error the engine's
+            return False
+        return "_rule_" not in code.text and not any(x in code.text for x in items[1:])
 
     def _term(self, t: Value) -> _Term | None:
         local = {t: 0}

@@ -348,3 +348,28 @@ def test_step_run_stops_the_update_at_a_sample_of_another_type_inside_a_batch(ki
     xs = samples(5)
     calls = [[xs, [1.0, -1.0, 1.0, 1.0, -1.0]], [xs, [1.0, -1, 1, 1, -1]], [xs, [-1.0, -1.0, 1.0, 1.0, 1.0]]]
     check(make, weights(), calls, loop=True, sgd=True)
+
+
+# ---- a list op whose derivative reads the whole list ---------------------------------------------------
+
+
+def _norm(x: list[float]) -> float:
+    return math.sqrt(math.fsum(v * v for v in x))
+
+
+def _scaled(out: float, x: list[float]) -> list[float]:
+    total = sum(x)
+    return [total * v / out for v in x]  # item i's derivative reads every item
+
+
+SCALED = autograd.Op(name="compile_test_scaled", forward=_norm, derivatives={"x": _scaled},
+                     formula="scaled({x}, …)", derivative_formulas={"x": "scaled"}, lists=("x",))
+
+
+def test_a_list_op_whose_rule_reads_every_item_is_written_out() -> None:
+    """Its terms are a batch's shape, but the loop would give each term's rule a list of one value."""
+
+    def make(w: list[Value]) -> Loss:
+        return lambda xs: SCALED([unit(w, x) for x in xs])
+
+    check(make, weights(), [[samples(5, s)] for s in range(3)], sgd=True, loop=False)
