@@ -14,7 +14,11 @@ gradients are the engine's to the last bit.
 samples of an argument (``mean(loss(model(x), y) for x, y in zip(X, Y))``), share nothing but
 leaves, and are visited one after another by the backward pass, their code is written once, as a
 loop over the samples: a forward loop that keeps what the backward needs, and a backward loop in
-the order `backward()` visits them.
+the order `backward()` visits them.  A term may also read a parameter of its own (``sum(p * p for p
+in params)``: term i reads parameter i, no other term reads it): the loop runs over the parameters'
+data too, and as every edge to parameter i is in term i, the backward loop adds them to its
+gradient in the engine's order, starting from its gradient so far (``0.0`` if it has none yet:
+``0.0 + g``, as `backward()` after ``zero_grad()``), and puts it back in its variable after the loop.
 
 **Chains.**  Python's ``sum(terms)`` builds no ``sum`` node but a chain of ``+`` nodes,
 ``((0 + t_1) + t_2) + ... + t_n``.  When its terms are such a batch, the chain is one too (`_chains`):
@@ -77,11 +81,23 @@ _Term = tuple[tuple[Any, ...], list[Value], list[Any], list[tuple[Value, int]]]
 
 
 @dataclass
+class _Column:
+    """A batch's column of parameters (term i reads parameter i): the step's variables for it."""
+
+    var: str  # the loop's variable: term i's parameter's data
+    grad: str  # the backward loop's variable: its gradient
+    values: str  # the tuple of the parameters' data, for the forward loop
+    grads_in: str  # the list of their gradients before the loop (in the order it visits them)
+    grads_out: str  # the list of their gradients after it
+
+
+@dataclass
 class _Batch:
     node: Value  # the sum/mean node
     terms: list[Value]
     blocks: list[list[Value]]  # each term's nodes, in topological order (the backward's)
     slots: list[tuple[str, Any]]  # per slot: ("shared", obj) | ("arg", (a, rest)) | ("column", values)
+    #   | ("params", parameters): term i reads parameter i (`_Generator._param_columns`)
     slot_of: dict[tuple[Value, int], int]  # (term 0's node, operand index) -> its slot
     reverse: bool  # the backward visits the last term first
     names: dict[int, str] = field(default_factory=dict)  # slot -> loop variable
@@ -89,6 +105,7 @@ class _Batch:
     terms_list: str = ""  # the list of the terms' values
     saved: list[str] = field(default_factory=list)
     links: list[Value] = field(default_factory=list)  # a chain of +: its nodes, bottom (t_1's) first
+    columns: dict[tuple[Value, ...], _Column] = field(default_factory=dict)  # the columns of parameters
     start: Value | float = 0.0  # a chain's first addend: the number of its ``t_1 + c``, or a node
 
 
@@ -355,7 +372,7 @@ class _Generator:
             described = [one, two]
         one, two = described[0], described[1]
         if one is None or two is None or any(
-            x is not y and (x in self.param_index or y in self.param_index)
+            x is not y and (x in self.param_index) != (y in self.param_index)
             for x, y in zip(one[2], two[2], strict=True)
         ):
             return None
@@ -428,6 +445,11 @@ class _Generator:
             if all(not isinstance(x, Value) for x in items):
                 slots.append(("column", tuple(float(x) for x in items)))
                 continue
+            if all(isinstance(x, Value) and x in self.param_index for x in items):
+                slots.append(("params", tuple(items)))
+                continue
+            return None
+        if not self._param_columns(slots):
             return None
         keys = described[0][3] if described[0] is not None else []
         for (u, _), (kind, _) in zip(keys, slots, strict=True):
@@ -444,6 +466,20 @@ class _Generator:
                     return None  # a batch of floats only: each sample's numbers are checked in the loop
         return _Batch(node, terms, blocks, slots, {key: s for s, key in enumerate(keys)}, descending,
                       links=list(links or []))
+
+    @staticmethod
+    def _param_columns(slots: list[tuple[str, Any]]) -> bool:
+        """Whether the batch's columns of parameters can be a loop's: each parameter in one column
+        (in one term, then), read by no other term: term i's edges to its parameter are then the
+        only ones the backward loop makes to it, in the engine's order (the term's), and its gradient
+        goes in and out of the loop with the term's row."""
+        columns = {value for kind, value in slots if kind == "params"}
+        seen: set[Value] = {value for kind, value in slots if kind == "shared" and isinstance(value, Value)}
+        for column in columns:
+            if any(p in seen for p in column) or len(set(column)) != len(column):
+                return False
+            seen.update(column)
+        return True
 
     # ---- naming ---------------------------------------------------------------------------------
 
@@ -495,9 +531,16 @@ class _Generator:
                     if kind == "arg":
                         a, rest = value
                         base = self.argnames[a] + "_i" + "".join(f"_{i}" for i in rest)
+                    elif kind == "params":
+                        base = "p_i"
                     else:
                         base = f"c{len(same)}_i"
-                    same[(kind, value)] = self.names.take(base)
+                    same[(kind, value)] = name = self.names.take(base)
+                    if kind == "params":  # a parameter's data is a float
+                        self.floats.add(name)
+                        take = self.names.take
+                        b.columns[value] = _Column(name, take("d_" + name), take(name + "_all"),
+                                                   take(f"d_{name}_before"), take(f"d_{name}_after"))
                 b.names[s] = same[(kind, value)]
         for k, node in enumerate(self.forward):
             if node in in_batch:
@@ -774,6 +817,8 @@ class _Generator:
                 per_arg.setdefault(a, {})[rest] = b.names[s]
             elif kind == "column" and all(c[0] != b.names[s] for c in columns):
                 columns.append((b.names[s], self.ns.alias(value, f"column_{b.names[s]}")))
+            elif kind == "params" and all(c[0] != b.names[s] for c in columns):
+                columns.append((b.names[s], b.columns[value].values))
         for a in sorted(per_arg):
             targets.append(_target(self.tr.structure[a][0], (), per_arg[a]) or "_")
             sources.append(self.argnames[a])
@@ -811,6 +856,8 @@ class _Generator:
             lines.append(f"if {' or '.join(checks)}:")
             lines.append(f"    {retrace}  # another batch size is another graph")
         lines.append(f"{b.rows} = []")
+        for column, col in b.columns.items():  # term i's parameter: its data, as the step read it
+            lines.append(f"{col.values} = ({', '.join(self.var[p] for p in column)},)")
         total = self.var[b.node]
         if b.links:  # the chain's sum, from its start: t_1 + c is c + t_1, the same float
             start = self.var[b.start] if isinstance(b.start, Value) else constant(b.start).text
@@ -841,6 +888,22 @@ class _Generator:
         return lines
 
     def _batch_backward_body(self, b: _Batch, first: set[Value]) -> list[str]:
+        """The backward loop's body: term 0's edges, written with the loop's variables.  A column's
+        parameter's gradient is the loop's variable (holding its gradient so far: see `_batch_backward`)."""
+        if not b.columns:
+            return self._batch_backward_lines(b, first)
+        grads = dict(self.grad)
+        begun = {column[0] for column in b.columns if column[0] in first}
+        try:
+            for column, col in b.columns.items():
+                self.grad[column[0]] = col.grad
+                first.add(column[0])  # d_p_i holds the gradient so far: each edge adds to it
+            return self._batch_backward_lines(b, first)
+        finally:
+            self.grad = grads
+            first.difference_update(column[0] for column in b.columns if column[0] not in begun)
+
+    def _batch_backward_lines(self, b: _Batch, first: set[Value]) -> list[str]:
         lines: list[str] = []
         t0 = b.terms[0]
         if t0 in self.needs and b.links:
@@ -856,17 +919,36 @@ class _Generator:
 
     def _batch_backward(self, b: _Batch, first: set[Value]) -> list[str]:
         lines: list[str] = []
+        in_columns = {p for column in b.columns for p in column}
         for u in b.blocks[0]:
             for v in u.operands:
-                if isinstance(v, Value) and v in self.param_index and v not in first:
+                if isinstance(v, Value) and v in self.param_index and v not in first and v not in in_columns:
                     lines.append(f"{self.grad_name(v)} = 0.0")  # then each sample adds its share
                     first.add(v)
         body = self._batch_backward_body(b, first)
         if body:
-            target = ", ".join(b.saved) + ("," if len(b.saved) == 1 else "")
+            target = ", ".join(b.saved) + ("," if len(b.saved) == 1 else "") or "_"
             rows = f"reversed({b.rows})" if b.reverse else b.rows
-            lines.append(f"for {target or '_'} in {rows}:")
+            after: list[str] = []
+            if b.columns:
+                # a column's parameters' gradients: each term's gradient so far in (0.0 if it has none
+                # yet, as backward()'s after zero_grad(): 0.0 + g), out in a list, then in their variables
+                ins = [col.grads_in for col in b.columns.values()]
+                target = ", ".join([f"({target})", *(col.grad for col in b.columns.values())])
+                rows = f"zip({rows}, {', '.join(ins)}, strict=True)"
+                for column, col in b.columns.items():
+                    visited = list(reversed(column)) if b.reverse else list(column)
+                    before = [self.grad_name(p) if p in first else "0.0" for p in visited]
+                    begun = any(p in first for p in visited)
+                    lines.append(f"{col.grads_in} = [{', '.join(before)}]" if begun
+                                 else f"{col.grads_in} = [0.0] * {len(visited)}")
+                    lines.append(f"{col.grads_out} = []")
+                    body.append(f"{col.grads_out}.append({col.grad})")
+                    after.append(f"{', '.join(self.grad_name(p) for p in visited)}, = {col.grads_out}")
+                    first.update(column)
+            lines.append(f"for {target} in {rows}:")
             lines.extend("    " + line for line in body)
+            lines.extend(after)
         if isinstance(b.start, Value) and b.start in self.needs:  # L_1's edge to the chain's start
             lines.append(self._chain_edge(b, b.start, first))
         return lines

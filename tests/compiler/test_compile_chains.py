@@ -1,7 +1,10 @@
-"""Python's ``sum`` (a chain of ``+``) compiles to a loop, as ``autograd.sum`` does, bit for bit."""
+"""Batches: Python's ``sum`` (a chain of ``+``) compiles to a loop, as ``autograd.sum`` does; a sum
+over the parameters (``p * p``) too; a list op whose rule reads the whole list is written out.  The
+compiled step is the engine's, bit for bit, and so is ``step.run``."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections.abc import Callable, Sequence
@@ -93,6 +96,7 @@ def test_the_builtin_sum_moons_loss_compiles_to_a_loop_bit_for_bit() -> None:
     step = autograd.compile(micrograd_loss(models[0]), models[0].parameters(), *data, optimizer=opts[0])
     other = autograd.compile(micrograd_loss(models[1]), models[1].parameters(), *data, optimizer=opts[1])
     assert "for (X_i_0, X_i_1), Y_i in zip(X, Y, strict=True):" in step.source
+    assert "for p_i in p_i_all:" in step.source  # sum(p * p for p in params): a loop over them
     assert step.source.count("\n") < 5000  # written out: about 74,650 lines
     engine = micrograd_loss(models[2])
     losses = []
@@ -348,6 +352,107 @@ def test_step_run_stops_the_update_at_a_sample_of_another_type_inside_a_batch(ki
     xs = samples(5)
     calls = [[xs, [1.0, -1.0, 1.0, 1.0, -1.0]], [xs, [1.0, -1, 1, 1, -1]], [xs, [-1.0, -1.0, 1.0, 1.0, 1.0]]]
     check(make, weights(), calls, loop=True, sgd=True)
+
+
+# ---- columns of parameters: term i reads parameter i ----------------------------------------------------
+
+
+def params(n: int, seed: int = 7) -> Callable[[], list[Value]]:
+    rng = random.Random(seed)
+    values = [rng.uniform(-1, 1) for _ in range(n)]
+    return lambda: [Value(v, label=f"p{k}") for k, v in enumerate(values)]
+
+
+@pytest.mark.parametrize("builtin", [True, False])
+@pytest.mark.parametrize("sgd", [True, False])
+def test_a_sum_of_p_times_p_is_a_loop_over_the_parameters(builtin: bool, sgd: bool) -> None:
+    def make(ps: list[Value]) -> Loss:
+        def loss(x: float) -> Any:
+            reg = sum(p * p for p in ps) if builtin else autograd.sum(p * p for p in ps)
+            return reg * 1e-4 + (ps[0] * x).tanh()
+
+        return loss
+
+    source = check(make, params(6), [[0.5], [-1.5], [2.0]], sgd=sgd)
+    assert "for p_i in p_i_all:" in source
+    assert "p0 * p0" not in source  # no term written out
+
+
+@pytest.mark.parametrize("before", [True, False])
+def test_a_column_of_parameters_with_gradients_before_it(before: bool) -> None:
+    """The other term first in backward()'s order (the root's second operand), or after the loop."""
+
+    def make(ps: list[Value]) -> Loss:
+        def loss(x: float) -> Any:
+            other = (ps[0] * ps[3] * x).tanh() + ps[5] * x
+            reg = sum(p * p for p in ps)
+            return reg + other if before else other + reg
+
+        return loss
+
+    source = check(make, params(6), [[0.5], [-1.5], [2.0]], sgd=True)
+    assert "for p_i in p_i_all:" in source
+    assert ("d_p_i_before = [0.0] * 6" in source) != before
+
+
+def test_two_columns_of_parameters() -> None:
+    def make(ps: list[Value]) -> Loss:
+        return lambda x: sum((a * b * x).tanh() for a, b in zip(ps[:4], ps[4:], strict=True))
+
+    source = check(make, params(8), [[0.5], [-1.5], [2.0]], sgd=True, loop=True)
+    assert source.count("_all = (") == 2
+
+
+@pytest.mark.parametrize("terms", ["shared too", "twice", "overlapping"])
+def test_a_parameter_in_two_terms_is_written_out(terms: str) -> None:
+    def make(ps: list[Value]) -> Loss:
+        def loss(x: float) -> Any:
+            if terms == "shared too":  # p0 read by every term, and by term 0 as its own
+                return sum(p * ps[0] * x for p in ps)
+            if terms == "twice":
+                return sum(p * p * x for p in [*ps, ps[1]])
+            return sum(a * b * x for a, b in itertools.pairwise(ps))  # term i reads p_i and p_(i+1)
+
+        return loss
+
+    check(make, params(5), [[0.5], [-1.5]], sgd=True, loop=False)
+
+
+COLUMN_SHAPES: list[Callable[[Value, Value, float], Value]] = [
+    lambda p, w, x: p * p,
+    lambda p, w, x: (p * x).tanh(),
+    lambda p, w, x: p * w * x,
+    lambda p, w, x: (p + x).relu() * (p - w),
+]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_columns_of_parameters_are_the_engines_bit_for_bit(seed: int) -> None:
+    rng = random.Random(seed)
+    n = rng.randint(2, 8)
+    shape = rng.randrange(len(COLUMN_SHAPES))
+    builtin = rng.random() < 0.5
+    others = rng.choice(["none", "before", "after", "both"])
+    picked = [rng.randrange(n) for _ in range(rng.randint(1, n))] if rng.random() < 0.3 else list(range(n))
+    if rng.random() < 0.3:
+        picked.reverse()
+
+    def make(ps: list[Value]) -> Loss:
+        w = ps[-1]  # read by every term (a shared leaf), in no column
+
+        def loss(x: float) -> Any:
+            terms = [COLUMN_SHAPES[shape](ps[k], w, x) for k in picked]
+            total = sum(terms) if builtin else autograd.sum(terms)
+            if others in ("before", "both"):
+                total = total + (ps[0] * x).tanh()
+            if others in ("after", "both"):
+                total = ps[1] * x + total
+            return total * 0.5
+
+        return loss
+
+    check(make, params(n + 1, seed), [[rng.uniform(-2, 2)] for _ in range(3)], sgd=rng.random() < 0.5,
+          return_loss=rng.random() < 0.8)
 
 
 # ---- a list op whose derivative reads the whole list ---------------------------------------------------
