@@ -56,6 +56,7 @@ from autograd.compiler.rules import (
     rule_code,
 )
 from autograd.compiler.trace import CompileError, Trace, is_python_op, place
+from autograd.compiler.updates import state_lists, update_lines
 from autograd.core import OPS, Op, Value, topological_order
 from autograd.ops import split
 
@@ -1045,6 +1046,15 @@ class _Generator:
             ] if adds else []
         opt = self.optimizer
         lines = [f"_lr = {ns.alias(opt, 'optimizer')}.lr"]
+        kept = state_lists(opt)
+        if kept:  # nn.Adam, SGD with momentum: the update lines of step.run's loop, on the optimizer's lists
+            lines += [f"_opt_{name} = {ns.alias(opt, 'optimizer')}.{name}" for name in kept]
+            state = self._state(params_used)
+            data = [w or f"{alias}.data" for alias, w, _ in state]
+            slots = {name: [f"_opt_{name}[{k}]" for k in range(len(state))] for name in kept}
+            lines += update_lines(state, data, [f"{alias}.grad" for alias, _, _ in state], opt, slots,
+                                  math=ns.alias(math, "math"), first=True)
+            return lines + [f"{alias}.data = {w}" for alias, w, _ in state if w is not None]
         decay = opt.weight_decay
         for p in opt.params:
             alias = ns.alias(p, f"P{self.param_index[p]}")

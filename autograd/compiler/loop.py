@@ -54,13 +54,14 @@ from __future__ import annotations
 
 import builtins
 import linecache
+import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain, count, islice, repeat
 from typing import Any
 
 from autograd.compiler.codegen import Generated, _names_read
-from autograd.compiler.updates import update_lines
+from autograd.compiler.updates import state_lists, update_lines
 
 __all__ = ["Run", "loop_source"]
 
@@ -82,10 +83,14 @@ def loop_source(generated: Generated, optimizer: Any, *, typed: bool = True) -> 
         if w is None:  # a parameter of the optimizer outside the graph: it still takes its step
             body.append(f"{data[k]} = {alias}.data")
         body.append(f"{grads[k]} = {alias}.grad")
+    kept = state_lists(optimizer)  # Adam's m, v, t; SGD's momentum buffers: in locals too
+    slots = {name: [f"_run_{name}{k}" for k in range(len(state))] for name in kept}
     if optimizer is not None:
         opt_alias = next(n for n, obj in generated.objects.items() if obj is optimizer)
         body.append(f"_lr = {opt_alias}.lr")
-    update = update_lines(state, data, grads, optimizer)
+        body += [f"{slots[name][k]} = {opt_alias}.{name}[{k}]" for name in kept for k in range(len(state))]
+    math_alias = next((n for n, obj in generated.objects.items() if obj is math), "_math")
+    update = update_lines(state, data, grads, optimizer, slots, math=math_alias)
     if parts["loss"] is not None:
         update.append(f"_append({parts['loss']})")
     unpack = f"({', '.join(args)}{',' if len(args) == 1 else ''}) = _run_sample"
@@ -108,6 +113,7 @@ def loop_source(generated: Generated, optimizer: Any, *, typed: bool = True) -> 
         if optimizer is not None:
             body.append(f"    {alias}.data = {data[k]}")
         body.append(f"    {alias}.grad = {grads[k]}")
+    body += [f"    {opt_alias}.{name}[{k}] = {slots[name][k]}" for name in kept for k in range(len(state))]
     body.append("return _run_k")
     # the objects the loop reads (_math, _bce, _P0...), bound as keyword-only defaults: locals
     read = sorted(n for n in _names_read(body) if n in generated.objects or n in objects())
@@ -193,9 +199,8 @@ class Run:
             types, checked = self._checked[key]
             if types(listed):  # every sample of the trace's structure and types, checked once
                 loop = checked  # not at each update
-        if total and loop is not None and program.optimizer is None and not all(
-                isinstance(p.grad, (int, float)) for p in program.params):
-            append(step(*listed[0]))  # the step's own: a grad of None counts as 0 there
+        if total and loop is not None and not _numbers_only(program):
+            append(step(*listed[0]))  # the step's own: then every grad and momentum buffer is a float
             start = 1
         if loop is not None and total == 0:
             loop(listed, 0, 0, append)  # runs nothing; numba's loop is compiled for these samples
@@ -268,6 +273,16 @@ def _python_loop(function: Callable[..., int]) -> Callable[..., int]:
         return function(flat, start, append)
 
     return loop
+
+
+def _numbers_only(program: Any) -> bool:
+    """Whether the loop's locals can start from the state as it is: without an optimizer, every
+    ``grad`` a number (None counts as 0 in the step); with momentum, every buffer a float (None
+    before a parameter's first step: the buffer is then the gradient)."""
+    optimizer = program.optimizer
+    if optimizer is None:
+        return all(isinstance(p.grad, (int, float)) for p in program.params)
+    return "velocity" not in state_lists(optimizer) or None not in optimizer.velocity
 
 
 def _ignore(_: Any) -> None:

@@ -48,7 +48,7 @@ from typing import Any, cast
 
 from autograd.compiler.codegen import Generated, _names_read
 from autograd.compiler.trace import CompileError
-from autograd.compiler.updates import update_lines
+from autograd.compiler.updates import ARRAYS, state_lists, update_lines
 from autograd.core import Value
 
 __all__ = ["NumbaLoop", "numba_source", "require_numba"]
@@ -77,7 +77,9 @@ def numba_source(generated: Generated, optimizer: Any, structure: Any) -> tuple[
     args = parts["args"]
     state: list[tuple[str, str | None, str | None]] = parts["state"]
     index = {alias: k for k, (alias, _, _) in enumerate(state)}
-    lines = [f"def {name}(_W, _G, _samples, _start, _total, _lr, _losses, _done):"]
+    kept = state_lists(optimizer)  # the optimizer's state: one array each, in and out as _W and _G
+    arrays = "".join(f"{ARRAYS[n]}, " for n in kept)
+    lines = [f"def {name}(_W, _G, {arrays}_samples, _start, _total, _lr, _losses, _done):"]
     body: list[str] = []
     for line in parts["load"]:
         m = re.fullmatch(r"(\S+) = (_P\d*)\.data", line)
@@ -88,10 +90,14 @@ def numba_source(generated: Generated, optimizer: Any, structure: Any) -> tuple[
         if w is None:
             body.append(f"{data[k]} = _W[{k}]")
         body.append(f"{grads[k]} = _G[{k}]")
-    update = update_lines(state, data, grads, optimizer)  # the Python loop's, to the letter
+    slots = {n: [f"_run_{n}{k}" for k in range(len(state))] for n in kept}
+    body += [f"{slots[n][k]} = {ARRAYS[n]}[{k}]" for n in kept for k in range(len(state))]  # _T: floats
+    math_alias = next((n for n, obj in generated.objects.items() if obj is math), "_math")
+    update = update_lines(state, data, grads, optimizer, slots, math=math_alias)  # the Python loop's
     for k in range(len(state)):
         update.append(f"_W[{k}] = {data[k]}")
         update.append(f"_G[{k}] = {grads[k]}")
+        update += [f"{ARRAYS[n]}[{k}] = {slots[n][k]}" for n in kept]
     if parts["loss"] is not None:
         update.append(f"_losses[_run_k] = {parts['loss']}")
     update.append("_done[0] = _run_k + 1")
@@ -497,13 +503,16 @@ class NumbaLoop:
         losses = np.empty(total if self.return_loss else 0, dtype=np.float64)
         done = np.array([start], dtype=np.int64)
         lr = float(self.optimizer.lr) if self.optimizer is not None else 0.0
+        kept = state_lists(self.optimizer)  # Adam's t as floats: numba's float ** int is not pow()
+        state = [np.array([0.0 if x is None else x for x in getattr(self.optimizer, n)], dtype=np.float64)
+                 for n in kept]  # (a momentum buffer of None: only before a run's first update, the step's)
         if self.first:  # numba compiles for these argument types: timed apart (no update is run)
             self.first = False
             began = time.perf_counter()
-            self.function(w, g, rows, 0, 0, lr, losses, done.copy())
+            self.function(w, g, *state, rows, 0, 0, lr, losses, done.copy())
             self.compile_seconds += time.perf_counter() - began
         try:
-            stopped = self.function(w, g, rows, start, total, lr, losses, done)
+            stopped = self.function(w, g, *state, rows, start, total, lr, losses, done)
         except Exception:  # a line outside the forward's try raised: the Python step redoes it
             stopped = int(done[0])
         finally:
@@ -512,6 +521,8 @@ class NumbaLoop:
                 for k, v in enumerate(self.values):
                     v.data = float(w[k])
                     v.grad = float(g[k])
+                for n, array in zip(kept, state, strict=True):
+                    getattr(self.optimizer, n)[:] = [int(x) if n == "t" else x for x in array.tolist()]
             if self.return_loss:
                 for x in losses[start:last].tolist():
                     append(x)

@@ -44,7 +44,9 @@ from typing import Any, Literal, Protocol, cast, overload
 from autograd.compiler.codegen import Generated, generate, same
 from autograd.compiler.loop import Run
 from autograd.compiler.trace import CompileError, Trace, flatten, freeze, kinds, normalize, trace
+from autograd.compiler.updates import state_lists
 from autograd.core import Value
+from nn.optim import SGD, Adam
 
 __all__ = ["CompileCheckError", "CompileError", "CompiledStep", "CompiledUpdate", "compile"]
 
@@ -275,12 +277,14 @@ def _check_params(params: Iterable[Value]) -> list[Value]:
 
 
 def _check_optimizer(optimizer: Any, params: list[Value]) -> None:
-    for attr in ("params", "lr", "momentum", "weight_decay"):
-        if not hasattr(optimizer, attr):
-            raise CompileError(f"compile: optimizer= must be an nn.SGD; {optimizer!r} has no {attr!r}")
-    if optimizer.momentum != 0.0:
-        raise CompileError("compile: optimizer= with momentum is not generated yet; compile without"
-                           " optimizer= and call optimizer.step() after each step")
+    if type(optimizer) not in (SGD, Adam):  # another class's step() is its own: not generated
+        raise CompileError(f"compile: optimizer= must be an nn.SGD or an nn.Adam, whose step() is generated"
+                           f" in; got {optimizer!r} (class {type(optimizer).__qualname__}): compile without"
+                           " optimizer= and call its step() after each step")
+    if type(optimizer) is Adam and optimizer.eps == 0.0:
+        raise CompileError("compile: optimizer=nn.Adam(eps=0) is not generated (its step may divide by zero"
+                           " halfway through the parameters); give eps > 0, or compile without optimizer="
+                           " and call optimizer.step() after each step")
     if set(optimizer.params) != set(params) or len(optimizer.params) != len(params):
         raise CompileError("compile: the optimizer's parameters must be the parameters given to compile")
 
@@ -355,6 +359,7 @@ def _checked(program: _Program, fn: Callable[..., float]) -> Callable[..., float
 
     def checked(*args: Any) -> float:
         before = [(p.data, p.grad) for p in params]
+        kept = {name: list(getattr(optimizer, name)) for name in state_lists(optimizer)}  # Adam's m, v, t
         if optimizer is not None:
             optimizer.zero_grad()
         loss = program.f(*args)
@@ -362,8 +367,11 @@ def _checked(program: _Program, fn: Callable[..., float]) -> Callable[..., float
         if optimizer is not None:
             optimizer.step()
         expected = [(p.data, p.grad) for p in params]
+        expected_state = {name: list(getattr(optimizer, name)) for name in kept}
         for p, (data, grad) in zip(params, before, strict=True):
             p.data, p.grad = data, grad
+        for name, values in kept.items():
+            getattr(optimizer, name)[:] = values  # the compiled step starts from the same state
         got = fn(*args)
         problems = []
         if not same(got, loss.data if program.return_loss else None):
@@ -374,6 +382,10 @@ def _checked(program: _Program, fn: Callable[..., float]) -> Callable[..., float
                 problems.append(f"{name}.grad is {p.grad!r} compiled but {grad!r} by backward()")
             if not same(p.data, data):
                 problems.append(f"{name}.data is {p.data!r} compiled but {data!r} by the optimizer")
+        for name, values in expected_state.items():
+            for k, (x, y) in enumerate(zip(getattr(optimizer, name), values, strict=True)):
+                if not same(x, y):
+                    problems.append(f"optimizer.{name}[{k}] is {x!r} compiled but {y!r} by its step()")
         if problems:
             raise CompileCheckError("compile check: " + "; ".join(problems[:5])
                                     + (f"; and {len(problems) - 5} more" if len(problems) > 5 else ""))

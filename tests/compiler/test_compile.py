@@ -492,6 +492,15 @@ def test_a_domain_error_is_the_engines_naming_the_node() -> None:
     assert w.grad == 0.0  # nothing added
 
 
+class ClippedSGD(nn.SGD):
+    """An optimizer of the user's own: its step() is not nn.SGD's."""
+
+    def step(self) -> None:
+        for p in self.params:
+            p.grad = max(-1.0, min(1.0, p.grad))
+        super().step()
+
+
 @pytest.mark.parametrize(
     ("make", "msg"),
     [
@@ -499,8 +508,9 @@ def test_a_domain_error_is_the_engines_naming_the_node() -> None:
         (lambda w: autograd.compile(lambda x: w * x, [w, w], 1.0), "appears twice"),
         (lambda w: autograd.compile(lambda x: w * x, [w * 2.0], 1.0), "not a leaf"),
         (lambda w: autograd.compile(lambda x: w * x, [w], "1"), "argument x is '1'"),
-        (lambda w: autograd.compile(lambda x: w * x, [w], 1.0, optimizer=nn.SGD([w], lr=0.1, momentum=0.9)),
-         "momentum"),
+        (lambda w: autograd.compile(lambda x: w * x, [w], 1.0, optimizer=ClippedSGD([w], lr=0.1)),
+         "class ClippedSGD"),  # another class's step() is its own
+        (lambda w: autograd.compile(lambda x: w * x, [w], 1.0, optimizer=nn.Adam([w], eps=0.0)), "eps=0"),
         (lambda w: autograd.compile(lambda x: w, [w], 1.0), "returned a leaf"),
     ],
 )
