@@ -16,9 +16,11 @@ The compiled path writes a few lines of its own (everything else it writes comes
 the chain rule on one edge, ``d_child += local * d_node``, and nn.SGD's update generated in,
 ``p.data = w - lr * g``; and ``step.run``'s loop (autograd/compiler/loop.py, and its numba form in
 native.py) its own update of the parameters it keeps in locals, ``w = w - lr * g`` and
-``g_w = g_w + d_w``.  Each is a *code
+``g_w = g_w + d_w``, and nn.Adam's and SGD's momentum updates (autograd/compiler/updates.py, which
+the step writes too).  Each is a *code
 mutant*: the copy's file is changed where it writes that line (`CODE_MUTANTS`), so that the
-generated code scales it by 1.1, and the compiled path's tests must kill it.  The run fails
+generated code scales it by 1.1 (or, for Adam's bias corrections, drops them), and the compiled
+path's tests must kill it.  The run fails
 (exit 1) if a mutant survives a group, and stops (exit 2) if a file has no rules, a rule's lambda
 cannot be rewritten, a code mutant's line is not found once in the compiler, or a test file of a
 group is missing.
@@ -59,6 +61,7 @@ GROUPS = {
         "tests/compiler/test_compile.py",
         "tests/compiler/test_loop.py",
         "tests/compiler/test_native.py",
+        "tests/compiler/test_optimizers.py",
     ],
     "second order": ["tests/core/test_second_order.py", "tests/core/test_higher.py"],
 }
@@ -90,6 +93,19 @@ CODE_MUTANTS = [
      f'f"{{data[k]}} = ({{data[k]}} - _lr * {{step}}) * {SCALE}"'),
     (UPDATES, "loop's grad sum", 'f"{grads[k]} = {grads[k]} + {d}"',
      f'f"{{grads[k]}} = ({{grads[k]}} + {{d}}) * {SCALE}"'),
+    (UPDATES, "Adam's step", 'f"{w} = {w} - {step} * ({m} / ({root} + {optimizer.eps!r}))"',
+     f'f"{{w}} = ({{w}} - {{step}} * ({{m}} / ({{root}} + {{optimizer.eps!r}}))) * {SCALE}"'),
+    (UPDATES, "Adam's moment", 'f"{m} = {m} + (1.0 - {beta1!r}) * ({g} - {m})"',
+     f'f"{{m}} = ({{m}} + (1.0 - {{beta1!r}}) * ({{g}} - {{m}})) * {SCALE}"'),
+    (UPDATES, "Adam's second moment", 'f"{v} = {v} * {beta2!r} + (1.0 - {beta2!r}) * ({g} * {g})"',
+     f'f"{{v}} = ({{v}} * {{beta2!r}} + (1.0 - {{beta2!r}}) * ({{g}} * {{g}})) * {SCALE}"'),
+    (UPDATES, "momentum buffer", 'velocity = f"{mu!r} * {b} + {step}"',
+     f'velocity = f"({{mu!r}} * {{b}} + {{step}}) * {SCALE}"'),
+    # two bugs of their own, not scaled: Adam's bias corrections dropped
+    (UPDATES, "Adam without m's bias correction", 'step = f"(_lr / (1.0 - {beta1!r} ** {t}))"',
+     'step = "_lr"'),
+    (UPDATES, "Adam without v's bias correction",
+     'root = f"{math}.sqrt({v}) / {math}.sqrt(1.0 - {beta2!r} ** {t})"', 'root = f"{math}.sqrt({v})"'),
 ]  # the numba loop writes the Python loop's update lines (loop.update_lines): killed by test_native too
 
 

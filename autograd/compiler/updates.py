@@ -79,11 +79,12 @@ def _adam(optimizer: Any, w: str, g: str, m: str, v: str, t: str, math: str) -> 
     if optimizer.weight_decay != 0.0:
         lines.append(f"_upd_g = {g} + {optimizer.weight_decay!r} * {w}")  # g + λ w, read before w moves
         g = "_upd_g"
+    step = f"(_lr / (1.0 - {beta1!r} ** {t}))"  # lr / (1 - β1^t): m's bias correction, in the step size
+    root = f"{math}.sqrt({v}) / {math}.sqrt(1.0 - {beta2!r} ** {t})"  # √v / √(1 - β2^t): v's
     lines += [
         f"{t} = {t} + 1",
         f"{m} = {m} + (1.0 - {beta1!r}) * ({g} - {m})",
         f"{v} = {v} * {beta2!r} + (1.0 - {beta2!r}) * ({g} * {g})",
-        f"{w} = {w} - (_lr / (1.0 - {beta1!r} ** {t}))"
-        f" * ({m} / ({math}.sqrt({v}) / {math}.sqrt(1.0 - {beta2!r} ** {t}) + {optimizer.eps!r}))",
+        f"{w} = {w} - {step} * ({m} / ({root} + {optimizer.eps!r}))",
     ]
     return lines
