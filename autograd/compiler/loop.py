@@ -40,6 +40,8 @@ update k stops the loop (a domain error, another structure, a guard), the parame
 are those after update k - 1; `run` then calls the step itself on sample k (which raises the
 engine's error naming the node, or traces the other graph and goes on) and re-enters the loop at
 k + 1.  The learning rate is read once per entry of the loop (the step reads it at every call).
+With ``nn.Adam`` or momentum, the optimizer's state (``m``, ``v``, ``t``; ``velocity``) is in
+locals too, read before the loop and written back in the ``finally`` with the parameters.
 
 **Types, once per run.**  The step checks at each call that its arguments have the types it was
 traced with (``type(x_0) is not float``...).  In a run those checks are the same samples' over

@@ -5,8 +5,11 @@ numba (an optional extra: ``pip install scalar-autograd[fast]``) compiles the lo
 them (`numba_source`):
 
 - the parameters and their gradients come in and go out as two float64 arrays, ``_W`` and ``_G``,
-  stored after every update (with the number of updates done, ``_done[0]``): whatever stops the
-  loop, the arrays hold the state after the last whole update;
+  and the optimizer's state as one each (Adam's ``_M``, ``_V``, ``_T``; the momentum buffers'
+  ``_B``), stored after every update (with the number of updates done, ``_done[0]``): whatever
+  stops the loop, the arrays hold the state after the last whole update.  Adam's step counts are
+  floats in ``_T``: numba's ``float ** int`` multiplies, where CPython's calls ``pow``, which
+  numba's ``float ** float`` calls too;
 - the samples are the rows of a float64 array (each sample's numbers in order), put back into the
   structure of the step's arguments (``x = (_row[0], _row[1])``) for its own unpacking lines;
 - the op helpers the lines call (``_bce``, ``_bce_domain``...) are compiled too, each ``raise``

@@ -15,8 +15,10 @@ and writes the program that computes that graph's value and gradients (see
 current ``data``, **adds** d(loss)/d(p) to each ``p.grad`` exactly as ``f(*args).backward()`` would,
 bit for bit, and returns the loss as a float.  ``step.source`` is the generated Python.
 
-- ``optimizer=SGD(params, lr)``: ``step(*args)`` is a whole update, ``zero_grad()``, ``backward()``,
-  ``step()``, generated into one function (the learning rate is read from the optimizer each call).
+- ``optimizer=SGD(params, lr)`` (momentum too) or ``Adam(params, lr)``: ``step(*args)`` is a whole
+  update, ``zero_grad()``, ``backward()``, ``step()``, generated into one function, the optimizer's
+  state (Adam's m, v, t; the momentum buffers) included (the learning rate is read from the
+  optimizer each call; the other hyper-parameters are generated in).
 - ``return_loss=False``: ``step(*args)`` returns None and does not compute the loss's value (only
   its op's domain check: a BCE target outside [0, 1] still raises); the fastest training step.
 - ``check=True``: every step also runs the engine and raises `CompileCheckError` on any difference.
@@ -319,8 +321,8 @@ def compile(  # noqa: A001 (the name the issue asks for: autograd.compile)
     """Trace ``f(*example_args)`` once and return its compiled step (see the module doc).
 
     ``params``: the Values whose gradients ``step`` adds (every other leaf not built from the
-    arguments is a constant, baked in).  ``optimizer``: an `nn.SGD` over exactly ``params``,
-    without momentum: ``step(*args)`` then also does ``zero_grad()`` before and ``step()`` after.
+    arguments is a constant, baked in).  ``optimizer``: an `nn.SGD` or `nn.Adam` over exactly
+    ``params``: ``step(*args)`` then also does ``zero_grad()`` before and ``step()`` after.
     ``return_loss=False``: ``step`` returns None, and computes of the loss only its domain check.
     ``check``: run the engine beside the compiled code at every step, and raise
     `CompileCheckError` on any difference in the loss, a gradient or (with an optimizer) a weight.
