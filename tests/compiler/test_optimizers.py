@@ -135,6 +135,25 @@ def test_a_momentum_buffer_of_none_is_the_gradient_the_first_time() -> None:
     assert isinstance(compiled.opt.velocity[0], float)
 
 
+@pytest.mark.parametrize("backend", ["python", pytest.param("numba", marks=pytest.mark.numba)])
+def test_each_parameter_keeps_its_own_step_count(backend: str) -> None:
+    compiled, engine = Setup("adam decay"), Setup("adam decay")
+    for setup in (compiled, engine):  # the engine's steps with set_to_none: `unused` has no grad, waits
+        for sample in XOR_DATA:
+            setup.opt.zero_grad(set_to_none=True)
+            setup.loss(*sample).backward()
+            setup.opt.step()
+    assert isinstance(compiled.opt, nn.Adam)
+    assert (compiled.opt.t[0], compiled.opt.t[-1]) == (4, 0)
+    step = compiled.compile(backend=backend)
+    step(*XOR_DATA[0])
+    step.run(XOR_DATA, epochs=5)
+    engine.engine(XOR_DATA[:1])
+    engine.engine(XOR_DATA, 5)
+    assert compiled.state() == engine.state()
+    assert (compiled.opt.t[0], compiled.opt.t[-1]) == (25, 21)
+
+
 @pytest.mark.parametrize("kind", ["adam decay", "momentum"])
 def test_check_true_steps_the_optimizer_once(kind: str) -> None:
     compiled, engine = Setup(kind), Setup(kind)
