@@ -106,7 +106,9 @@ def loop_source(generated: Generated, optimizer: Any, *, typed: bool = True) -> 
     inner += ["except (ArithmeticError, TypeError, ValueError):",
               "    break  # the step's own call on this sample says what went wrong"]
     inner += [_stop(line) for line in parts["guards"]]
-    inner += parts["backward"]
+    if parts["backward"]:  # a derivative rule that raises (a define_op's): the step's call names the node
+        inner += ["try:", *("    " + line for line in parts["backward"]),
+                  "except (ArithmeticError, TypeError, ValueError):", "    break"]
     inner += update
     body += ["        " + line for line in inner]
     body += ["    else:", "        _run_k = -1  # every sample done"]

@@ -264,3 +264,36 @@ def test_the_samples_types_are_checked_once_by_the_steps_own_lines() -> None:
     assert fits(XOR_DATA)
     for odd in [*ODD, ([0.0, 1.0], True), ([0.0, 1.0, 2.0], 1.0), ([0.0], 1.0), 5, "ab", ([0.0, "1"], 1.0)]:
         assert not fits([*XOR_DATA, odd]), odd
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_a_derivative_rule_that_raises_mid_run_is_the_engines_error(fused: bool) -> None:
+    def root(x: float) -> float:
+        return math.sqrt(abs(x))
+
+    def d_root(out: float, x: float) -> float:
+        if x > 5.0:
+            raise ValueError("my rule: undefined here")
+        return 0.5 / out
+
+    op = autograd.define_op("myroot", root, d_root)
+
+    def make() -> tuple[Value, Any]:
+        w = Value(1.0, label="w")
+
+        def loss(x: float) -> Value:
+            h = w * x
+            h.label = "h"
+            return op(h)
+
+        return w, autograd.compile(loss, [w], 1.0, optimizer=nn.SGD([w], lr=0.1) if fused else None)
+
+    (w, step), (w2, other) = make(), make()
+    with pytest.raises(ValueError, match="myroot: undefined for Value 'h'") as run_error:
+        step.run([(1.0,), (2.0,), (10.0,), (1.0,)])
+    other(1.0)
+    other(2.0)
+    with pytest.raises(ValueError, match="myroot: undefined for Value 'h'") as call_error:
+        other(10.0)
+    assert str(run_error.value) == str(call_error.value)
+    assert state([w]) == state([w2])
