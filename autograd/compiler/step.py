@@ -356,7 +356,7 @@ def compile(  # noqa: A001 (the name the issue asks for: autograd.compile)
     return cast(CompiledStep, step) if return_loss else cast(CompiledUpdate, step)
 
 
-NATIVE_NODES = 1000
+NATIVE_NODES = 200
 """``backend="numba"``: ``step(*args)`` runs the numba code when the step has a batch's loop or at
 least this many nodes; a smaller step is faster as the Python step (a numba call's cost, the
 parameters into arrays and back, is more than its work: see docs/compile.md)."""
