@@ -9,6 +9,11 @@ weights, the loss ``mean(relu(1 - y * score)) + 1e-4 * sum(p * p)``, full-batch 
   learning rate an argument (no recompiling), called once per step from a Python loop;
 - `torch_steps`: PyTorch eager, one thread, ``loss.backward()`` and the update under ``no_grad``.
 
+Each step's loss is taken as a Python float at that step (``float(value)``, ``.item()``), as the
+engine's ``step(xs, ys)`` returns it and as the demo prints it: JAX waits for each step there
+instead of queueing the next (``jax_steps(..., sync=False)`` keeps the device values and waits
+once at the end).
+
 Each returns the seconds per step (the best of ``repeats`` runs of the 100 steps, each from the
 initial weights; JAX's compiling excluded: the step is called once first, and its compile time
 returned apart) and the losses, which `benchmarks/run.py` compares to the engine's (to 1e-12:
@@ -40,7 +45,7 @@ def available(module: str) -> bool:
 
 
 def jax_steps(weights: Weights, data: tuple[list[list[float]], list[float]], lrs: list[float],
-              repeats: int = 5) -> dict[str, Any]:
+              repeats: int = 5, sync: bool = True) -> dict[str, Any]:
     """``{"step_s", "compile_s", "losses", "jax"}``, or ``{"skipped": why}`` without JAX."""
     if not available("jax"):
         return {"skipped": "JAX is not installed (pip install 'jax[cpu]')"}
@@ -68,24 +73,24 @@ def jax_steps(weights: Weights, data: tuple[list[list[float]], list[float]], lrs
         value, grads = jax.value_and_grad(loss)(params)
         return jax.tree_util.tree_map(lambda p, g: p - lr * g, params, grads), value
 
-    def run() -> list[Any]:
-        params, losses = p0, []
+    def run() -> list[float]:
+        params, values = p0, []
         for lr in lrs:
             params, value = step(params, lr)
-            losses.append(value)
+            values.append(float(value) if sync else value)  # each step's loss, as the demo prints it
         jax.block_until_ready(params)
-        return losses
+        return [float(x) for x in values]
 
     began = time.perf_counter()
     jax.block_until_ready(step(p0, lrs[0]))
     compile_s = time.perf_counter() - began
     best = float("inf")
-    losses: list[Any] = []
+    losses: list[float] = []
     for _ in range(repeats):
         began = time.perf_counter()
         losses = run()
         best = min(best, time.perf_counter() - began)
-    return {"step_s": best / len(lrs), "compile_s": compile_s, "losses": [float(x) for x in losses],
+    return {"step_s": best / len(lrs), "compile_s": compile_s, "losses": losses,
             "jax": jax.__version__}
 
 

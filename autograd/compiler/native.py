@@ -87,6 +87,9 @@ def numba_source(generated: Generated, optimizer: Any, structure: Any) -> tuple[
     """The loop of ``generated`` for numba (see the module doc) and its function's name; the
     samples have the ``structure`` of `_structure`."""
     parts = generated.parts
+    if any("_freeze(" in line for line in parts["forward"]):
+        raise CompileError("compile: backend='numba' does not compile a step with an argument baked in"
+                           " (a number f takes only as a number, range(n) say); use the Python backend")
     name = f"{generated.function}_numba"
     args = parts["args"]
     state: list[tuple[str, str | None, str | None]] = parts["state"]
@@ -865,7 +868,10 @@ def native_step(program: Any, run: Any, python: Callable[..., Any]) -> Callable[
         samples = (args,)
         rows = loop.rows(samples) if loop is not None else None
         if loop is None or rows is None:  # the first call, or another variant
-            found = run._loop_for(args)
+            try:
+                found = run._loop_for(args)
+            except CompileError:  # numba cannot take this variant (an argument baked in): Python's
+                return python(*args)
             rows = found.rows(samples) if isinstance(found, NumbaLoop) else None
             if rows is None:
                 return python(*args)

@@ -243,6 +243,26 @@ def test_a_domain_error_in_a_batch_is_the_engines_with_the_parameters_after_the_
 
 
 @pytest.mark.numba
+def test_a_step_with_an_argument_baked_in_is_the_python_steps() -> None:
+    """numba does not compile a variant with a baked argument: step(*args) is then the Python step,
+    and step.run says why."""
+    def make() -> tuple[list[Value], Callable[..., Value], Any]:
+        w = Value(0.5, label="w")
+
+        def f(X: list[float], n: int) -> Value:  # noqa: N803
+            return autograd.mean([(w * x - 1.0) ** 2 for x in X[:n]])  # X[:n]: n is baked in
+
+        return [w], f, nn.SGD([w], lr=0.1)
+
+    X = [1.0, 2.0, 3.0, 4.0]  # noqa: N806
+    (params, step, _), (params2, other, _) = batch_pair(make, (X, 3))
+    assert step(X, 3).hex() == other(X, 3).hex()
+    assert state(params) == state(params2)
+    with pytest.raises(CompileError, match="baked in"):
+        step.run([(X, 3)])
+
+
+@pytest.mark.numba
 def test_a_small_step_per_call_is_the_python_step() -> None:
     """The seed's step(*args) is the Python step (faster there than a numba call); its run is numba's."""
     (_, step), (_, other) = seed_pair(fused=True, return_loss=True)
