@@ -271,10 +271,42 @@ class _Single(ast.NodeTransformer):
     def visit_For(self, node: ast.For) -> Any:
         if not (isinstance(node.target, ast.Name) and node.target.id == "_run_k"):
             return node
-        cells = _carried(node.body)
+        keep = _across_updates(node.body)
+        cells = _carried(node.body) - keep
         self.cells = {name: k for k, name in enumerate(sorted(cells))}
-        node.body = _Renamer(self.cells).block(node.body)
+        node.body = _Renamer(self.cells, keep).block(node.body)
         return node
+
+
+def _across_updates(body: list[ast.stmt]) -> set[str]:
+    """The variables an update reads before it assigns them (carried from one update to the next in
+    a local, an optimizer's state, say): kept as they are, neither renamed nor cells (their value
+    before the loop over updates is the local's)."""
+    assigned = {t for stmt in body for n in ast.walk(stmt) if isinstance(n, ast.stmt) for t in _targets(n)}
+    seen: set[str] = set()
+    keep: set[str] = set()
+
+    def read(node: ast.AST) -> None:
+        keep.update(name for name in _reads(node) if name in assigned and name not in seen)
+
+    def walk(stmts: list[ast.stmt]) -> None:
+        for stmt in stmts:
+            if isinstance(stmt, ast.For):
+                read(stmt.iter)
+                seen.update(_targets(stmt))
+                walk(stmt.body)
+            elif isinstance(stmt, ast.If):
+                read(stmt.test)
+                walk(stmt.body)
+                walk(stmt.orelse)
+            else:
+                read(stmt)
+                if isinstance(stmt, ast.AugAssign):
+                    keep.update(t for t in _targets(stmt) if t not in seen)
+                seen.update(_targets(stmt))
+
+    walk(body)
+    return keep
 
 
 def _targets(stmt: ast.stmt) -> list[str]:
@@ -339,8 +371,9 @@ def _carried(body: list[ast.stmt]) -> set[str]:
 class _Renamer:
     """`_Single`'s renaming: each assignment of a variable after its first is a new variable."""
 
-    def __init__(self, cells: dict[str, int]) -> None:
+    def __init__(self, cells: dict[str, int], keep: set[str]) -> None:
         self.cells = cells
+        self.keep = keep  # assigned under their own names (`_across_updates`)
         self.versions: dict[str, int] = {}
 
     def cell(self, name: str, ctx: ast.expr_context) -> ast.expr:
@@ -360,6 +393,8 @@ class _Renamer:
         return cast(ast.expr, Reads().visit(node))
 
     def fresh(self, name: str, current: dict[str, str]) -> str:
+        if name in self.keep:
+            return name
         k = self.versions.get(name, 0) + 1
         self.versions[name] = k
         new = name if k == 1 else f"{name}_v{k}"
@@ -386,7 +421,7 @@ class _Renamer:
                 stmt.value = value
                 out.append(stmt)
             elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name) \
-                    and stmt.target.id not in self.cells:
+                    and stmt.target.id not in self.cells and stmt.target.id not in self.keep:
                 old = self.read(ast.Name(stmt.target.id, ast.Load()), current)
                 value = ast.BinOp(old, stmt.op, self.read(stmt.value, current))
                 out.append(ast.copy_location(ast.Assign([self.store(stmt.target, current)], value), stmt))

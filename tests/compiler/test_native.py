@@ -293,3 +293,35 @@ def test_the_compiled_loop_is_cached_on_disk_for_the_next_process(numba_cache: P
     step.run(XOR_DATA, epochs=3)  # compiled in this process only: the same run
     other.run(XOR_DATA, epochs=3)
     assert state(model.parameters()) == state(python.parameters())
+
+
+def test_each_variable_assigned_once_keeps_what_an_update_carries_to_the_next() -> None:
+    """`_Single` renames a variable assigned again (``b = b + m`` -> ``b_v2``) but not one an update
+    reads before it assigns it (a local carried from one update to the next): the same results."""
+    import ast
+
+    from autograd.compiler.native import _Single
+
+    source = (
+        "def f(_W, _total):\n"
+        "    m = 0.0\n"
+        "    for _run_k in range(0, _total):\n"
+        "        a = _W[0]\n"
+        "        m = m * 0.5 + a\n"
+        "        m = m + 1.0\n"
+        "        b = a * 2.0\n"
+        "        b = b + m\n"
+        "        _W[0] = b\n"
+        "    return m\n"
+    )
+    tree = ast.fix_missing_locations(_Single().visit(ast.parse(source)))
+    renamed = ast.unparse(tree)
+    assert "b_v2 = b + m" in renamed
+    assert "m_v2" not in renamed
+    results = []
+    for text in (source, renamed):
+        namespace: dict[str, Any] = {}
+        exec(text, namespace)
+        w = [0.25]
+        results.append((namespace["f"](w, 5), w[0]))
+    assert results[0] == results[1]
