@@ -114,7 +114,7 @@ def numba_source(generated: Generated, optimizer: Any, structure: Any) -> tuple[
     update.append("_done[0] = _run_k + 1")
     batches = _Batches(args, structure, generated.objects)
     forward, computed = batches.forward([_stop(line) for line in _untyped(parts["forward"])])
-    backward = batches.backward(parts["backward"])
+    backward = batches.backward(parts["backward"], _lists(parts["forward"] + parts["backward"]))
     guards = [_stop(line) for line in parts["guards"]]
     read = _names_read([*forward, *guards, *backward, *update])
     leaves = count()
@@ -176,7 +176,7 @@ class _Batches:
                 loops.append((indent, []))
                 continue
             out.append(line)
-            if re.fullmatch(r"\w+ = \[\]", stripped):
+            if _sequence(stripped):  # rows = [], p_i_all = (w1_0_0, ...): not a number to check
                 lists.add(stripped.split()[0])
                 continue
             names = [v for v in _assigned(stripped) if v not in lists]
@@ -189,6 +189,9 @@ class _Batches:
         return out, top
 
     def _header(self, header: str) -> tuple[str, list[str]]:
+        """A loop's header over an index, and the lines that assign its targets from it: an
+        argument's samples from the row, ``reversed(rows)`` from the end, a list, a tuple or a
+        column of constants by the index (``zip``'s ``strict=`` is not numba's)."""
         loop = ast.parse(header + "\n    pass").body[0]
         assert isinstance(loop, ast.For)
         it = loop.iter
@@ -197,46 +200,92 @@ class _Batches:
             targets = loop.target.elts if isinstance(loop.target, ast.Tuple) else []
         else:
             sources, targets = [it], [loop.target]
-        if len(sources) != len(targets) or not all(isinstance(s, ast.Name) for s in sources):
+        if len(sources) != len(targets) or not all(isinstance(_listed_name(s), str) for s in sources):
             return header, []  # range(n), say: numba takes it as it is
-        sizes: list[int] = []
+        sizes: list[str] = []
         assigns: list[str] = []
         i = f"_run_i{next(self.loops)}"  # a name of each loop's own: assigned once
         for source, target in zip(sources, targets, strict=True):
-            assert isinstance(source, ast.Name)
-            if source.id in self.args:
-                a = self.args.index(source.id)
+            name = _listed_name(source)
+            assert name is not None
+            if isinstance(source, ast.Call):  # reversed(rows): from the end
+                element = f"{name}[len({name}) - 1 - {i}]"
+                sizes.append(f"len({name})")
+            elif name in self.args:
+                a = self.args.index(name)
                 sub = self.structure[a]
                 if not sub:
-                    raise CompileError(f"compile: backend='numba' cannot loop over {source.id}")
+                    raise CompileError(f"compile: backend='numba' cannot loop over {name}")
                 width = _count(sub[0])
-                leaves = count()
                 offset = self.offsets[a]
-                element = _rebuilt(sub[0], leaves, f"_row[{offset} + {i} * {width} + {{}}]".format)
-                sizes.append(len(sub))
-            else:
-                column = self.objects.get(source.id)
-                if not isinstance(column, tuple):
-                    raise CompileError(f"compile: backend='numba' cannot loop over {source.id}")
-                element = f"{source.id}[{i}]"
-                sizes.append(len(column))
+                element = _rebuilt(sub[0], count(), f"_row[{offset} + {i} * {width} + {{}}]".format)
+                sizes.append(str(len(sub)))
+            else:  # a column of constants, or a list or tuple of the step's
+                column = self.objects.get(name)
+                element = f"{name}[{i}]"
+                sizes.append(str(len(column)) if isinstance(column, tuple) else f"len({name})")
             assigns.append(f"{ast.unparse(target)} = {element}")
-        return f"for {i} in range({min(sizes)}):", assigns
+        return f"for {i} in range({sizes[0]}):", assigns
 
-    def backward(self, lines: list[str]) -> list[str]:
-        """The backward lines, each ``for T in reversed(rows):`` indexing ``rows`` from its end."""
+    def backward(self, lines: list[str], lists: set[str]) -> list[str]:
+        """The backward lines for numba: each loop over an index (`_header`), and a list unpacked
+        into variables (``d_b3, d_w3_15, ... = d_p_i_after``, which numba cannot) one by one."""
         out: list[str] = []
         for line in lines:
             stripped = line.lstrip()
             pad = line[: len(line) - len(stripped)]
-            m = re.fullmatch(r"for (.+) in reversed\((\w+)\):", stripped)
-            if m:
-                j = f"_run_j{next(self.loops)}"
-                out.append(f"{pad}for {j} in range(len({m.group(2)}) - 1, -1, -1):")
-                out.append(f"{pad}    {m.group(1)} = {m.group(2)}[{j}]")
-            else:
-                out.append(line)
+            if stripped.startswith("for ") and stripped.endswith(":"):
+                header, assigns = self._header(stripped)
+                out.append(pad + header)
+                out += [pad + "    " + a for a in assigns]
+                continue
+            unpacked = _unpacked(stripped, lists)
+            out += [pad + u for u in unpacked] if unpacked else [line]
         return out
+
+
+def _listed_name(node: ast.expr) -> str | None:
+    """``rows`` for ``rows`` or ``reversed(rows)``; None for anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "reversed"
+            and len(node.args) == 1 and isinstance(node.args[0], ast.Name)):
+        return node.args[0].id
+    return None
+
+
+def _sequence(line: str) -> bool:
+    """Whether ``line`` makes a list or a tuple (``rows = []``, ``d = [0.0] * 337``, ``t = (a, b)``)."""
+    try:
+        tree = ast.parse(line)
+    except SyntaxError:
+        return False
+    stmt = tree.body[0] if len(tree.body) == 1 else None
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)):
+        return False
+    value = stmt.value
+    return isinstance(value, (ast.List, ast.Tuple)) or (
+        isinstance(value, ast.BinOp) and isinstance(value.left, ast.List))
+
+
+def _lists(lines: list[str]) -> set[str]:
+    """The variables the lines make lists or tuples (`_sequence`)."""
+    return {line.strip().split()[0] for line in lines if _sequence(line.strip())}
+
+
+def _unpacked(line: str, lists: set[str]) -> list[str]:
+    """``a, b = rows`` of a list ``rows``: ``a = rows[0]``, ``b = rows[1]``; else []."""
+    m = re.fullmatch(r"(.+) = (\w+)", line)
+    if not m or m.group(2) not in lists or "," not in m.group(1):
+        return []
+    try:
+        target = ast.parse(m.group(1), mode="eval").body
+    except SyntaxError:
+        return []
+    if not isinstance(target, ast.Tuple) or not all(isinstance(e, ast.Name) for e in target.elts):
+        return []
+    return [f"{ast.unparse(e)} = {m.group(2)}[{k}]" for k, e in enumerate(target.elts)]
 
 
 def _finite(names: list[str], why: str) -> list[str]:
