@@ -956,6 +956,8 @@ def native_step(program: Any, run: Any, python: Callable[..., Any]) -> Callable[
                 found = run._loop_for(args)
             except CompileError:  # numba cannot take this variant (an argument baked in): Python's
                 return python(*args)
+            if isinstance(found, tuple):  # (key, loop), where Run's _loop_for gives the key too
+                found = found[-1]
             rows = found.rows(samples) if isinstance(found, NumbaLoop) else None
             if rows is None:
                 return python(*args)

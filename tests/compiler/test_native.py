@@ -178,8 +178,16 @@ def test_random_batches_every_activation_and_loss_bit_for_bit(activation: str, l
             opt.lr = opt2.lr = 0.1 / (k + 1)  # a schedule: read at each call
         assert step(X, Y).hex() == other(X, Y).hex()
         assert state(params) == state(params2)
+    assert _numba_ran(step)
     assert step.run(batches, epochs=2) == other.run(batches, epochs=2)
     assert state(params) == state(params2)
+
+
+def _numba_ran(step: Any) -> bool:
+    """Whether a numba loop of ``step`` was compiled and run (step(*args) on numba, not Python)."""
+    from autograd.compiler.native import NumbaLoop
+
+    return any(isinstance(loop, NumbaLoop) and not loop.first for loop in step.run._loops.values())
 
 
 @pytest.mark.numba
@@ -199,6 +207,7 @@ def test_micrograd_moons_steps_are_the_python_backends_bit_for_bit() -> None:
         opt.lr = opt2.lr = learning_rate(k)
         assert step(*data).hex() == other(*data).hex()
         assert state(params) == state(params2)
+    assert _numba_ran(step)
     assert step.run([data], epochs=2) == other.run([data], epochs=2)
     assert state(params) == state(params2)
     assert step.run.compile_seconds > 0.0
