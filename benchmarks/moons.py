@@ -23,7 +23,8 @@ from typing import Any
 from demos.moons import ALPHA, SEED, SIZES, STEPS, learning_rate, make_moons, moons_loss, moons_model
 
 __all__ = ["ALPHA", "STEPS", "builtin_sum_compile", "builtin_sum_graph", "engine_graph", "engine_model",
-           "engine_run", "make_moons", "micrograd_graph", "micrograd_model", "micrograd_step"]
+           "engine_run", "make_moons", "micrograd_graph", "micrograd_model", "micrograd_step", "numba_run",
+           "numba_step"]
 
 
 def micrograd_model() -> Any:
@@ -101,6 +102,33 @@ def compiled_run(model: Any, steps: int, data: Data) -> tuple[list[float], float
         opt.lr = learning_rate(k)
         losses.append(step(*data))
     return losses, compile_s
+
+
+def numba_step(model: Any, data: Data) -> tuple[Any, Any, float]:
+    """`compiled_run`'s step with ``backend="numba"``: (the step, its optimizer, the seconds spent
+    compiling it: the trace, then numba's compiling, or loading from its disk cache, on a call
+    that does no update)."""
+    import time
+
+    import autograd
+    import nn
+
+    opt = nn.SGD(model.parameters(), lr=1.0)
+    start = time.perf_counter()
+    step = autograd.compile(lambda xs, ys: engine_graph(model, (xs, ys)), model.parameters(), *data,
+                            optimizer=opt, backend="numba")
+    step.run([data], epochs=0)  # builds the loop and has numba compile it (no update)
+    return step, opt, time.perf_counter() - start
+
+
+def numba_run(step: Any, opt: Any, steps: int, data: Data) -> list[float]:
+    """The demo's training by a `numba_step`: each step one call, ``step(xs, ys)``, the numba code
+    (the learning rate read at each call, as the Python step reads it)."""
+    losses = []
+    for k in range(steps):
+        opt.lr = learning_rate(k)
+        losses.append(step(*data))
+    return losses
 
 
 def engine_graph(model: Any, data: tuple[list[list[float]], list[float]]) -> Any:

@@ -29,6 +29,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
+import jax_moons  # noqa: E402
 import jax_seed  # noqa: E402
 import moons  # noqa: E402  (after the path set-up above)
 import native  # noqa: E402
@@ -37,6 +38,7 @@ import xor_seed  # noqa: E402
 from timing import best_of  # noqa: E402
 
 from autograd.files import check_writable, write_atomically  # noqa: E402
+from demos.moons import learning_rate  # noqa: E402
 
 Goal = dict[str, Any]
 
@@ -258,7 +260,51 @@ def bench_moons(repeats: int, micrograd_timed: int, checked: int) -> tuple[dict[
               _goal("moons: builtin-sum loss, compiling", seconds, "<=", 0.3,
                     f"Python's sum compiles in {_ms(seconds)} (goal: at most 0.3 s; autograd.sum:"
                     f" {_ms(result['autograd_sum_compile_s'])})")]
+    goals += _moons_native(result, repeats, data, engine_losses)
     return result, goals
+
+
+def _moons_native(result: dict[str, Any], repeats: int, data: Any, engine_losses: list[float]) -> list[Goal]:
+    """The moons rows measured side by side: the step with backend="numba" (each step one call of
+    the numba code), JAX's jitted batched step and PyTorch eager's (`jax_moons`), same weights and
+    data; the numba losses the engine's to the bit, the batched ones to 1e-12."""
+    steps = len(engine_losses)
+    lrs = [learning_rate(k) for k in range(steps)]
+    weights = jax_moons.weights_of(moons.engine_model(moons.micrograd_model()))
+    goals: list[Goal] = []
+    if importlib.util.find_spec("numba") is not None:
+        step, opt, numba_compile_s = moons.numba_step(moons.engine_model(moons.micrograd_model()), data)
+        numba_s = float("inf")
+        for _ in range(2 * repeats):  # each from the initial weights (a fresh model's Values)
+            model = moons.engine_model(moons.micrograd_model())
+            for p, q in zip(opt.params, model.parameters(), strict=True):
+                p.data, p.grad = q.data, 0.0
+            seconds, losses = best_of(1, lambda: moons.numba_run(step, opt, steps, data))
+            if losses != engine_losses:
+                raise AssertionError("moons: the numba step's losses are not the engine's, to the bit")
+            numba_s = min(numba_s, seconds)
+        result.update(numba_step_s=numba_s / steps, numba_compile_s=numba_compile_s,
+                      numba=importlib.metadata.version("numba"))
+    else:
+        result["numba"] = "skipped: numba is not installed (pip install -e '.[fast]')"
+    for key, measure in (("jax", jax_moons.jax_steps), ("torch_eager", jax_moons.torch_steps)):
+        measured = measure(weights, data, lrs, repeats=2 * repeats)
+        if "losses" in measured:
+            worst = max(abs(a - b) for a, b in zip(measured.pop("losses"), engine_losses, strict=True))
+            if worst > 1e-12:
+                raise AssertionError(f"moons: {key}'s losses differ from the engine's by {worst:.3g}"
+                                     " (> 1e-12)")
+            measured["max_loss_difference"] = worst
+        result[f"{key}_moons"] = measured
+    if "numba_step_s" in result:
+        for key, what in (("jax", "JAX's jitted batched step"),
+                          ("torch_eager", "PyTorch eager's batched step")):
+            other = result[f"{key}_moons"]
+            if "step_s" in other:
+                ratio = result["numba_step_s"] / other["step_s"]
+                goals.append(_goal(f"moons: step with backend='numba' / {what}", ratio, "<=", 1.0,
+                                   f"{ratio:.2f}x the time of {what} (goal: < 1x)"))
+    return goals
 
 
 def bench_scaling(repeats: int) -> tuple[dict[str, Any], list[Goal]]:
@@ -377,6 +423,23 @@ def table(results: dict[str, Any]) -> str:
             rows.append(("   compiling, Python's sum loss", _ms(mo["builtin_sum_compile_s"]),
                          f"autograd.sum: {_ms(mo['autograd_sum_compile_s'])}",
                          f"{mo['builtin_sum_lines']:,.0f} vs {mo['autograd_sum_lines']:,.0f} lines"))
+        if "numba_step_s" in mo:
+            nb = mo["numba_step_s"]
+            rows.append((f"   compiled, numba {mo['numba']}, one step", _ms(nb),
+                         f"compiled, Python: {_ms(mo['compiled_step_s'])}",
+                         f"{mo['compiled_step_s'] / nb:.1f}x faster"))
+            for key, what in (("jax_moons", "JAX {jax}, jit batched step"),
+                              ("torch_eager_moons", "PyTorch {torch} eager, batched")):
+                other = mo.get(key, {})
+                if "step_s" in other:
+                    ratio = other["step_s"] / nb
+                    rows.append(("", "", f"{what.format(**other)}: {_ms(other['step_s'])}",
+                                 f"{ratio:.2f}x faster" if ratio >= 1.0 else f"{1 / ratio:.2f}x slower"))
+                else:
+                    rows.append(("", "", f"{what.split(' ')[0]}: {other.get('skipped', 'not measured')}", ""))
+            rows.append(("   compiling the numba step (disk cache)", _ms(mo["numba_compile_s"]), "", ""))
+        else:
+            rows.append(("   compiled, numba", "", mo.get("numba", ""), ""))
         rows.append(("   memory of one step's graph", f"{mo['engine_graph_bytes'] / 2**20:.1f} MiB",
                      f"micrograd 0.1.0: {mo['micrograd_graph_bytes'] / 2**20:.1f} MiB",
                      f"{mo['engine_graph_bytes'] / mo['micrograd_graph_bytes']:.2f}x"))

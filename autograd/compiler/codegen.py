@@ -766,7 +766,8 @@ class _Generator:
         labels = {name: v.label for v, name in self.var.items() if v.label}
         parts = {"load": body[: body.index("try:")], "forward": fwd, "guards": guards, "backward": back,
                  "loss": self.loss if self.return_loss else None, "args": list(self.argnames),
-                 "state": self._state(params_used), "types": types}
+                 "state": self._state(params_used), "types": types,
+                 "nodes": n_nodes}
         return Generated(source, dict(ns.objects), self.fname, labels, parts)
 
     def _state(self, params_used: list[Value]) -> list[tuple[str, str | None, str | None]]:

@@ -14,8 +14,19 @@ them (`numba_source`):
   structure of the step's arguments (``x = (_row[0], _row[1])``) for its own unpacking lines;
 - the op helpers the lines call (``_bce``, ``_bce_domain``...) are compiled too, each ``raise``
   kept but without its message (`_numba_function`): the message is the engine's, below;
-- ``except (ArithmeticError, ...)`` is ``except Exception`` (all numba catches), and a walrus
-  (``(_e := exp(z)) / (1.0 + _e)``, which numba does not type) becomes an ``if`` statement.
+- a walrus (``(_e := exp(z)) / (1.0 + _e)``, which numba does not type) becomes an ``if``
+  statement, and ``x or 0.0`` is ``x + 0.0`` (`_OrZero`: the same float, without a branch);
+- a batch's loops (`_Batches`): the forward loop over an index, each sample's numbers read from the
+  row; the backward loop over the kept rows by index from the end (numba has no ``reversed``);
+- each variable of an update is assigned once (`_Single`): numba's SSA pass takes time in the
+  number of variables assigned more than once times the function's length (minutes for
+  micrograd's moons step otherwise); a variable a batch's loop carries is a cell of an array.
+
+No line raises inside a ``try``: what raises leaves the numba function, and `NumbaLoop` has the
+Python step redo that update (the arrays hold the state after the last whole update).
+
+``step(*args)`` of a step with a batch's loop or of `NATIVE_NODES` nodes or more is `native_step`:
+one update of the numba loop, or the Python step's where the loop stops.
 
 **Errors.**  Where CPython's ``math`` raises (``log(-1)``, ``exp(1000)``, ``0.0 ** -1``), numba
 may return a NaN or an infinity instead.  So after each update's forward lines, the loop checks
@@ -45,7 +56,7 @@ import textwrap
 import time
 import types
 from collections.abc import Callable, Sequence
-from itertools import count
+from itertools import chain, count
 from pathlib import Path
 from typing import Any, cast
 
@@ -54,9 +65,15 @@ from autograd.compiler.trace import CompileError
 from autograd.compiler.updates import ARRAYS, state_lists, update_lines
 from autograd.core import Value
 
-__all__ = ["NumbaLoop", "numba_source", "require_numba"]
+__all__ = ["NumbaLoop", "native_step", "numba_source", "require_numba"]
 
 _files = count(1)
+LARGE = 1000
+LARGE_OPT = 1
+"""A loop of more than `LARGE` lines (micrograd's moons step: 4000) is compiled at LLVM's -O1, not
+numba's default -O3 (unless ``NUMBA_OPT`` is set): on the moons step, 70 s instead of 175 s,
+and its code as fast (32 us an update, against 39: measured on this machine).  The arithmetic is
+the same IEEE operations at every level (no fastmath), so the results are too, to the bit."""
 EXTRA = "pip install scalar-autograd[fast]  (or: pip install numba)"
 
 
@@ -73,9 +90,9 @@ def numba_source(generated: Generated, optimizer: Any, structure: Any) -> tuple[
     """The loop of ``generated`` for numba (see the module doc) and its function's name; the
     samples have the ``structure`` of `_structure`."""
     parts = generated.parts
-    if any(line.lstrip().startswith("for ") for line in parts["forward"] + parts["backward"]):
-        raise CompileError("compile: backend='numba' does not compile a batch's loop yet (a sum or mean over"
-                           " samples); use step.run over the samples one by one, or the Python backend")
+    if any("_freeze(" in line for line in parts["forward"]):
+        raise CompileError("compile: backend='numba' does not compile a step with an argument baked in"
+                           " (a number f takes only as a number, range(n) say); use the Python backend")
     name = f"{generated.function}_numba"
     args = parts["args"]
     state: list[tuple[str, str | None, str | None]] = parts["state"]
@@ -83,18 +100,18 @@ def numba_source(generated: Generated, optimizer: Any, structure: Any) -> tuple[
     kept = state_lists(optimizer)  # the optimizer's state: one array each, in and out as _W and _G
     arrays = "".join(f"{ARRAYS[n]}, " for n in kept)
     lines = [f"def {name}(_W, _G, {arrays}_samples, _start, _total, _lr, _losses, _done):"]
-    body: list[str] = []
+    loads: list[str] = []  # at the top of each update: every variable is assigned once in it
     for line in parts["load"]:
         m = re.fullmatch(r"(\S+) = (_P\d*)\.data", line)
-        body.append(f"{m.group(1)} = _W[{index[m.group(2)]}]" if m else line)
+        loads.append(f"{m.group(1)} = _W[{index[m.group(2)]}]" if m else line)
     data = [w or f"_run_w{k}" for k, (_, w, _) in enumerate(state)]
     grads = [f"_run_g{k}" for k in range(len(state))]
     for k, (_, w, _) in enumerate(state):
         if w is None:
-            body.append(f"{data[k]} = _W[{k}]")
-        body.append(f"{grads[k]} = _G[{k}]")
+            loads.append(f"{data[k]} = _W[{k}]")
+        loads.append(f"{grads[k]} = _G[{k}]")
     slots = {n: [f"_run_{n}{k}" for k in range(len(state))] for n in kept}
-    body += [f"{slots[n][k]} = {ARRAYS[n]}[{k}]" for n in kept for k in range(len(state))]  # _T: floats
+    loads += [f"{slots[n][k]} = {ARRAYS[n]}[{k}]" for n in kept for k in range(len(state))]  # _T: floats
     math_alias = next((n for n, obj in generated.objects.items() if obj is math), "_math")
     update = update_lines(state, data, grads, optimizer, slots, math=math_alias)  # the Python loop's
     for k in range(len(state)):
@@ -104,29 +121,395 @@ def numba_source(generated: Generated, optimizer: Any, structure: Any) -> tuple[
     if parts["loss"] is not None:
         update.append(f"_losses[_run_k] = {parts['loss']}")
     update.append("_done[0] = _run_k + 1")
+    batches = _Batches(args, structure, generated.objects)
+    forward, computed = batches.forward([_stop(line) for line in _untyped(parts["forward"])])
+    backward = batches.backward(parts["backward"], _lists(parts["forward"] + parts["backward"]))
+    guards = [_stop(line) for line in parts["guards"]]
+    read = _names_read([*forward, *guards, *backward, *update])
     leaves = count()
-    unpack = (f"({', '.join(args)}{',' if len(args) == 1 else ''}) = "
-              f"{_rebuilt(structure, leaves)}  # the row, as the step's arguments")
-    forward = [_stop(line) for line in _untyped(parts["forward"])]
-    computed = [t for line in forward for t in _assigned(line)]
-    finite = " + ".join(f"{v} * 0.0" for v in computed) or "0.0"
-    inner = ["_row = _samples[_run_k % _samples.shape[0]]",
-             "try:", f"    {unpack}", *("    " + line for line in forward),
-             "except Exception:", "    return _run_k  # the Python step on this sample says what went wrong",
-             f"if not ({finite}) == 0.0:",
-             "    return _run_k  # a NaN or an infinity: where CPython's math may have raised",
-             *(_stop(line) for line in parts["guards"]), *parts["backward"], *update]
-    body.append("for _run_k in range(_start, _total):")
+    unpack = []  # the row, as the step's arguments (those read whole: a batch's loop reads the row)
+    for a, sub in enumerate(structure):
+        arg = _rebuilt(sub, leaves)
+        if args[a] in read:
+            unpack.append(f"{args[a]} = {arg}  # the row, as the step's argument")
+    inner = ["_row = _samples[_run_k % _samples.shape[0]]", *loads, *unpack, *forward,
+             *_finite(computed, "a NaN or an infinity: where CPython's math may have raised"),
+             *guards, *backward, *update]
+    body = ["_S = np.zeros(_SCRATCH)  # the variables a batch's loop carries (see _Single)",
+            "for _run_k in range(_start, _total):"]
     body += ["    " + line for line in inner]
     body.append("return -1")
     return "\n".join([*lines, *("    " + line for line in body)]) + "\n", name
 
 
-def _rebuilt(structure: Any, leaves: Any) -> str:
-    """Code that builds a sample of ``structure`` from the numbers of ``_row``, in order."""
+class _Batches:
+    """A batch's loops (`autograd.compiler.codegen`), as numba takes them: the forward loop over an
+    argument's samples (``for (xs_i_0, xs_i_1), ys_i in zip(xs, ys, strict=True):``) runs over an
+    index, each sample's numbers read from the row (``xs_i_0 = _row[0 + _i * 2 + 0]``), a column
+    of constants indexed the same way; the backward loop over the kept rows in reverse
+    (``reversed(rows)``, which numba does not know) indexes the list from its end.  The finite
+    check of a loop's values is at the end of its body, for every sample."""
+
+    def __init__(self, args: list[str], structure: Any, objects: dict[str, object]) -> None:
+        self.args = args
+        self.structure = structure
+        self.objects = objects
+        self.loops = count(1)
+        self.offsets: list[int] = []
+        at = 0
+        for sub in structure:
+            self.offsets.append(at)
+            at += _count(sub)
+
+    def forward(self, lines: list[str]) -> tuple[list[str], list[str]]:
+        """The forward lines for numba, and the variables computed outside any loop (to check)."""
+        out: list[str] = []
+        top: list[str] = []
+        loops: list[tuple[int, list[str]]] = []  # (indent of the for, the body's variables)
+        lists: set[str] = set()
+
+        def close() -> None:
+            indent, computed = loops.pop()
+            pad = " " * (indent + 4)
+            out.extend(pad + line for line in _finite(computed, "a NaN or an infinity in a sample's terms"))
+
+        for line in lines:
+            stripped = line.lstrip()
+            indent = len(line) - len(stripped)
+            while loops and indent <= loops[-1][0]:
+                close()
+            if stripped.startswith("for ") and stripped.endswith(":"):
+                header, assigns = self._header(stripped)
+                out.append(" " * indent + header)
+                out += [" " * (indent + 4) + a for a in assigns]
+                loops.append((indent, []))
+                continue
+            out.append(line)
+            if _sequence(stripped):  # rows = [], p_i_all = (w1_0_0, ...): not a number to check
+                lists.add(stripped.split()[0])
+                continue
+            names = [v for v in _assigned(stripped) if v not in lists]
+            if loops and indent == loops[-1][0] + 4:
+                loops[-1][1].extend(names)
+            elif not loops and indent == 0:
+                top.extend(names)
+        while loops:
+            close()
+        return out, top
+
+    def _header(self, header: str) -> tuple[str, list[str]]:
+        """A loop's header over an index, and the lines that assign its targets from it: an
+        argument's samples from the row, ``reversed(rows)`` from the end, a list, a tuple or a
+        column of constants by the index (``zip``'s ``strict=`` is not numba's)."""
+        loop = ast.parse(header + "\n    pass").body[0]
+        assert isinstance(loop, ast.For)
+        it = loop.iter
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "zip":
+            sources = it.args
+            targets = loop.target.elts if isinstance(loop.target, ast.Tuple) else []
+        else:
+            sources, targets = [it], [loop.target]
+        if len(sources) != len(targets) or not all(isinstance(_listed_name(s), str) for s in sources):
+            return header, []  # range(n), say: numba takes it as it is
+        sizes: list[str] = []
+        assigns: list[str] = []
+        i = f"_run_i{next(self.loops)}"  # a name of each loop's own: assigned once
+        for source, target in zip(sources, targets, strict=True):
+            name = _listed_name(source)
+            assert name is not None
+            if isinstance(source, ast.Call):  # reversed(rows): from the end
+                element = f"{name}[len({name}) - 1 - {i}]"
+                sizes.append(f"len({name})")
+            elif name in self.args:
+                a = self.args.index(name)
+                sub = self.structure[a]
+                if not sub:
+                    raise CompileError(f"compile: backend='numba' cannot loop over {name}")
+                width = _count(sub[0])
+                offset = self.offsets[a]
+                element = _rebuilt(sub[0], count(), f"_row[{offset} + {i} * {width} + {{}}]".format)
+                sizes.append(str(len(sub)))
+            else:  # a column of constants, or a list or tuple of the step's
+                column = self.objects.get(name)
+                element = f"{name}[{i}]"
+                sizes.append(str(len(column)) if isinstance(column, tuple) else f"len({name})")
+            assigns.append(f"{ast.unparse(target)} = {element}")
+        return f"for {i} in range({sizes[0]}):", assigns
+
+    def backward(self, lines: list[str], lists: set[str]) -> list[str]:
+        """The backward lines for numba: each loop over an index (`_header`), and a list unpacked
+        into variables (``d_b3, d_w3_15, ... = d_p_i_after``, which numba cannot) one by one."""
+        out: list[str] = []
+        for line in lines:
+            stripped = line.lstrip()
+            pad = line[: len(line) - len(stripped)]
+            if stripped.startswith("for ") and stripped.endswith(":"):
+                header, assigns = self._header(stripped)
+                out.append(pad + header)
+                out += [pad + "    " + a for a in assigns]
+                continue
+            unpacked = _unpacked(stripped, lists)
+            out += [pad + u for u in unpacked] if unpacked else [line]
+        return out
+
+
+def _listed_name(node: ast.expr) -> str | None:
+    """``rows`` for ``rows`` or ``reversed(rows)``; None for anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "reversed"
+            and len(node.args) == 1 and isinstance(node.args[0], ast.Name)):
+        return node.args[0].id
+    return None
+
+
+def _sequence(line: str) -> bool:
+    """Whether ``line`` makes a list or a tuple (``rows = []``, ``d = [0.0] * 337``, ``t = (a, b)``)."""
+    try:
+        tree = ast.parse(line)
+    except SyntaxError:
+        return False
+    stmt = tree.body[0] if len(tree.body) == 1 else None
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)):
+        return False
+    value = stmt.value
+    return isinstance(value, (ast.List, ast.Tuple)) or (
+        isinstance(value, ast.BinOp) and isinstance(value.left, ast.List))
+
+
+def _lists(lines: list[str]) -> set[str]:
+    """The variables the lines make lists or tuples (`_sequence`)."""
+    return {line.strip().split()[0] for line in lines if _sequence(line.strip())}
+
+
+def _unpacked(line: str, lists: set[str]) -> list[str]:
+    """``a, b = rows`` of a list ``rows``: ``a = rows[0]``, ``b = rows[1]``; else []."""
+    m = re.fullmatch(r"(.+) = (\w+)", line)
+    if not m or m.group(2) not in lists or "," not in m.group(1):
+        return []
+    try:
+        target = ast.parse(m.group(1), mode="eval").body
+    except SyntaxError:
+        return []
+    if not isinstance(target, ast.Tuple) or not all(isinstance(e, ast.Name) for e in target.elts):
+        return []
+    return [f"{ast.unparse(e)} = {m.group(2)}[{k}]" for k, e in enumerate(target.elts)]
+
+
+def _finite(names: list[str], why: str) -> list[str]:
+    """Lines that stop the loop before this update (``return _run_k``) unless every one of ``names``
+    is finite: ``v * 0.0`` is 0.0 for a finite v, NaN for a NaN or an infinity; their sum is
+    summed a few at a time (one expression of thousands of terms is too deep to compile)."""
+    if not names:
+        return []
+    chunks = [names[k : k + 32] for k in range(0, len(names), 32)]
+    lines = []
+    for k, chunk in enumerate(chunks):
+        terms = " + ".join(f"{v} * 0.0" for v in chunk)
+        lines.append(f"_run_f = {terms}" if k == 0 else f"_run_f += {terms}")
+    return [*lines, "if not _run_f == 0.0:", f"    return _run_k  # {why}"]
+
+
+class _Single(ast.NodeTransformer):
+    """Each variable of an update assigned once (numba's SSA pass takes time in the number of
+    variables assigned more than once times the function's size: minutes for micrograd's moons
+    step).  In the body of the loop over updates (``for _run_k ...``):
+
+    - a variable assigned again (``d_b += ...``; the update's ``w = w - _lr * d_w``) is a new
+      variable from there on (``d_b = ...`` / ``d_b_v2 = d_b + ...``: ``x += y`` is ``x = x + y``
+      on floats, bit for bit), in the update's straight code and in each loop's body;
+    - a variable a loop carries from one sample to the next (a gradient summed over the samples),
+      or assigned in a loop or an ``if`` and read elsewhere, is a cell of the array ``_S``
+      (``_S[3] += ...``), which numba's SSA pass does not track."""
+
+    def __init__(self) -> None:
+        self.cells: dict[str, int] = {}
+
+    def visit_For(self, node: ast.For) -> Any:
+        if not (isinstance(node.target, ast.Name) and node.target.id == "_run_k"):
+            return node
+        keep = _across_updates(node.body)
+        cells = _carried(node.body) - keep
+        self.cells = {name: k for k, name in enumerate(sorted(cells))}
+        node.body = _Renamer(self.cells, keep).block(node.body)
+        return node
+
+
+def _across_updates(body: list[ast.stmt]) -> set[str]:
+    """The variables an update reads before it assigns them (carried from one update to the next in
+    a local, an optimizer's state, say): kept as they are, neither renamed nor cells (their value
+    before the loop over updates is the local's)."""
+    assigned = {t for stmt in body for n in ast.walk(stmt) if isinstance(n, ast.stmt) for t in _targets(n)}
+    seen: set[str] = set()
+    keep: set[str] = set()
+
+    def read(node: ast.AST) -> None:
+        keep.update(name for name in _reads(node) if name in assigned and name not in seen)
+
+    def walk(stmts: list[ast.stmt]) -> None:
+        for stmt in stmts:
+            if isinstance(stmt, ast.For):
+                read(stmt.iter)
+                seen.update(_targets(stmt))
+                walk(stmt.body)
+            elif isinstance(stmt, ast.If):
+                read(stmt.test)
+                walk(stmt.body)
+                walk(stmt.orelse)
+            else:
+                read(stmt)
+                if isinstance(stmt, ast.AugAssign):
+                    keep.update(t for t in _targets(stmt) if t not in seen)
+                seen.update(_targets(stmt))
+
+    walk(body)
+    return keep
+
+
+def _targets(stmt: ast.stmt) -> list[str]:
+    """The names a simple statement assigns (an augmented assignment's target too)."""
+    found: list[ast.expr] = []
+    if isinstance(stmt, ast.Assign):
+        found = list(stmt.targets)
+    elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign, ast.For)):
+        found = [stmt.target]
+    return [n.id for t in found for n in ast.walk(t) if isinstance(n, ast.Name)]
+
+
+def _reads(node: ast.AST) -> list[str]:
+    return [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+
+
+def _carried(body: list[ast.stmt]) -> set[str]:
+    """The variables of one update to keep in cells: carried by a loop from one sample to the next,
+    assigned in a loop and read outside it, or assigned in an ``if`` or a nested block."""
+    cells: set[str] = set()
+    region: dict[str, int] = {}  # a variable -> the region (0: the update's straight code) assigning it last
+    for r, stmt in enumerate(body, start=1):
+        if isinstance(stmt, ast.For):
+            assigned = {t for s in stmt.body for n in ast.walk(s) if isinstance(n, ast.stmt)
+                        for t in _targets(n)}
+            seen: set[str] = set()
+            for name in _reads(stmt.iter):
+                if region.get(name, 0) != 0:
+                    cells.add(name)
+            for s in stmt.body:
+                if not isinstance(s, (ast.Assign, ast.AugAssign, ast.Expr, ast.Return, ast.Pass, ast.If)):
+                    cells.update(t for n in ast.walk(s) if isinstance(n, ast.stmt) for t in _targets(n))
+                    continue
+                nested = [n for n in ast.walk(s) if isinstance(n, ast.stmt) and n is not s]
+                for n in nested:
+                    cells.update(_targets(n))
+                reads = _reads(s) + (_targets(s) if isinstance(s, ast.AugAssign) else [])
+                for name in reads:
+                    if name in assigned and name not in seen:
+                        cells.add(name)  # read before this sample assigns it: carried
+                    elif name not in assigned and region.get(name, 0) not in (0, r):
+                        cells.add(name)  # assigned in another loop
+                if isinstance(s, ast.Assign):
+                    seen.update(_targets(s))
+            for name in assigned:
+                region[name] = r
+            for name in _targets(stmt):
+                region[name] = r
+            continue
+        nested = [n for n in ast.walk(stmt) if isinstance(n, ast.stmt) and n is not stmt]
+        for n in nested:
+            cells.update(_targets(n))
+        reads = _reads(stmt) + (_targets(stmt) if isinstance(stmt, ast.AugAssign) else [])
+        for name in reads:
+            if region.get(name, 0) != 0:
+                cells.add(name)  # assigned in a loop, read after it
+        for name in _targets(stmt):
+            region[name] = 0
+    return cells
+
+
+class _Renamer:
+    """`_Single`'s renaming: each assignment of a variable after its first is a new variable."""
+
+    def __init__(self, cells: dict[str, int], keep: set[str]) -> None:
+        self.cells = cells
+        self.keep = keep  # assigned under their own names (`_across_updates`)
+        self.versions: dict[str, int] = {}
+
+    def cell(self, name: str, ctx: ast.expr_context) -> ast.expr:
+        return ast.Subscript(ast.Name("_S", ast.Load()), ast.Constant(self.cells[name]), ctx)
+
+    def read(self, node: ast.expr, current: dict[str, str]) -> ast.expr:
+        renamer = self
+
+        class Reads(ast.NodeTransformer):
+            def visit_Name(self, n: ast.Name) -> Any:
+                if n.id in renamer.cells:
+                    return ast.copy_location(renamer.cell(n.id, n.ctx), n)
+                if isinstance(n.ctx, ast.Load) and n.id in current:
+                    return ast.copy_location(ast.Name(current[n.id], ast.Load()), n)
+                return n
+
+        return cast(ast.expr, Reads().visit(node))
+
+    def fresh(self, name: str, current: dict[str, str]) -> str:
+        if name in self.keep:
+            return name
+        k = self.versions.get(name, 0) + 1
+        self.versions[name] = k
+        new = name if k == 1 else f"{name}_v{k}"
+        current[name] = new
+        return new
+
+    def store(self, target: ast.expr, current: dict[str, str]) -> ast.expr:
+        if isinstance(target, ast.Name):
+            if target.id in self.cells:
+                return self.cell(target.id, ast.Store())
+            return ast.Name(self.fresh(target.id, current), ast.Store())
+        if isinstance(target, (ast.Tuple, ast.List)):
+            target.elts = [self.store(e, current) for e in target.elts]
+            return target
+        return self.read(target, current)  # a subscript: _W[0] = ...
+
+    def block(self, body: list[ast.stmt], current: dict[str, str] | None = None) -> list[ast.stmt]:
+        current = {} if current is None else current
+        out: list[ast.stmt] = []
+        for stmt in body:
+            if isinstance(stmt, ast.Assign):
+                value = self.read(stmt.value, current)
+                stmt.targets = [self.store(t, current) for t in stmt.targets]
+                stmt.value = value
+                out.append(stmt)
+            elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name) \
+                    and stmt.target.id not in self.cells and stmt.target.id not in self.keep:
+                old = self.read(ast.Name(stmt.target.id, ast.Load()), current)
+                value = ast.BinOp(old, stmt.op, self.read(stmt.value, current))
+                out.append(ast.copy_location(ast.Assign([self.store(stmt.target, current)], value), stmt))
+            elif isinstance(stmt, ast.For):
+                stmt.iter = self.read(stmt.iter, current)
+                inner = dict(current)
+                stmt.target = self.store(stmt.target, inner)
+                stmt.body = self.block(stmt.body, inner)
+                out.append(stmt)
+            elif isinstance(stmt, ast.If):
+                stmt.test = self.read(stmt.test, current)
+                stmt.body = self.block(stmt.body, dict(current))
+                stmt.orelse = self.block(stmt.orelse, dict(current))
+                out.append(stmt)
+            else:
+                out.append(cast(ast.stmt, self.read(cast(ast.expr, stmt), current)))  # a return, a call
+        return out
+
+
+def _count(structure: Any) -> int:
+    """The number of numbers in a sample of ``structure``."""
+    return 1 if structure is None else sum(_count(s) for s in structure)
+
+
+def _rebuilt(structure: Any, leaves: Any, leaf: Callable[[int], str] = "_row[{}]".format) -> str:
+    """Code that builds a sample of ``structure`` from the numbers of ``_row``, in order (the number
+    ``j`` as ``leaf(j)``)."""
     if structure is None:
-        return f"_row[{next(leaves)}]"
-    parts = [_rebuilt(s, leaves) for s in structure]
+        return leaf(next(leaves))
+    parts = [_rebuilt(s, leaves, leaf) for s in structure]
     return f"({', '.join(parts)}{',' if len(parts) == 1 else ''})"
 
 
@@ -139,27 +522,15 @@ def _structure(x: Any) -> Any:
     return None
 
 
-def _flat(x: Any, structure: Any, out: list[float]) -> None:
-    """``x``'s numbers, in order, onto ``out`` (a `ValueError` if ``x`` is not of ``structure``)."""
-    if structure is None:
-        if isinstance(x, bool) or not isinstance(x, (int, float)):
-            raise ValueError("not a number")
-        out.append(float(x))
-    elif isinstance(x, (list, tuple)) and len(x) == len(structure):
-        for item, sub in zip(x, structure, strict=True):
-            _flat(item, sub, out)
-    else:
-        raise ValueError("another structure")
-
-
 def _untyped(lines: list[str]) -> list[str]:
     """The forward lines without the step's check of its arguments' types (``if type(x) is not
-    float ...: return _retrace(...)``): numba has no ``type()``, and `NumbaLoop` checks every
-    sample's types against the traced ones before the run (another type: the Python loop)."""
+    float ...: return _retrace(...)``) and of a batch's size (``if len(xs) != 100 ...``): numba
+    has no ``type()``, and `NumbaLoop` checks every sample's types and sizes against the traced
+    ones before the run (another: the Python loop)."""
     kept: list[str] = []
     skip = False
     for line in lines:
-        if line.lstrip().startswith("if type("):
+        if line.lstrip().startswith(("if type(", "if len(")):
             skip = True
         elif skip and line.lstrip().startswith("return _retrace("):
             skip = False
@@ -291,6 +662,21 @@ def _listed(x: list[ast.stmt] | ast.stmt) -> list[ast.stmt]:
     return x if isinstance(x, list) else [x]
 
 
+class _OrZero(ast.NodeTransformer):
+    """``x or 0.0`` (a float's -0.0 as 0.0, `autograd.compiler.rules.zero_plus`) -> ``x + 0.0``:
+    the same float to the bit (-0.0 + 0.0 is 0.0 in IEEE arithmetic, and x + 0.0 is x for every
+    other float, NaN included; numba folds neither without fastmath), and no branch: numba's passes
+    take time in the number of branches and of the variables they assign."""
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> Any:
+        self.generic_visit(node)
+        last = node.values[-1]
+        if isinstance(node.op, ast.Or) and len(node.values) == 2 and isinstance(last, ast.Constant) \
+                and type(last.value) is float and last.value == 0.0 and math.copysign(1.0, last.value) > 0:
+            return ast.copy_location(ast.BinOp(node.values[0], ast.Add(), ast.Constant(0.0)), node)
+        return node
+
+
 class _NoMessage(ast.NodeTransformer):
     """``raise ValueError(f"... {x!r}")`` -> ``raise ValueError``: numba cannot format the message,
     and the message shown is the engine's (the update is redone by the Python step).
@@ -330,7 +716,7 @@ class _Module:
 
     def __init__(self) -> None:
         self.lines = ["# autograd.compile, backend='numba': a step's loop and the op helpers it calls",
-                      "import math", "from numba import njit", ""]
+                      "import math", "import numpy as np", "from numba import njit", ""]
         self.names: dict[int, str] = {}
 
     def value(self, obj: Any, name: str) -> str:
@@ -343,6 +729,8 @@ class _Module:
             self.lines.append(f"{name} = math.{obj.__name__}")
         elif isinstance(obj, (int, float)) and not isinstance(obj, bool):
             self.lines.append(f"{name} = {_number(obj)}")
+        elif isinstance(obj, tuple) and obj and all(type(x) is float for x in obj):  # a batch's column
+            self.lines.append(f"{name} = ({', '.join(_number(x) for x in obj)},)")
         else:
             raise CompileError(f"compile: backend='numba' cannot take {obj!r} ({name}) into compiled code")
         return name
@@ -466,6 +854,7 @@ class NumbaLoop:
         self.return_loss = program.return_loss
         self.structure = _structure(tuple(sample))
         self.kinds = _kinds(tuple(sample))
+        self.flatten = _flattener(self.structure, self.kinds)
         self.source, name = numba_source(generated, program.optimizer, self.structure)
         module = _Module()
         read = _Globals(generated.objects, module)
@@ -478,30 +867,49 @@ class NumbaLoop:
                 alias = module.value(generated.objects[key], key)
                 if alias != key:
                     module.lines.append(f"{key} = {alias}")
-        tree = ast.fix_missing_locations(_NoWalrus().visit(ast.parse(self.source)))
-        module.lines += ["", "@njit(cache=_CACHE)", ast.unparse(tree), ""]
+        tree = ast.fix_missing_locations(_OrZero().visit(_NoWalrus().visit(ast.parse(self.source))))
+        single = _Single()
+        tree = ast.fix_missing_locations(single.visit(tree))
+        module.lines += ["", f"_SCRATCH = {max(len(single.cells), 1)}", "", "@njit(cache=_CACHE)",
+                         ast.unparse(tree), ""]
         self.module = "\n".join(module.lines)
         self.function, self.cached = _load(self.module, name)
         self.numba = numba
         self.first = True
         self.compile_seconds = time.perf_counter() - started  # and numba's own, on the first run (below)
 
-    def __call__(self, samples: Sequence[Any], epochs: int, start: int, append: Callable[[Any], None]) -> int:
+    def rows(self, samples: Sequence[Any]) -> Any:
+        """The samples as the rows of a float64 array, or None if one is not of the traced structure
+        and types (the step's type checks: an int where a float was is another trace)."""
         import numpy as np  # numba's own dependency
 
-        if any(table.get(key) is not value for table, key, value in self.globals_read) or any(
-                _kinds(tuple(s)) != self.kinds for s in samples):  # a global changed, or another type:
-            return self.python(samples, epochs, start, append)  # the Python loop (reads, retraces)
         flat: list[float] = []
-        try:
-            for sample in samples:
-                _flat(sample, self.structure, flat)
-        except ValueError:  # samples of another structure, or not numbers: the Python loop's
+        flatten = self.flatten
+        for sample in samples:
+            if not isinstance(sample, (list, tuple)) or not flatten(sample, flat):
+                return None
+        return np.array(flat, dtype=np.float64).reshape(len(samples), -1)
+
+    def __call__(self, samples: Sequence[Any], epochs: int, start: int, append: Callable[[Any], None]) -> int:
+        rows = self.rows(samples)
+        if rows is None:  # another structure or type: the Python loop (it stops; the step retraces)
             return self.python(samples, epochs, start, append)
-        rows = np.array(flat, dtype=np.float64).reshape(len(samples), -1)
-        w = np.array([v.data for v in self.values], dtype=np.float64)
-        g = np.array([float(v.grad) if isinstance(v.grad, (int, float)) else 0.0 for v in self.values],
-                     dtype=np.float64)  # (run makes a grad of None a float first, with the step's update)
+        return self.run(rows, samples, epochs, start, append)
+
+    def run(self, rows: Any, samples: Sequence[Any], epochs: int, start: int,
+            append: Callable[[Any], None]) -> int:
+        """`__call__` on the samples' `rows`."""
+        import numpy as np  # numba's own dependency
+
+        if any(table.get(key) is not value for table, key, value in self.globals_read):
+            return self.python(samples, epochs, start, append)  # a global changed: the Python loop reads it
+        values = self.values
+        w = np.array([v.data for v in values], dtype=np.float64)
+        if self.optimizer is not None:  # the fused step only writes the gradients
+            g = np.zeros(len(values), dtype=np.float64)
+        else:  # (run makes a grad of None a float first, with the step's update)
+            g = np.array([float(v.grad) if isinstance(v.grad, (int, float)) else 0.0 for v in values],
+                         dtype=np.float64)
         total = len(samples) * epochs
         losses = np.empty(total if self.return_loss else 0, dtype=np.float64)
         done = np.array([start], dtype=np.int64)
@@ -512,21 +920,123 @@ class NumbaLoop:
         if self.first:  # numba compiles for these argument types: timed apart (no update is run)
             self.first = False
             began = time.perf_counter()
-            self.function(w, g, *state, rows, 0, 0, lr, losses, done.copy())
+            limit = sys.getrecursionlimit()
+            sys.setrecursionlimit(max(limit, 100_000))  # numba's passes recurse along a long function
+            config = self.numba.core.config
+            level = config.OPT
+            if self.source.count("\n") > LARGE and "NUMBA_OPT" not in os.environ:
+                config.OPT = type(level)(LARGE_OPT)  # LLVM's -O3 on one long function: minutes
+            try:
+                self.function(w, g, *state, rows, 0, 0, lr, losses, done.copy())
+            finally:
+                config.OPT = level
+                sys.setrecursionlimit(limit)
             self.compile_seconds += time.perf_counter() - began
         try:
             stopped = self.function(w, g, *state, rows, start, total, lr, losses, done)
-        except Exception:  # a line outside the forward's try raised: the Python step redoes it
+        except Exception:  # a line raised: the Python step redoes this update and names the node
             stopped = int(done[0])
         finally:
             last = int(done[0])
             if last > start:  # the arrays hold the state after update last - 1
-                for k, v in enumerate(self.values):
-                    v.data = float(w[k])
-                    v.grad = float(g[k])
+                for v, data, grad in zip(values, w.tolist(), g.tolist(), strict=True):
+                    v.data = data
+                    v.grad = grad
                 for n, array in zip(kept, state, strict=True):
                     getattr(self.optimizer, n)[:] = [int(x) if n == "t" else x for x in array.tolist()]
             if self.return_loss:
                 for x in losses[start:last].tolist():
                     append(x)
         return int(stopped)
+
+
+def native_step(program: Any, run: Any, python: Callable[..., Any]) -> Callable[..., Any]:
+    """``step(*args)`` of ``backend="numba"``: one update by the numba loop of ``args``'s variant
+    (`NumbaLoop`, the one ``step.run`` uses, compiled on the first call), the learning rate read
+    at the call, as the Python step reads it.  Where the numba loop stops before the update (a
+    domain error, a NaN, a guard, another structure or type), or cannot take the arguments, the
+    update is the Python step's ``python(*args)``, which raises the engine's error naming the node
+    or goes on as it does.  The result is the Python step's, bit for bit."""
+    current: list[NumbaLoop] = []
+
+    def step(*args: Any) -> Any:
+        if program.optimizer is None and not all(type(p.grad) is float for p in program.params):
+            return python(*args)  # a grad of None (or an int): the step's own takes it as backward() does
+        if "velocity" in state_lists(program.optimizer) and None in program.optimizer.velocity:
+            return python(*args)  # a momentum buffer's first step (the buffer is the gradient): the step's
+        loop = current[0] if current else None
+        samples = (args,)
+        rows = loop.rows(samples) if loop is not None else None
+        if loop is None or rows is None:  # the first call, or another variant
+            try:
+                _, found = run._loop_for(args)
+            except CompileError:  # numba cannot take this variant (an argument baked in): Python's
+                return python(*args)
+            rows = found.rows(samples) if isinstance(found, NumbaLoop) else None
+            if rows is None:
+                return python(*args)
+            current[:] = [found]
+            loop = found
+        out: list[float] = []
+        if loop.run(rows, samples, 1, 0, out.append) >= 0:
+            return python(*args)  # stopped before the update: the Python step's says what went wrong
+        return out[0] if out else None
+
+    step.__name__ = getattr(python, "__name__", "step")
+    step.__doc__ = python.__doc__
+    return step
+
+
+def _flattener(structure: Any, kinds: Any) -> Callable[[Sequence[Any], list[float]], bool]:
+    """A function ``flatten(sample, out)``: puts the numbers of ``sample`` on the list ``out``, in
+    order, and returns True, or returns False if ``sample`` is not of ``structure`` and exact
+    ``kinds`` (`_kinds`); generated for them (a batch's lists checked and copied in C)."""
+    names: dict[str, Any] = {"_chain": chain.from_iterable}
+    lines = ["def flatten(_a, _list):", "    _out = _list.append", "    _extend = _list.extend"]
+
+    def kind(t: type) -> str:
+        name = f"_t{len(names)}"
+        names[name] = t
+        return name
+
+    def walk(expr: str, sub: Any, k: Any, depth: int, pad: str) -> None:
+        if sub is None:
+            lines.append(f"{pad}if type({expr}) is not {kind(k)}:")
+            lines.append(f"{pad}    return False")
+            lines.append(f"{pad}_out({expr})")
+            return
+        t, inner = k
+        lines.append(f"{pad}if type({expr}) is not {kind(t)} or len({expr}) != {len(sub)}:")
+        lines.append(f"{pad}    return False")
+        uniform = len(sub) >= 4 and all(s == sub[0] for s in sub) and all(i == inner[0] for i in inner)
+        if uniform and sub[0] is None:  # a list of numbers: checked and taken in C
+            lines.append(f"{pad}if set(map(type, {expr})) != {{{kind(inner[0])}}}:")
+            lines.append(f"{pad}    return False")
+            lines.append(f"{pad}_extend({expr})")
+        elif uniform and sub[0] and all(s is None for s in sub[0]) and len(set(inner[0][1])) == 1:
+            row_kind, numbers = inner[0]  # a list of rows of numbers (a batch's inputs): the same
+            lines.append(f"{pad}if set(map(type, {expr})) != {{{kind(row_kind)}}}"
+                         f" or set(map(len, {expr})) != {{{len(sub[0])}}}:")
+            lines.append(f"{pad}    return False")
+            lines.append(f"{pad}_flat = list(_chain({expr}))")
+            lines.append(f"{pad}if set(map(type, _flat)) != {{{kind(numbers[0])}}}:")
+            lines.append(f"{pad}    return False")
+            lines.append(f"{pad}_extend(_flat)")
+        elif uniform:
+            item = f"_x{depth}"
+            lines.append(f"{pad}for {item} in {expr}:")
+            walk(item, sub[0], inner[0], depth + 1, pad + "    ")
+        else:
+            for i, (s, ki) in enumerate(zip(sub, inner, strict=True)):
+                walk(f"{expr}[{i}]", s, ki, depth + 1, pad)
+
+    _, top = kinds  # the sample itself: any list or tuple of the step's arguments
+    lines.append(f"    if len(_a) != {len(structure)}:")
+    lines.append("        return False")
+    for a, (sub, k) in enumerate(zip(structure, top, strict=True)):
+        walk(f"_a[{a}]", sub, k, 1, "    ")
+    lines.append("    return True")
+    namespace: dict[str, Any] = dict(names)
+    exec(builtins.compile("\n".join(lines) + "\n", "<autograd.compile numba: a sample's numbers>", "exec"),
+         namespace)  # our own text: names and numbers
+    return cast(Callable[[Sequence[Any], list[float]], bool], namespace["flatten"])

@@ -327,7 +327,9 @@ def compile(  # noqa: A001 (the name the issue asks for: autograd.compile)
     ``check``: run the engine beside the compiled code at every step, and raise
     `CompileCheckError` on any difference in the loss, a gradient or (with an optimizer) a weight.
     ``backend="numba"``: ``step.run`` compiles its loop with numba (an optional extra; see
-    `autograd.compiler.native`); each ``step(*args)`` is still the Python step.
+    `autograd.compiler.native`), and so does ``step(*args)`` for a step with a batch's loop or of
+    `NATIVE_NODES` nodes or more (one update, the learning rate read at each call); a smaller
+    ``step(*args)`` is the Python step, which is faster there.
     """
     if backend not in ("python", "numba"):
         raise CompileError(f"compile: backend must be 'python' or 'numba'; got {backend!r}")
@@ -348,11 +350,29 @@ def compile(  # noqa: A001 (the name the issue asks for: autograd.compile)
     step = first.function
     if check:
         step = _checked(program, first.function)
+    run = Run(program, step, generated=not check, backend=backend)
+    if backend == "numba" and not check and _native_per_call(first.generated):
+        from autograd.compiler.native import native_step  # optional: numba
+
+        step = native_step(program, run, first.function)
     step.source = first.generated.source  # type: ignore[attr-defined]
     step.variants = program.sources  # type: ignore[attr-defined]
     step.labels = first.generated.labels  # type: ignore[attr-defined]
-    step.run = Run(program, step, generated=not check, backend=backend)  # type: ignore[attr-defined]
+    step.run = run  # type: ignore[attr-defined]
     return cast(CompiledStep, step) if return_loss else cast(CompiledUpdate, step)
+
+
+NATIVE_NODES = 200
+"""``backend="numba"``: ``step(*args)`` runs the numba code when the step has a batch's loop or at
+least this many nodes; a smaller step is faster as the Python step (a numba call's cost, the
+parameters into arrays and back, is more than its work: see docs/compile.md)."""
+
+
+def _native_per_call(generated: Generated) -> bool:
+    parts = generated.parts
+    if any(line.lstrip().startswith("for ") for line in parts.get("forward", [])):
+        return True
+    return int(parts["nodes"]) >= NATIVE_NODES
 
 
 def _checked(program: _Program, fn: Callable[..., float]) -> Callable[..., float]:

@@ -131,17 +131,152 @@ def test_an_infinity_python_computes_without_error_is_computed_by_the_python_ste
     assert state([w]) == state([w2])
 
 
+Maker = Callable[[], tuple[list[Value], Callable[..., Value], Any]]
+
+
+def batch_pair(make: Maker, example: tuple[Any, ...]) -> list[tuple[list[Value], Any, Any]]:
+    """The same batch step compiled with numba and with Python: (params, step, optimizer) each."""
+    out = []
+    for backend in ("numba", "python"):
+        params, f, opt = make()
+        out.append((params, autograd.compile(f, params, *example, optimizer=opt, backend=backend), opt))
+    return out
+
+
 @pytest.mark.numba
-def test_a_batch_is_not_compiled_by_numba_yet_and_says_so() -> None:
-    model = nn.MLP(2, [3, 1], activation="relu", output_activation="linear", seed=1)
-    X, Y = [[0.1, 0.2], [0.3, -0.1], [0.5, 0.5], [-0.2, 0.4]], [1.0, -1.0, 1.0, -1.0]  # noqa: N806
+@pytest.mark.parametrize(("activation", "loss", "fused"),
+                         [("relu", "mse", True), ("tanh", "bce", True), ("sigmoid", "hinge", False),
+                          ("linear", "mse", False), ("tanh", "hinge", True), ("sigmoid", "bce", False)])
+def test_random_batches_every_activation_and_loss_bit_for_bit(activation: str, loss: str,
+                                                              fused: bool) -> None:
+    """A mean over a batch (a batch's loop, written once), per call and as step.run, SGD fused or not."""
+    rng = random.Random(f"batch {activation} {loss}")
+    out = "sigmoid" if loss == "bce" else "linear"
+    mean = {"mse": nn.mean_mse_loss, "bce": nn.mean_bce_loss, "hinge": nn.mean_hinge_loss}[loss]
+    batches = []
+    for _ in range(3):
+        X = [[round(rng.uniform(-2, 2), 3) for _ in range(2)] for _ in range(5)]  # noqa: N806
+        Y = [rng.choice([-1.0, 1.0]) if loss == "hinge" else float(rng.randint(0, 1))  # noqa: N806
+             for _ in range(5)]
+        batches.append((X, Y))
 
-    def loss(X: list[list[float]], Y: list[float]) -> Value:  # noqa: N803
-        return nn.mean_hinge_loss([model(x) for x in X], Y)  # type: ignore[misc]
+    def make() -> tuple[list[Value], Callable[..., Value], Any]:
+        model = nn.MLP(2, [3, 1], activation=activation, output_activation=out, seed=11)
+        opt = nn.SGD(model.parameters(), lr=0.1, weight_decay=0.01) if fused else None
 
-    step = autograd.compile(loss, model.parameters(), X, Y, backend="numba")
-    with pytest.raises(CompileError, match="backend='numba' does not compile a batch's loop yet"):
-        step.run([(X, Y)])
+        def f(X: list[list[float]], Y: list[float]) -> Value:  # noqa: N803
+            return mean([model(x) for x in X], Y)  # type: ignore[misc]
+
+        return model.parameters(), f, opt
+
+    (params, step, opt), (params2, other, opt2) = batch_pair(make, batches[0])
+    assert "for " in step.source  # the batch's loop
+    assert step.source == other.source  # what a learner reads
+    assert step is not step.run._step  # step(*args) runs the numba code (a batch's loop)
+    for k, (X, Y) in enumerate(batches):  # noqa: N806
+        if opt is not None:
+            opt.lr = opt2.lr = 0.1 / (k + 1)  # a schedule: read at each call
+        assert step(X, Y).hex() == other(X, Y).hex()
+        assert state(params) == state(params2)
+    assert _numba_ran(step)
+    assert step.run(batches, epochs=2) == other.run(batches, epochs=2)
+    assert state(params) == state(params2)
+
+
+def _numba_ran(step: Any) -> bool:
+    """Whether a numba loop of ``step`` was compiled and run (step(*args) on numba, not Python)."""
+    from autograd.compiler.native import NumbaLoop
+
+    return any(isinstance(loop, NumbaLoop) and not loop.first for loop in step.run._loops.values())
+
+
+@pytest.mark.numba
+def test_micrograd_moons_steps_are_the_python_backends_bit_for_bit() -> None:
+    """micrograd's demo step (MLP(2, [16, 16, 1]), 337 parameters, a batch of 100, its schedule)."""
+    from demos.moons import learning_rate, make_moons, moons_loss, moons_model
+
+    data = make_moons()
+
+    def make() -> tuple[list[Value], Callable[..., Value], Any]:
+        model = moons_model()
+        opt = nn.SGD(model.parameters(), lr=1.0)
+        return model.parameters(), lambda xs, ys: moons_loss(model, xs, ys), opt
+
+    (params, step, opt), (params2, other, opt2) = batch_pair(make, data)
+    for k in range(3):
+        opt.lr = opt2.lr = learning_rate(k)
+        assert step(*data).hex() == other(*data).hex()
+        assert state(params) == state(params2)
+    assert _numba_ran(step)
+    assert step.run([data], epochs=2) == other.run([data], epochs=2)
+    assert state(params) == state(params2)
+    assert step.run.compile_seconds > 0.0
+
+
+def _log_batch() -> tuple[list[Value], Callable[..., Value], Any]:
+    w, b = Value(0.5, label="w"), Value(0.25, label="b")
+
+    def loss(X: list[float], Y: list[float]) -> Value:  # noqa: N803
+        terms = []
+        for x, y in zip(X, Y, strict=True):
+            h = w * x + b
+            h.label = "h"
+            terms.append((h.log() - y) ** 2)
+        return autograd.mean(terms)
+
+    return [w, b], loss, nn.SGD([w, b], lr=0.01)
+
+
+@pytest.mark.numba
+def test_a_domain_error_in_a_batch_is_the_engines_with_the_parameters_after_the_update_before() -> None:
+    good = ([1.0, 2.0, 0.5], [0.0, 1.0, 0.0])
+    bad = ([1.0, -3.0, 0.5], [0.0, 1.0, 0.0])  # the second sample: the log of a negative h
+    (params, step, _), (params2, other, _) = batch_pair(_log_batch, good)
+    assert "for " in step.source
+    step(*good)  # one call, numba's
+    other(*good)
+    with pytest.raises(ValueError, match="log") as native:
+        step(*bad)  # numba stops before the update; the Python step names the node
+    with pytest.raises(ValueError, match="log") as python:
+        other(*bad)
+    assert str(native.value) == str(python.value)
+    assert "'h'" in str(native.value)
+    assert state(params) == state(params2)
+    with pytest.raises(ValueError, match="log") as native:
+        step.run([good, good, bad, good])  # two updates, then the error
+    other.run([good, good])
+    with pytest.raises(ValueError, match="log") as python:
+        other(*bad)
+    assert str(native.value) == str(python.value)
+    assert state(params) == state(params2)
+
+
+@pytest.mark.numba
+def test_a_step_with_an_argument_baked_in_is_the_python_steps() -> None:
+    """numba does not compile a variant with a baked argument: step(*args) is then the Python step,
+    and step.run says why."""
+    def make() -> tuple[list[Value], Callable[..., Value], Any]:
+        w = Value(0.5, label="w")
+
+        def f(X: list[float], n: int) -> Value:  # noqa: N803
+            return autograd.mean([(w * x - 1.0) ** 2 for x in X[:n]])  # X[:n]: n is baked in
+
+        return [w], f, nn.SGD([w], lr=0.1)
+
+    X = [1.0, 2.0, 3.0, 4.0]  # noqa: N806
+    (params, step, _), (params2, other, _) = batch_pair(make, (X, 3))
+    assert step(X, 3).hex() == other(X, 3).hex()
+    assert state(params) == state(params2)
+    with pytest.raises(CompileError, match="baked in"):
+        step.run([(X, 3)])
+
+
+@pytest.mark.numba
+def test_a_small_step_per_call_is_the_python_step() -> None:
+    """The seed's step(*args) is the Python step (faster there than a numba call); its run is numba's."""
+    (_, step), (_, other) = seed_pair(fused=True, return_loss=True)
+    assert step.run._step is step
+    assert step.source == other.source
 
 
 def test_without_numba_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -167,3 +302,65 @@ def test_the_compiled_loop_is_cached_on_disk_for_the_next_process(numba_cache: P
     step.run(XOR_DATA, epochs=3)  # compiled in this process only: the same run
     other.run(XOR_DATA, epochs=3)
     assert state(model.parameters()) == state(python.parameters())
+
+
+def test_each_variable_assigned_once_keeps_what_an_update_carries_to_the_next() -> None:
+    """`_Single` renames a variable assigned again (``b = b + m`` -> ``b_v2``) but not one an update
+    reads before it assigns it (a local carried from one update to the next): the same results."""
+    import ast
+
+    from autograd.compiler.native import _Single
+
+    source = (
+        "def f(_W, _total):\n"
+        "    m = 0.0\n"
+        "    for _run_k in range(0, _total):\n"
+        "        a = _W[0]\n"
+        "        m = m * 0.5 + a\n"
+        "        m = m + 1.0\n"
+        "        b = a * 2.0\n"
+        "        b = b + m\n"
+        "        _W[0] = b\n"
+        "    return m\n"
+    )
+    tree = ast.fix_missing_locations(_Single().visit(ast.parse(source)))
+    renamed = ast.unparse(tree)
+    assert "b_v2 = b + m" in renamed
+    assert "m_v2" not in renamed
+    results = []
+    for text in (source, renamed):
+        namespace: dict[str, Any] = {}
+        exec(text, namespace)
+        w = [0.25]
+        results.append((namespace["f"](w, 5), w[0]))
+    assert results[0] == results[1]
+
+
+@pytest.mark.numba
+@pytest.mark.parametrize("kind", ["momentum", "adam"])
+def test_a_batch_step_per_call_with_momentum_or_adam_is_the_python_backends(kind: str) -> None:
+    """step(*args) on numba (a batch's loop) with an optimizer's state: a momentum buffer's first
+    step (None: the buffer is the gradient) is the Python step's, the next ones numba's; bit for bit."""
+    rng = random.Random(f"per call {kind}")
+    batches = [([[rng.uniform(-2, 2) for _ in range(2)] for _ in range(4)],
+                [rng.uniform(-1, 1) for _ in range(4)]) for _ in range(4)]
+
+    def make() -> tuple[list[Value], Callable[..., Value], Any]:
+        model = nn.MLP(2, [3, 1], activation="tanh", output_activation="linear", seed=5)
+        params = model.parameters()
+        opt = (nn.SGD(params, lr=0.05, momentum=0.9, weight_decay=0.01) if kind == "momentum"
+               else nn.Adam(params, lr=0.05))
+
+        def f(X: list[list[float]], Y: list[float]) -> Value:  # noqa: N803
+            return nn.mean_mse_loss([model(x) for x in X], Y)  # type: ignore[misc]
+
+        return params, f, opt
+
+    (params, step, opt), (params2, other, opt2) = batch_pair(make, batches[0])
+    assert step is not step.run._step  # step(*args) runs the numba code
+    for X, Y in batches:  # noqa: N806
+        assert step(X, Y).hex() == other(X, Y).hex()
+        assert state(params) == state(params2)
+        for name in ("velocity",) if kind == "momentum" else ("m", "v", "t"):
+            assert getattr(opt, name) == getattr(opt2, name)
+    assert _numba_ran(step)
