@@ -25,6 +25,8 @@ from __future__ import annotations
 import time
 from typing import Any, cast
 
+from timing import best_of
+
 from demos.moons import ALPHA
 
 Weights = list[tuple[list[list[float]], list[float]]]
@@ -84,12 +86,7 @@ def jax_steps(weights: Weights, data: tuple[list[list[float]], list[float]], lrs
     began = time.perf_counter()
     jax.block_until_ready(step(p0, lrs[0]))
     compile_s = time.perf_counter() - began
-    best = float("inf")
-    losses: list[float] = []
-    for _ in range(repeats):
-        began = time.perf_counter()
-        losses = run()
-        best = min(best, time.perf_counter() - began)
+    best, losses = best_of(repeats, run)
     return {"step_s": best / len(lrs), "compile_s": compile_s, "losses": losses,
             "jax": jax.__version__}
 
@@ -129,12 +126,7 @@ def torch_steps(weights: Weights, data: tuple[list[list[float]], list[float]], l
                 losses.append(total.item())
             return losses
 
-        best = float("inf")
-        losses: list[float] = []
-        for _ in range(repeats):
-            began = time.perf_counter()
-            losses = run()
-            best = min(best, time.perf_counter() - began)
+        best, losses = best_of(repeats, run)
     finally:
         torch.set_num_threads(threads)
     return {"step_s": best / len(lrs), "losses": losses, "torch": torch.__version__, "threads": 1}
