@@ -767,7 +767,7 @@ class _Generator:
         parts = {"load": body[: body.index("try:")], "forward": fwd, "guards": guards, "backward": back,
                  "loss": self.loss if self.return_loss else None, "args": list(self.argnames),
                  "state": self._state(params_used), "types": types,
-                 "nodes": n_nodes}
+                 "nodes": n_nodes, "batches": len(self.batches)}
         return Generated(source, dict(ns.objects), self.fname, labels, parts)
 
     def _state(self, params_used: list[Value]) -> list[tuple[str, str | None, str | None]]:

@@ -56,14 +56,13 @@ from __future__ import annotations
 
 import builtins
 import linecache
-import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain, count, islice, repeat
 from typing import Any
 
 from autograd.compiler.codegen import Generated, _names_read
-from autograd.compiler.updates import state_lists, update_lines
+from autograd.compiler.updates import buffers_ready, math_name, state_lists, update_lines
 
 __all__ = ["Run", "loop_source"]
 
@@ -91,11 +90,10 @@ def loop_source(generated: Generated, optimizer: Any, *, typed: bool = True) -> 
         opt_alias = next(n for n, obj in generated.objects.items() if obj is optimizer)
         body.append(f"_lr = {opt_alias}.lr")
         body += [f"{slots[name][k]} = {opt_alias}.{name}[{k}]" for name in kept for k in range(len(state))]
-    math_alias = next((n for n, obj in generated.objects.items() if obj is math), "_math")
-    update = update_lines(state, data, grads, optimizer, slots, math=math_alias)
+    update = update_lines(state, data, grads, optimizer, slots, math=math_name(generated.objects))
     if parts["loss"] is not None:
         update.append(f"_append({parts['loss']})")
-    unpack = f"({', '.join(args)}{',' if len(args) == 1 else ''}) = _run_sample"
+    unpack = _unpack(args)
     body.append("_run_k = -1")
     body.append("try:")
     body.append("    for _run_k, _run_sample in _enumerate(_samples, _start):  # the samples from _start on")
@@ -135,8 +133,7 @@ def types_source(generated: Generated) -> tuple[str, str] | None:
     if start == stop:
         return None
     name = f"{generated.function}_types"
-    args = parts["args"]
-    unpack = f"({', '.join(args)}{',' if len(args) == 1 else ''}) = _run_sample"
+    unpack = _unpack(parts["args"])
     checks = [_stop(line, "return False  # another type") for line in parts["forward"][start:stop]]
     lines = [f"# step.run's samples, checked once: of {generated.function}'s traced structure and types",
              f"def {name}(_samples):",
@@ -149,6 +146,11 @@ def types_source(generated: Generated) -> tuple[str, str] | None:
              *("        " + line for line in checks),
              "    return True"]
     return "\n".join(lines) + "\n", name
+
+
+def _unpack(args: list[str]) -> str:
+    """The line that makes a sample the step's arguments, as a call of the step would."""
+    return f"({', '.join(args)}{',' if len(args) == 1 else ''}) = _run_sample"
 
 
 _STOPPED = "return _run_k  # the step's own call on this sample goes on from here"
@@ -286,7 +288,7 @@ def _numbers_only(program: Any) -> bool:
     optimizer = program.optimizer
     if optimizer is None:
         return all(isinstance(p.grad, (int, float)) for p in program.params)
-    return "velocity" not in state_lists(optimizer) or None not in optimizer.velocity
+    return buffers_ready(optimizer)
 
 
 def _ignore(_: Any) -> None:

@@ -62,7 +62,7 @@ from typing import Any, cast
 
 from autograd.compiler.codegen import Generated, _names_read
 from autograd.compiler.trace import CompileError
-from autograd.compiler.updates import ARRAYS, state_lists, update_lines
+from autograd.compiler.updates import ARRAYS, buffers_ready, math_name, state_lists, update_lines
 from autograd.core import Value
 
 __all__ = ["NumbaLoop", "native_step", "numba_source", "require_numba"]
@@ -112,8 +112,8 @@ def numba_source(generated: Generated, optimizer: Any, structure: Any) -> tuple[
         loads.append(f"{grads[k]} = _G[{k}]")
     slots = {n: [f"_run_{n}{k}" for k in range(len(state))] for n in kept}
     loads += [f"{slots[n][k]} = {ARRAYS[n]}[{k}]" for n in kept for k in range(len(state))]  # _T: floats
-    math_alias = next((n for n, obj in generated.objects.items() if obj is math), "_math")
-    update = update_lines(state, data, grads, optimizer, slots, math=math_alias)  # the Python loop's
+    # the Python loop's update lines, to the letter
+    update = update_lines(state, data, grads, optimizer, slots, math=math_name(generated.objects))
     for k in range(len(state)):
         update.append(f"_W[{k}] = {data[k]}")
         update.append(f"_G[{k}] = {grads[k]}")
@@ -398,11 +398,8 @@ def _carried(body: list[ast.stmt]) -> set[str]:
                 if not isinstance(s, (ast.Assign, ast.AugAssign, ast.Expr, ast.Return, ast.Pass, ast.If)):
                     cells.update(t for n in ast.walk(s) if isinstance(n, ast.stmt) for t in _targets(n))
                     continue
-                nested = [n for n in ast.walk(s) if isinstance(n, ast.stmt) and n is not s]
-                for n in nested:
-                    cells.update(_targets(n))
-                reads = _reads(s) + (_targets(s) if isinstance(s, ast.AugAssign) else [])
-                for name in reads:
+                cells.update(_nested_targets(s))
+                for name in _uses(s):
                     if name in assigned and name not in seen:
                         cells.add(name)  # read before this sample assigns it: carried
                     elif name not in assigned and region.get(name, 0) not in (0, r):
@@ -414,16 +411,23 @@ def _carried(body: list[ast.stmt]) -> set[str]:
             for name in _targets(stmt):
                 region[name] = r
             continue
-        nested = [n for n in ast.walk(stmt) if isinstance(n, ast.stmt) and n is not stmt]
-        for n in nested:
-            cells.update(_targets(n))
-        reads = _reads(stmt) + (_targets(stmt) if isinstance(stmt, ast.AugAssign) else [])
-        for name in reads:
+        cells.update(_nested_targets(stmt))
+        for name in _uses(stmt):
             if region.get(name, 0) != 0:
                 cells.add(name)  # assigned in a loop, read after it
         for name in _targets(stmt):
             region[name] = 0
     return cells
+
+
+def _nested_targets(stmt: ast.stmt) -> list[str]:
+    """The names the statements inside ``stmt`` (an ``if``'s branches) assign."""
+    return [t for n in ast.walk(stmt) if isinstance(n, ast.stmt) and n is not stmt for t in _targets(n)]
+
+
+def _uses(stmt: ast.stmt) -> list[str]:
+    """The names ``stmt`` reads (``x += y`` reads x too)."""
+    return _reads(stmt) + (_targets(stmt) if isinstance(stmt, ast.AugAssign) else [])
 
 
 class _Renamer:
@@ -962,7 +966,7 @@ def native_step(program: Any, run: Any, python: Callable[..., Any]) -> Callable[
     def step(*args: Any) -> Any:
         if program.optimizer is None and not all(type(p.grad) is float for p in program.params):
             return python(*args)  # a grad of None (or an int): the step's own takes it as backward() does
-        if "velocity" in state_lists(program.optimizer) and None in program.optimizer.velocity:
+        if not buffers_ready(program.optimizer):
             return python(*args)  # a momentum buffer's first step (the buffer is the gradient): the step's
         loop = current[0] if current else None
         samples = (args,)

@@ -370,9 +370,7 @@ parameters into arrays and back, is more than its work: see docs/compile.md)."""
 
 def _native_per_call(generated: Generated) -> bool:
     parts = generated.parts
-    if any(line.lstrip().startswith("for ") for line in parts.get("forward", [])):
-        return True
-    return int(parts["nodes"]) >= NATIVE_NODES
+    return bool(parts["batches"] > 0 or parts["nodes"] >= NATIVE_NODES)
 
 
 def _checked(program: _Program, fn: Callable[..., float]) -> Callable[..., float]:

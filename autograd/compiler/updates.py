@@ -12,11 +12,12 @@ numbers when the step is compiled; ``_lr`` is read from the optimizer by the cod
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from nn.optim import SGD, Adam
 
-__all__ = ["ARRAYS", "state_lists", "update_lines"]
+__all__ = ["ARRAYS", "buffers_ready", "math_name", "state_lists", "update_lines"]
 
 # The numba loop's array for each of the optimizer's per-parameter lists (`state_lists`).
 ARRAYS = {"m": "_M", "v": "_V", "t": "_T", "velocity": "_B"}
@@ -30,6 +31,18 @@ def state_lists(optimizer: Any) -> tuple[str, ...]:
     if type(optimizer) is SGD and optimizer.momentum != 0.0:
         return ("velocity",)
     return ()
+
+
+def buffers_ready(optimizer: Any) -> bool:
+    """Whether the optimizer's state is all numbers, as the loops' update lines take it: a momentum
+    buffer is None before its parameter's first step (the buffer is then the gradient), which only
+    the step's own update writes (``first=True``)."""
+    return "velocity" not in state_lists(optimizer) or None not in optimizer.velocity
+
+
+def math_name(objects: dict[str, object]) -> str:
+    """The name a step's code gives the `math` module (its ``objects``: name -> object)."""
+    return next((name for name, obj in objects.items() if obj is math), "_math")
 
 
 def update_lines(state: list[tuple[str, str | None, str | None]], data: list[str], grads: list[str],
