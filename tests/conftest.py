@@ -9,6 +9,7 @@ import importlib.util
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -58,3 +59,16 @@ def op_table_restored() -> Iterator[None]:
     yield
     autograd.ops.OPS.clear()
     autograd.ops.OPS.update(before)
+
+
+@pytest.fixture(scope="module")
+def cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder for the compiler's on-disk caches, one per test module."""
+    return tmp_path_factory.mktemp("autograd-cache")
+
+
+@pytest.fixture
+def numba_cache(cache_folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """numba's on-disk cache in a folder of the test module's own (not the user's ~/.cache)."""
+    monkeypatch.setenv("AUTOGRAD_CACHE", str(cache_folder))
+    return cache_folder / "numba"

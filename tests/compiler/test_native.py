@@ -19,17 +19,6 @@ from demos.seed import LEARNING_RATE, XOR_DATA, seed_model
 pytestmark = pytest.mark.usefixtures("op_table_restored", "numba_cache")
 
 
-@pytest.fixture(scope="module")
-def cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("autograd-cache")
-
-
-@pytest.fixture
-def numba_cache(cache_folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """numba's on-disk cache in a folder of this module's own (not the user's ~/.cache)."""
-    monkeypatch.setenv("AUTOGRAD_CACHE", str(cache_folder))
-    return cache_folder / "numba"
-
 LOSSES = {"mse": nn.mse_loss, "bce": nn.bce_loss, "hinge": nn.hinge_loss}
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,17 +25,6 @@ MAKERS: dict[str, Callable[[list[Value]], Optimizer]] = {
     "momentum": lambda ps: nn.SGD(ps, lr=0.1, momentum=0.9),
     "momentum decay": lambda ps: nn.SGD(ps, lr=0.1, momentum=0.5, weight_decay=0.01),
 }
-
-
-@pytest.fixture(scope="module")
-def cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("autograd-cache")
-
-
-@pytest.fixture
-def numba_cache(cache_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """numba's on-disk cache in a folder of this module's own (not the user's ~/.cache)."""
-    monkeypatch.setenv("AUTOGRAD_CACHE", str(cache_folder))
 
 
 def bits(x: object) -> object:
