@@ -6,7 +6,9 @@ weights, the loss ``mean(relu(1 - y * score)) + 1e-4 * sum(p * p)``, full-batch 
 ``lr = 1 - 0.9 * k / 100``), in float64, on the whole batch as matrices:
 
 - `jax_steps`: one ``jax.jit`` of one step (loss, ``jax.value_and_grad``, the SGD update), the
-  learning rate an argument (no recompiling), called once per step from a Python loop;
+  learning rate an argument (no recompiling), called once per step from a Python loop; with
+  ``whole=True``, the 100 steps as one ``jax.jit`` (``jax.lax.scan`` of that step over the
+  learning rates): the peer of the engine's ``step.run`` with a schedule;
 - `torch_steps`: PyTorch eager, one thread, ``loss.backward()`` and the update under ``no_grad``.
 
 Each step's loss is taken as a Python float at that step (``float(value)``, ``.item()``), as the
@@ -47,7 +49,7 @@ def available(module: str) -> bool:
 
 
 def jax_steps(weights: Weights, data: tuple[list[list[float]], list[float]], lrs: list[float],
-              repeats: int = 5, sync: bool = True) -> dict[str, Any]:
+              repeats: int = 5, sync: bool = True, whole: bool = False) -> dict[str, Any]:
     """``{"step_s", "compile_s", "losses", "jax"}``, or ``{"skipped": why}`` without JAX."""
     if not available("jax"):
         return {"skipped": "JAX is not installed (pip install 'jax[cpu]')"}
@@ -74,6 +76,21 @@ def jax_steps(weights: Weights, data: tuple[list[list[float]], list[float]], lrs
     def step(params: Any, lr: Any) -> Any:
         value, grads = jax.value_and_grad(loss)(params)
         return jax.tree_util.tree_map(lambda p, g: p - lr * g, params, grads), value
+
+    if whole:  # the 100 steps as one jitted function: jax.lax.scan over the learning rates
+        rates = jnp.array(lrs, dtype=jnp.float64)
+        steps = jax.jit(lambda params: jax.lax.scan(step, params, rates))
+        began = time.perf_counter()
+        jax.block_until_ready(steps(p0))
+        compile_s = time.perf_counter() - began
+
+        def whole_run() -> list[float]:
+            _, values = jax.block_until_ready(steps(p0))
+            return [float(x) for x in values]
+
+        best, losses = best_of(repeats, whole_run)
+        return {"step_s": best / len(lrs), "compile_s": compile_s, "losses": losses,
+                "jax": jax.__version__}
 
     def run() -> list[float]:
         params, values = p0, []
