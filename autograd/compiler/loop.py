@@ -1,10 +1,17 @@
-"""``step.run(samples, epochs=1)``: a compiled step's training loop, generated as one function.
+"""``step.run(samples, epochs=1, lr=None)``: a compiled step's training loop, generated as one function.
 
 ``step.run(samples, epochs)`` is, bit for bit, ::
 
     for _ in range(epochs):
         for sample in samples:
             losses.append(step(*sample))
+
+and, with a learning rate per update (``lr=``: a list of ``total = len(samples) * epochs`` rates, or
+a function ``k -> rate`` called once for each k = 0 .. total - 1 before the first update), ::
+
+    for k in range(total):
+        opt.lr = rates[k]
+        losses.append(step(*samples[k % len(samples)]))
 
 but the loop is generated around the step's own lines (`autograd.compiler.codegen`), so the
 parameters live in local variables for the whole run and are written back to their Values once,
@@ -40,6 +47,16 @@ update k stops the loop (a domain error, another structure, a guard), the parame
 are those after update k - 1; `run` then calls the step itself on sample k (which raises the
 engine's error naming the node, or traces the other graph and goes on) and re-enters the loop at
 k + 1.  The learning rate is read once per entry of the loop (the step reads it at every call).
+
+**A schedule.**  With ``lr=``, the loop is a variant of its own (``loop_source(...,
+scheduled=True)``, built on the first run with one): update k's end starts with ``_lr =
+_lrs[_run_k]``, k the update's index in the whole run (across the epochs and the re-entries:
+``_enumerate(_samples, _start)`` counts from where the loop re-enters), and the ``finally`` writes
+``_lr`` back to ``opt.lr``: the rate of the last whole update.  When update k stops the loop,
+`Run` sets ``opt.lr = rates[k]`` before the step's own call on sample k, so an error leaves
+``opt.lr`` at ``rates[k]`` with the parameters after update k - 1, as the loop of calls does.
+Without ``lr=`` the loop has no line for it (the seed's loop, benchmarked against a hand-written
+one, is the same code as before schedules).
 With ``nn.Adam`` or momentum, the optimizer's state (``m``, ``v``, ``t``; ``velocity``) is in
 locals too, read before the loop and written back in the ``finally`` with the parameters.
 

@@ -10,6 +10,10 @@ them (`numba_source`):
   stops the loop, the arrays hold the state after the last whole update.  Adam's step counts are
   floats in ``_T``: numba's ``float ** int`` multiplies, where CPython's calls ``pow``, which
   numba's ``float ** float`` calls too;
+- the learning rate is update k's ``_LR[_run_k]``, a float64 array of the run's rates (``lr=``), or
+  the optimizer's ``lr`` in each cell (read once per run, as the Python loop reads it; numba's
+  per-call step: once per call): one load per update, and the module's text the same whatever the
+  rates (numba's cache);
 - the samples are the rows of a float64 array (each sample's numbers in order), put back into the
   structure of the step's arguments (``x = (_row[0], _row[1])``) for its own unpacking lines;
 - the op helpers the lines call (``_bce``, ``_bce_domain``...) are compiled too, each ``raise``
@@ -968,7 +972,9 @@ class NumbaLoop:
 def native_step(program: Any, run: Any, python: Callable[..., Any]) -> Callable[..., Any]:
     """``step(*args)`` of ``backend="numba"``: one update by the numba loop of ``args``'s variant
     (`NumbaLoop`, the one ``step.run`` uses, compiled on the first call), the learning rate read
-    at the call, as the Python step reads it.  Where the numba loop stops before the update (a
+    at the call, as the Python step reads it (the loop's ``_LR``, one cell, holds ``opt.lr``: a
+    schedule that sets ``opt.lr`` before each call is the Python step's; ``step.run(...,
+    lr=schedule)`` runs the same updates in one call).  Where the numba loop stops before the update (a
     domain error, a NaN, a guard, another structure or type), or cannot take the arguments, the
     update is the Python step's ``python(*args)``, which raises the engine's error naming the node
     or goes on as it does.  The result is the Python step's, bit for bit."""
