@@ -24,7 +24,7 @@ from demos.moons import ALPHA, SEED, SIZES, STEPS, learning_rate, make_moons, mo
 
 __all__ = ["ALPHA", "STEPS", "builtin_sum_compile", "builtin_sum_graph", "engine_graph", "engine_model",
            "engine_run", "make_moons", "micrograd_graph", "micrograd_model", "micrograd_step", "numba_run",
-           "numba_step"]
+           "numba_schedule_run", "numba_step"]
 
 
 def micrograd_model() -> Any:
@@ -129,6 +129,14 @@ def numba_run(step: Any, opt: Any, steps: int, data: Data) -> list[float]:
         opt.lr = learning_rate(k)
         losses.append(step(*data))
     return losses
+
+
+def numba_schedule_run(step: Any, opt: Any, steps: int, data: Data) -> list[float]:
+    """`numba_run`'s training as ONE call, ``step.run([data], epochs=steps, lr=learning_rate)``:
+    the numba loop reads step k's rate from the schedule (``learning_rate(k)``, listed before the
+    first step); the losses and weights are `numba_run`'s, to the bit."""
+    del opt  # the run sets opt.lr itself (to the last step's rate)
+    return step.run([data], epochs=steps, lr=learning_rate)  # type: ignore[no-any-return]
 
 
 def engine_graph(model: Any, data: tuple[list[list[float]], list[float]]) -> Any:

@@ -10,6 +10,10 @@ them (`numba_source`):
   stops the loop, the arrays hold the state after the last whole update.  Adam's step counts are
   floats in ``_T``: numba's ``float ** int`` multiplies, where CPython's calls ``pow``, which
   numba's ``float ** float`` calls too;
+- the learning rate is update k's ``_LR[_run_k]``, a float64 array of the run's rates (``lr=``), or
+  the optimizer's ``lr`` in each cell (read once per run, as the Python loop reads it; numba's
+  per-call step: once per call): one load per update, and the module's text the same whatever the
+  rates (numba's cache);
 - the samples are the rows of a float64 array (each sample's numbers in order), put back into the
   structure of the step's arguments (``x = (_row[0], _row[1])``) for its own unpacking lines;
 - the op helpers the lines call (``_bce``, ``_bce_domain``...) are compiled too, each ``raise``
@@ -99,8 +103,10 @@ def numba_source(generated: Generated, optimizer: Any, structure: Any) -> tuple[
     index = {alias: k for k, (alias, _, _) in enumerate(state)}
     kept = state_lists(optimizer)  # the optimizer's state: one array each, in and out as _W and _G
     arrays = "".join(f"{ARRAYS[n]}, " for n in kept)
-    lines = [f"def {name}(_W, _G, {arrays}_samples, _start, _total, _lr, _losses, _done):"]
+    lines = [f"def {name}(_W, _G, {arrays}_samples, _start, _total, _LR, _losses, _done):"]
     loads: list[str] = []  # at the top of each update: every variable is assigned once in it
+    if optimizer is not None:  # update k's learning rate (a run without lr=: the optimizer's, in each)
+        loads.append("_lr = _LR[_run_k]")
     for line in parts["load"]:
         m = re.fullmatch(r"(\S+) = (_P\d*)\.data", line)
         loads.append(f"{m.group(1)} = _W[{index[m.group(2)]}]" if m else line)
@@ -894,19 +900,21 @@ class NumbaLoop:
                 return None
         return np.array(flat, dtype=np.float64).reshape(len(samples), -1)
 
-    def __call__(self, samples: Sequence[Any], epochs: int, start: int, append: Callable[[Any], None]) -> int:
+    def __call__(self, samples: Sequence[Any], epochs: int, start: int, append: Callable[[Any], None],
+                 rates: Sequence[float] | None = None) -> int:
         rows = self.rows(samples)
         if rows is None:  # another structure or type: the Python loop (it stops; the step retraces)
-            return self.python(samples, epochs, start, append)
-        return self.run(rows, samples, epochs, start, append)
+            return self.python(samples, epochs, start, append, rates)
+        return self.run(rows, samples, epochs, start, append, rates)
 
     def run(self, rows: Any, samples: Sequence[Any], epochs: int, start: int,
-            append: Callable[[Any], None]) -> int:
-        """`__call__` on the samples' `rows`."""
+            append: Callable[[Any], None], rates: Sequence[float] | None = None) -> int:
+        """`__call__` on the samples' `rows`; ``rates``: update k's learning rate ``rates[k]`` (the
+        optimizer's ``lr`` is then left at the last whole update's), else the optimizer's, read once."""
         import numpy as np  # numba's own dependency
 
         if any(table.get(key) is not value for table, key, value in self.globals_read):
-            return self.python(samples, epochs, start, append)  # a global changed: the Python loop reads it
+            return self.python(samples, epochs, start, append, rates)  # a global changed: Python's reads it
         values = self.values
         w = np.array([v.data for v in values], dtype=np.float64)
         if self.optimizer is not None:  # the fused step only writes the gradients
@@ -917,7 +925,12 @@ class NumbaLoop:
         total = len(samples) * epochs
         losses = np.empty(total if self.return_loss else 0, dtype=np.float64)
         done = np.array([start], dtype=np.int64)
-        lr = float(self.optimizer.lr) if self.optimizer is not None else 0.0
+        if rates is not None:  # update k's rate, rates[k], as the Python loop reads it
+            lr = np.array(rates, dtype=np.float64)
+        elif self.optimizer is not None:  # the optimizer's, read once (as the Python loop reads it)
+            lr = np.full(total, float(self.optimizer.lr), dtype=np.float64)
+        else:
+            lr = np.zeros(0, dtype=np.float64)
         kept = state_lists(self.optimizer)  # Adam's t as floats: numba's float ** int is not pow()
         state = [np.array([0.0 if x is None else x for x in getattr(self.optimizer, n)], dtype=np.float64)
                  for n in kept]  # (a momentum buffer of None: only before a run's first update, the step's)
@@ -948,6 +961,8 @@ class NumbaLoop:
                     v.grad = grad
                 for n, array in zip(kept, state, strict=True):
                     getattr(self.optimizer, n)[:] = [int(x) if n == "t" else x for x in array.tolist()]
+                if rates is not None:
+                    self.optimizer.lr = rates[last - 1]  # as given (an int stays an int), as Python's
             if self.return_loss:
                 for x in losses[start:last].tolist():
                     append(x)
@@ -957,7 +972,9 @@ class NumbaLoop:
 def native_step(program: Any, run: Any, python: Callable[..., Any]) -> Callable[..., Any]:
     """``step(*args)`` of ``backend="numba"``: one update by the numba loop of ``args``'s variant
     (`NumbaLoop`, the one ``step.run`` uses, compiled on the first call), the learning rate read
-    at the call, as the Python step reads it.  Where the numba loop stops before the update (a
+    at the call, as the Python step reads it (the loop's ``_LR``, one cell, holds ``opt.lr``: a
+    schedule that sets ``opt.lr`` before each call is the Python step's; ``step.run(...,
+    lr=schedule)`` runs the same updates in one call).  Where the numba loop stops before the update (a
     domain error, a NaN, a guard, another structure or type), or cannot take the arguments, the
     update is the Python step's ``python(*args)``, which raises the engine's error naming the node
     or goes on as it does.  The result is the Python step's, bit for bit."""

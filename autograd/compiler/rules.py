@@ -69,7 +69,7 @@ class Code:
         return f"({self.text})" if self.loose else self.text
 
 
-_RESERVED = re.compile(r"_recover|_retrace|_regrad|_lr|_baked\d+")  # the step's names from `compile`
+_RESERVED = re.compile(r"_recover|_retrace|_regrad|_lrs?|_baked\d+")  # names from `compile`; _lrs: step.run's
 
 
 class Namespace:

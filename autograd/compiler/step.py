@@ -64,7 +64,7 @@ class _Compiled(Protocol):
     source: str
     variants: list[str]
     labels: dict[str, str]  # the source's variables -> the labels of the graph's Values
-    run: Run  # run(samples, epochs=1): the loop of calls as one generated loop (autograd.compiler.loop)
+    run: Run  # run(samples, epochs=1, lr=None): the loop of calls as one loop (autograd.compiler.loop)
 
 
 class CompiledStep(_Compiled, Protocol):

@@ -297,3 +297,203 @@ def test_a_derivative_rule_that_raises_mid_run_is_the_engines_error(fused: bool)
         other(10.0)
     assert str(run_error.value) == str(call_error.value)
     assert state([w]) == state([w2])
+
+
+# ---- a learning rate per update: run(samples, epochs, lr=...) --------------------------------------------
+
+OPTIMIZERS: dict[str, Callable[[list[Value]], nn.SGD | nn.Adam]] = {
+    "sgd": lambda ps: nn.SGD(ps, lr=LEARNING_RATE, weight_decay=0.01),
+    "momentum": lambda ps: nn.SGD(ps, lr=0.1, momentum=0.9),
+    "adam": lambda ps: nn.Adam(ps, lr=0.05, weight_decay=0.001),
+}
+
+
+def micrograd_rate(total: int) -> Callable[[int], float]:
+    """micrograd's moons schedule over ``total`` updates: 1.0 down to 0.1."""
+    return lambda k: 1.0 - 0.9 * k / total
+
+
+def full_state(params: Sequence[Value], opt: nn.SGD | nn.Adam) -> list[object]:
+    """Every parameter's data and grad and the optimizer's state and rate, to the bit (and type)."""
+    lists = ("m", "v", "t") if isinstance(opt, nn.Adam) else ("velocity",)
+    return [*state(params), [type(p.grad) for p in params],
+            [(name, [(x, bits(x), type(x)) for x in getattr(opt, name)]) for name in lists],
+            (opt.lr, bits(opt.lr), type(opt.lr))]
+
+
+def seed_setup(kind: str, return_loss: bool = True, check: bool = False) -> tuple[nn.MLP, Any, Any]:
+    model = seed_model()
+    opt = OPTIMIZERS[kind](model.parameters())
+
+    def loss(x: list[float], y: float) -> Value:
+        return nn.bce_loss(model(x), y)  # type: ignore[arg-type]  # one output: a Value
+
+    return model, opt, autograd.compile(loss, model.parameters(), *XOR_DATA[0], optimizer=opt,
+                                        return_loss=return_loss, check=check)
+
+
+def calls_with_rates(step: Any, opt: Any, samples: Sequence[Sequence[Any]],
+                     rates: Sequence[float]) -> list[Any]:
+    """The loop ``step.run(samples, epochs, lr=rates)`` is: opt.lr = rates[k], then the step's call."""
+    losses = []
+    for k, rate in enumerate(rates):
+        opt.lr = rate
+        losses.append(step(*samples[k % len(samples)]))
+    return losses
+
+
+@pytest.mark.parametrize("form", ["callable", "list"])
+@pytest.mark.parametrize("return_loss", [True, False])
+@pytest.mark.parametrize("kind", list(OPTIMIZERS))
+def test_a_schedule_is_the_loop_of_calls_setting_opt_lr_bit_for_bit(kind: str, return_loss: bool,
+                                                                    form: str) -> None:
+    epochs = 5
+    total = len(XOR_DATA) * epochs
+    rate = micrograd_rate(total)
+    rates = [rate(k) for k in range(total)]
+    looped, opt, step = seed_setup(kind, return_loss)
+    called, opt2, other = seed_setup(kind, return_loss)
+    losses = step.run(XOR_DATA, epochs, lr=rate if form == "callable" else rates)
+    expected = calls_with_rates(other, opt2, XOR_DATA, rates)
+    assert losses == (expected if return_loss else None)
+    if return_loss:
+        assert [bits(x) for x in losses] == [bits(x) for x in expected]
+    assert full_state(looped.parameters(), opt) == full_state(called.parameters(), opt2)
+    assert opt.lr == rates[-1]
+    # and a run without lr= after it reads opt.lr, once, as before: the loop of calls at that rate
+    expected = calls_with_rates(other, opt2, XOR_DATA, [opt2.lr] * 8)
+    assert step.run(XOR_DATA, 2) == (expected if return_loss else None)
+    assert full_state(looped.parameters(), opt) == full_state(called.parameters(), opt2)
+
+
+def test_a_schedule_with_ints_is_the_loop_of_calls_with_ints() -> None:
+    rates = [1, 0.5, 0, 2, 1, 0.25, 0.125, 3]  # opt.lr = 1 as micrograd's users write it
+    looped, opt, step = seed_setup("sgd")
+    called, opt2, other = seed_setup("sgd")
+    assert step.run(XOR_DATA, 2, lr=rates) == calls_with_rates(other, opt2, XOR_DATA, rates)
+    assert full_state(looped.parameters(), opt) == full_state(called.parameters(), opt2)
+    assert type(opt.lr) is int
+
+
+def test_the_schedule_is_called_once_per_update_in_order_before_the_first() -> None:
+    model, opt, step = seed_setup("adam")
+    before = full_state(model.parameters(), opt)
+    seen: list[int] = []
+
+    def rate(k: int) -> float:
+        seen.append(k)
+        if k == 11:  # every rate is asked for before any update runs
+            assert full_state(model.parameters(), opt) == before
+        return 0.01 * (k + 1)
+
+    assert len(step.run(XOR_DATA, epochs=3, lr=rate)) == 12
+    assert seen == list(range(12))
+    assert opt.lr == 0.12
+    assert step.run(XOR_DATA, epochs=0, lr=rate) == []  # no update: no call
+    assert seen == list(range(12))
+
+
+@pytest.mark.parametrize("kind", ["momentum", "adam"])
+def test_a_schedule_over_batches_is_the_loop_of_calls(kind: str) -> None:
+    batches = [moons_like(10, seed) for seed in range(3)]
+    models = [relu_model() for _ in range(2)]
+    opts = [OPTIMIZERS[kind](m.parameters()) for m in models]
+    steps = [autograd.compile(batch_loss(m), m.parameters(), *batches[0], optimizer=o)
+             for m, o in zip(models, opts, strict=True)]
+    rate = micrograd_rate(12)
+    losses = steps[0].run(batches, epochs=4, lr=rate)
+    assert [bits(x) for x in losses or []] == [bits(x) for x in calls_with_rates(steps[1], opts[1], batches,
+                                                                          [rate(k) for k in range(12)])]
+    assert full_state(models[0].parameters(), opts[0]) == full_state(models[1].parameters(), opts[1])
+
+
+@pytest.mark.parametrize("kind", list(OPTIMIZERS))
+def test_a_schedule_goes_on_at_the_right_k_after_the_loop_stops(kind: str) -> None:
+    """A sample of another type stops the loop at k; the step's call runs it (at rates[k]) and the
+    loop goes on from k + 1 with rates[k + 1]: the index counts across the stops and the epochs."""
+    looped, opt, step = seed_setup(kind)
+    called, opt2, other = seed_setup(kind)
+    samples = [*XOR_DATA, ODD[0], *XOR_DATA[:2], ODD[2]]
+    rates = [0.5 / (k + 1) for k in range(len(samples) * 3)]
+    assert step.run(samples, epochs=3, lr=rates) == calls_with_rates(other, opt2, samples, rates)
+    assert full_state(looped.parameters(), opt) == full_state(called.parameters(), opt2)
+
+
+def test_a_checked_step_takes_a_schedule_call_by_call() -> None:
+    looped, opt, step = seed_setup("momentum", check=True)
+    called, opt2, other = seed_setup("momentum")
+    rates = [0.3, 0.2, 0.1, 0.05, 0.3, 0.2, 0.1, 0.05]
+    assert step.run(XOR_DATA, epochs=2, lr=rates) == calls_with_rates(other, opt2, XOR_DATA, rates)
+    assert full_state(looped.parameters(), opt) == full_state(called.parameters(), opt2)
+
+
+@pytest.mark.parametrize("kind", list(OPTIMIZERS))
+def test_an_error_in_update_k_with_a_schedule_leaves_opt_lr_at_rates_k(kind: str) -> None:
+    def make() -> tuple[list[Value], Any, Any]:
+        w, b = Value(0.5, label="w"), Value(0.25, label="b")
+
+        def loss(x: float, y: float) -> Value:
+            h = w * x + b
+            h.label = "h"
+            return (h.log() - y) ** 2
+
+        opt = OPTIMIZERS[kind]([w, b])
+        return [w, b], opt, autograd.compile(loss, [w, b], 1.0, 0.0, optimizer=opt)
+
+    samples = [(1.0, 0.0), (2.0, 1.0), (0.5, 0.0), (1.0, 0.0), (-3.0, 0.0)]  # update 4: log of a negative h
+    rates = [0.01 * (k + 1) for k in range(10)]
+    (params, opt, step), (params2, opt2, other) = make(), make()
+    step.run(samples[:4], lr=rates[:4])  # a run that stops nowhere first: the next starts at k = 0 again
+    calls_with_rates(other, opt2, samples[:4], rates[:4])
+    with pytest.raises(ValueError, match="log") as run_error:
+        step.run(samples, epochs=2, lr=rates)
+    calls_with_rates(other, opt2, samples, rates[:4])
+    opt2.lr = rates[4]
+    with pytest.raises(ValueError, match="log") as call_error:
+        other(*samples[4])
+    assert str(run_error.value) == str(call_error.value)
+    assert "'h'" in str(run_error.value)  # the engine's error, naming the node
+    assert opt.lr == rates[4]
+    assert full_state(params, opt) == full_state(params2, opt2)  # the parameters after update 3
+
+
+def test_a_schedules_errors_name_what_is_wrong_and_run_nothing() -> None:
+    model, opt, step = seed_setup("adam")
+    before = full_state(model.parameters(), opt)
+    with pytest.raises(ValueError, match=r"lr has 7 rates; the run has 8 updates \(len\(samples\) \* epoch"):
+        step.run(XOR_DATA, epochs=2, lr=[0.1] * 7)
+    with pytest.raises(ValueError, match="lr has 1 rates; the run has 0 updates"):
+        step.run([], epochs=2, lr=[0.1])
+    with pytest.raises(TypeError, match=r"rate of update 2 must be an int or a float; got True \(bool"):
+        step.run(XOR_DATA, lr=[0.1, 0.1, True, 0.1])
+    with pytest.raises(TypeError, match=r"update 3 must be an int or a float; got '0.1' \(str\)"):
+        step.run(XOR_DATA, lr=lambda k: "0.1" if k == 3 else 0.1)
+    with pytest.raises(TypeError, match=r"update 0 must be an int or a float; got None"):
+        step.run(XOR_DATA, lr=lambda k: None)
+    with pytest.raises(TypeError, match=r"lr must be a sequence of learning rates \(one per update\) or a"
+                                        r" function k -> rate; got 0.1"):
+        step.run(XOR_DATA, lr=0.1)
+    assert full_state(model.parameters(), opt) == before
+    plain = seed_model()
+    no_optimizer = autograd.compile(lambda x, y: nn.bce_loss(plain(x), y), plain.parameters(),  # type: ignore[arg-type]
+                                    *XOR_DATA[0])
+    with pytest.raises(ValueError, match=r"run: lr= .* needs a step compiled with optimizer="):
+        no_optimizer.run(XOR_DATA, lr=[0.1] * 4)
+
+
+def test_without_a_schedule_the_loop_has_no_line_for_the_rate() -> None:
+    """lr=None's loop is the one it was (the seed's benchmark): the schedule's is a variant of its own."""
+    _, _, step = seed_setup("sgd", return_loss=False)
+    step.run(XOR_DATA, lr=micrograd_rate(4))
+    step.run(XOR_DATA)
+    (source,) = step.run.sources
+    assert "_lrs" not in source
+    assert source.count("_lr = ") == 1  # read once, before the loop
+    from autograd.compiler.loop import loop_source
+
+    key = next(iter(step.run._loops))
+    scheduled, name = loop_source(step.run._program.variants[key].generated, step.run._program.optimizer,
+                                  scheduled=True)
+    assert name == "loss_run_scheduled"
+    assert "            _lr = _lrs[_run_k]\n" in scheduled
+    assert "        _optimizer.lr = _lr\n" in scheduled  # in the finally: the last whole update's

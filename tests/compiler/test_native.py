@@ -353,3 +353,99 @@ def test_a_batch_step_per_call_with_momentum_or_adam_is_the_python_backends(kind
         for name in ("velocity",) if kind == "momentum" else ("m", "v", "t"):
             assert getattr(opt, name) == getattr(opt2, name)
     assert _numba_ran(step)
+
+
+# ---- a learning rate per update: run(samples, epochs, lr=...) --------------------------------------------
+
+SCHEDULED: dict[str, Callable[[list[Value]], nn.SGD | nn.Adam]] = {
+    "sgd": lambda ps: nn.SGD(ps, lr=LEARNING_RATE, weight_decay=0.01),
+    "momentum": lambda ps: nn.SGD(ps, lr=0.1, momentum=0.9),
+    "adam": lambda ps: nn.Adam(ps, lr=0.05),
+}
+
+
+def full_state(params: list[Value], opt: nn.SGD | nn.Adam) -> list[object]:
+    """`state` and the optimizer's own (Adam's m, v, t; the momentum buffers) and rate, to the bit."""
+    lists = ("m", "v", "t") if isinstance(opt, nn.Adam) else ("velocity",)
+    return [*state(params), [(n, [(repr(x), type(x)) for x in getattr(opt, n)]) for n in lists],
+            (repr(opt.lr), type(opt.lr))]
+
+
+@pytest.mark.numba
+@pytest.mark.parametrize("return_loss", [True, False])
+@pytest.mark.parametrize("kind", list(SCHEDULED))
+def test_a_schedules_run_is_the_python_backends_bit_for_bit(kind: str, return_loss: bool) -> None:
+    runs = []
+    epochs = 50
+    total = len(XOR_DATA) * epochs
+    modules = []
+    for backend in ("numba", "python"):
+        model = seed_model()
+        opt = SCHEDULED[kind](model.parameters())
+        step = autograd.compile(lambda x, y, m=model: nn.bce_loss(m(x), y), model.parameters(),
+                                *XOR_DATA[0], optimizer=opt, return_loss=return_loss, backend=backend)
+        losses = step.run(XOR_DATA, epochs, lr=lambda k: 1.0 - 0.9 * k / total)
+        losses2 = step.run(XOR_DATA, 2, lr=[0.5, 1, 0.25, 0.125, 0.0625, 2, 0.5, 0.25])  # ints too
+        losses3 = step.run(XOR_DATA, 3)  # without a schedule: opt.lr, the last rate (0.25)
+        runs.append(([None if x is None else [v.hex() for v in x] for x in (losses, losses2, losses3)],
+                     full_state(model.parameters(), opt)))
+        modules += [loop.module for loop in step.run._loops.values() if hasattr(loop, "module")]
+    assert runs[0] == runs[1]
+    assert runs[0][1][-1] == (repr(0.25), float)
+    assert len(modules) == 1
+    assert "_LR[_run_k]" in modules[0]  # the module's text has no rate in it
+
+
+@pytest.mark.numba
+def test_a_schedules_rates_do_not_change_numbas_module() -> None:
+    """numba's on-disk cache is found by the module's text: another schedule is the same text."""
+    step, other = (seed_pair(fused=True, return_loss=False)[0][1] for _ in range(2))  # both numba's
+    step.run(XOR_DATA, lr=[0.1, 0.2, 0.3, 0.4])
+    other.run(XOR_DATA, 2, lr=lambda k: 2.0 ** -k)
+    (loop,), (loop2,) = step.run._loops.values(), other.run._loops.values()
+    assert loop.module == loop2.module
+
+
+@pytest.mark.numba
+@pytest.mark.parametrize("kind", list(SCHEDULED))
+def test_an_error_mid_run_with_a_schedule_is_the_python_backends(kind: str) -> None:
+    samples = [(1.0, 0.0), (2.0, 1.0), (0.5, 0.0), (-3.0, 0.0)]  # update 3: the log of a negative h
+    rates = [0.01 * (k + 1) for k in range(8)]
+    out = []
+    for backend in ("numba", "python"):
+        params, loss = _log_model()
+        opt = SCHEDULED[kind](params)
+        step = autograd.compile(loss, params, 1.0, 0.0, optimizer=opt, backend=backend)
+        step.run(samples[:3], epochs=2, lr=rates[:6])  # a whole run first
+        with pytest.raises(ValueError, match="log") as error:
+            step.run(samples, epochs=2, lr=rates)
+        assert "'h'" in str(error.value)
+        assert opt.lr == rates[3]
+        out.append((str(error.value), full_state(params, opt)))
+    assert out[0] == out[1]
+
+
+@pytest.mark.numba
+def test_a_schedule_over_batches_on_numba_is_the_python_backends() -> None:
+    rng = random.Random("schedule")
+    batches = [([[rng.uniform(-2, 2) for _ in range(2)] for _ in range(4)],
+                [rng.uniform(-1, 1) for _ in range(4)]) for _ in range(3)]
+
+    def make() -> tuple[list[Value], Callable[..., Value], Any]:
+        model = nn.MLP(2, [3, 1], activation="tanh", output_activation="linear", seed=5)
+        params = model.parameters()
+
+        def f(X: list[list[float]], Y: list[float]) -> Value:  # noqa: N803
+            return nn.mean_mse_loss([model(x) for x in X], Y)  # type: ignore[misc]
+
+        return params, f, nn.Adam(params, lr=0.05)
+
+    (params, step, opt), (params2, other, opt2) = batch_pair(make, batches[0])
+    rate: Callable[[int], float] = lambda k: 0.1 - 0.009 * k  # noqa: E731
+    assert step.run(batches, epochs=3, lr=rate) == other.run(batches, epochs=3, lr=rate)
+    assert _numba_ran(step)
+    assert full_state(params, opt) == full_state(params2, opt2)
+    for k in range(3):  # and numba's per-call step reads opt.lr at each call
+        opt.lr = opt2.lr = 0.5 / (k + 1)
+        assert step(*batches[k]).hex() == other(*batches[k]).hex()
+    assert full_state(params, opt) == full_state(params2, opt2)
