@@ -20,7 +20,11 @@ them (`numba_source`):
   row; the backward loop over the kept rows by index from the end (numba has no ``reversed``);
 - each variable of an update is assigned once (`_Single`): numba's SSA pass takes time in the
   number of variables assigned more than once times the function's length (minutes for
-  micrograd's moons step otherwise); a variable a batch's loop carries is a cell of an array.
+  micrograd's moons step otherwise); a variable a batch's loop carries is a cell of an array;
+- an update's lists (`_Arrays`: the rows a batch's forward loop keeps for its backward loop, its
+  terms, a column's gradients) are float64 arrays allocated once, before the loop over updates
+  (numba's lists grow on the heap at each ``append``), and a column of the parameters is read
+  from ``_W``: the same numbers, read and summed in the same order.
 
 No line raises inside a ``try``: what raises leaves the numba function, and `NumbaLoop` has the
 Python step redo that update (the arrays hold the state after the last whole update).
