@@ -24,7 +24,11 @@ them (`numba_source`):
   row; the backward loop over the kept rows by index from the end (numba has no ``reversed``);
 - each variable of an update is assigned once (`_Single`): numba's SSA pass takes time in the
   number of variables assigned more than once times the function's length (minutes for
-  micrograd's moons step otherwise); a variable a batch's loop carries is a cell of an array.
+  micrograd's moons step otherwise); a variable a batch's loop carries is a cell of an array;
+- an update's lists (`_Arrays`: the rows a batch's forward loop keeps for its backward loop, its
+  terms, a column's gradients) are float64 arrays allocated once, before the loop over updates
+  (numba's lists grow on the heap at each ``append``), and a column of the parameters is read
+  from ``_W``: the same numbers, read and summed in the same order.
 
 No line raises inside a ``try``: what raises leaves the numba function, and `NumbaLoop` has the
 Python step redo that update (the arrays hold the state after the last whole update).
@@ -509,6 +513,289 @@ class _Renamer:
         return out
 
 
+_Listed = tuple[str, int | None, int, list[ast.expr]]
+"""A list or tuple `_Arrays` makes an array: ("grown" by ``append``, or "fixed"), its length (None:
+not known yet), its rows' width (0: a 1-D array) and the items it is made of (a fixed one's)."""
+_Made = dict[str, _Listed]
+
+
+class _Arrays:
+    """An update's lists as float64 arrays allocated once, before the loop over updates (numba's
+    lists are on the heap and grow at each ``append``: an allocation and a copy in the hot loop).
+    After `_Single`, in the body of ``for _run_k ...``:
+
+    - a list a loop of a known number of samples (``range(100)``, ``range(len(p_i_all))``) fills,
+      one ``append`` each (``loss_i_all.append(loss_i)``, ``rows_2.append((ys_i, xs_i_0, ...))``),
+      is a 1-D or a 2-D array written at the loop's index (``rows_2[_run_i1, 0] = ys_i``); a row
+      read back (``ys_i_v2, xs_i_0_v2, ... = rows_2[99 - _run_i4]``) is read number by number;
+    - a column of the update's parameters (``p_i_all = (w1_0_0, w1_0_1, ...)``, each loaded from
+      ``_W`` in order) is read from ``_W`` itself (the update writes ``_W`` only after its last
+      read); a list of zeros (``d_p_i_before = [0.0] * 337``) is an array of zeros, allocated
+      once; any other list or tuple of numbers, an array written in place at each update;
+    - ``len`` of any of them is its length, a number.
+
+    Each update writes an item before it reads it (as the list's ``append`` comes before its
+    read), so what an earlier update left in an array is never read.  The sums stay the same
+    floats: ``_sum`` adds an array's items from 0.0 left to right, as the list's.  A list used in
+    any other way stays a list."""
+
+    def __init__(self) -> None:
+        self.allocated: list[ast.stmt] = []  # before the loop over updates
+
+    def visit(self, tree: ast.Module) -> ast.Module:
+        for function in tree.body:
+            if not isinstance(function, ast.FunctionDef):
+                continue
+            for at, stmt in enumerate(function.body):
+                if isinstance(stmt, ast.For) and ast.unparse(stmt.target) == "_run_k":
+                    self.allocated = []
+                    stmt.body = self.block(stmt.body)
+                    function.body[at:at] = self.allocated
+                    break
+        return tree
+
+    def block(self, body: list[ast.stmt]) -> list[ast.stmt]:
+        stores: dict[str, int] = {}
+        for n in ast.walk(ast.Module(body, [])):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                stores[n.id] = stores.get(n.id, 0) + 1
+        loaded: dict[str, int] = {}  # a parameter's variable -> its index in _W
+        for stmt in body:
+            name = _assigned_once(stmt, stores)
+            k = _w_index(stmt.value) if name is not None and isinstance(stmt, ast.Assign) else None
+            if name is not None and k is not None:
+                loaded[name] = k
+        # the lists and tuples each update makes once, at its top level: name -> (kind, length, width, items)
+        made: _Made = {}
+        for stmt in body:
+            name = _assigned_once(stmt, stores)
+            if name is None or not isinstance(stmt, ast.Assign):
+                continue
+            value = stmt.value
+            if isinstance(value, ast.List) and not value.elts:
+                made[name] = ("grown", None, 0, [])
+            elif isinstance(value, (ast.List, ast.Tuple)) and value.elts and not any(
+                    isinstance(e, ast.Starred) for e in value.elts):
+                made[name] = ("fixed", len(value.elts), 0, list(value.elts))
+            elif (isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mult)
+                  and isinstance(value.left, ast.List) and len(value.left.elts) == 1
+                  and isinstance(value.right, ast.Constant)
+                  and type(value.right.value) is int and value.right.value > 0):
+                made[name] = ("fixed", value.right.value, 0, value.left.elts * value.right.value)
+        # each grown list: its loop's index and number of samples, and the width of what it appends
+        appends: dict[str, list[int]] = {}  # a grown list -> the loops (their places in the body) filling it
+        for at, stmt in enumerate(body):
+            if not isinstance(stmt, ast.For) or any(isinstance(n, (ast.Break, ast.Continue))
+                                                    for n in ast.walk(stmt)):
+                continue  # (each sample appends once: none skipped)
+            size = self.size(stmt.iter, made)
+            for s in stmt.body:
+                listed = _appended(s)
+                if listed in made and size is not None and isinstance(stmt.target, ast.Name):
+                    appends.setdefault(listed, []).append(at)
+                    kind, length, _, items = made[listed]
+                    if kind == "grown" and length is None:
+                        item = cast(ast.Call, cast(ast.Expr, s).value).args[0]
+                        width = len(item.elts) if isinstance(item, ast.Tuple) else 0
+                        made[listed] = (kind, size, width, items)
+        everywhere = [_appended(n) for n in ast.walk(ast.Module(body, []))]
+        for listed, (kind, length, _, _) in list(made.items()):
+            once = len(appends.get(listed, [])) == 1 and everywhere.count(listed) == 1
+            grown_badly = kind == "grown" and (length is None or not once)
+            if grown_badly or (kind == "fixed" and listed in everywhere):  # a fixed one appended to: a list
+                del made[listed]
+        for listed in [n for n in made if not self.uses_known(n, made[n], body, appends.get(n, [-1])[0])]:
+            del made[listed]
+        if not made:
+            return body
+        # where each one's items come from, and the rewriting
+        last_read: dict[str, int] = {}
+        for k, stmt in enumerate(body):
+            for n in ast.walk(stmt):
+                if isinstance(n, ast.Name) and n.id in made:
+                    last_read[n.id] = k
+        first_w_store = min((k for k, stmt in enumerate(body) if _stores_w(stmt)), default=len(body))
+        sources: dict[str, str] = {}  # name -> "_W" plus an offset, for a column of parameters
+        out: list[ast.stmt] = []
+        for stmt in body:
+            target = stmt.targets[0].id if isinstance(stmt, ast.Assign) and isinstance(
+                stmt.targets[0], ast.Name) else None
+            if target in made:
+                kind, length, width, items = made[target]
+                assert length is not None
+                if kind == "grown":
+                    shape = f"({length}, {width})" if width else str(length)
+                    self.allocated.append(_statement(f"{target} = np.empty({shape})"))
+                    continue
+                if all(isinstance(e, ast.Constant) and type(e.value) is float and e.value == 0.0
+                       and math.copysign(1.0, e.value) > 0 for e in items):
+                    self.allocated.append(_statement(f"{target} = np.zeros({length})"))
+                    continue
+                indices = [loaded.get(e.id) if isinstance(e, ast.Name) else None for e in items]
+                first = indices[0]
+                if first is not None and indices == list(range(first, first + length)) \
+                        and last_read[target] < first_w_store:
+                    sources[target] = str(first)
+                    continue
+                self.allocated.append(_statement(f"{target} = np.empty({length})"))
+                out += [_statement(f"{target}[{j}] = {ast.unparse(e)}") for j, e in enumerate(items)]
+                continue
+            out.append(stmt)
+        rewrite = _ArrayReads(made, sources)
+        return [ast.fix_missing_locations(s) for stmt in out for s in rewrite.statement(stmt)]
+
+    @staticmethod
+    def size(it: ast.expr, made: _Made) -> int | None:
+        """The number of samples of a loop ``for i in range(n)`` (a number, or ``len`` of a list
+        whose length is known), or None."""
+        if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
+                and len(it.args) == 1):
+            return None
+        n = it.args[0]
+        if isinstance(n, ast.Constant) and type(n.value) is int:
+            return n.value
+        listed = _len_of(n)
+        return made[listed][1] if listed in made else None
+
+    @staticmethod
+    def uses_known(name: str, entry: _Listed, body: list[ast.stmt], filled: int) -> bool:
+        """Whether every use of ``name`` is one `_ArrayReads` rewrites: its making, its ``append``,
+        and after the loop that fills it (at ``filled`` in ``body``; -1: a fixed one), ``len``, an
+        item read (a 2-D array's row: unpacked into as many variables as it has numbers), a 1-D
+        array passed to a function of the step's (``_sum(loss_i_all)``).  A fixed one's items are
+        numbers: variables of the update, cells or floats."""
+        kind, _, width, items = entry
+        if kind == "fixed" and not all(
+                (isinstance(e, ast.Constant) and type(e.value) is float) or isinstance(e, ast.Name)
+                or (isinstance(e, ast.Subscript) and ast.unparse(e.value) == "_S") for e in items):
+            return False
+        allowed: set[int] = set()  # ids of the Name nodes used in a known way
+        found: list[ast.Name] = []
+        for at, stmt in enumerate(body):
+            for n in ast.walk(stmt):
+                if isinstance(n, ast.Name) and n.id == name:
+                    found.append(n)
+                if n is stmt and isinstance(n, ast.Assign) and _assigned_once(n, {name: 1}) == name:
+                    allowed.add(id(n.targets[0]))  # its making
+                elif isinstance(n, ast.Expr) and _appended(n) == name and kind == "grown":
+                    allowed.add(id(cast(ast.Attribute, cast(ast.Call, n.value).func).value))
+                elif at <= filled:
+                    continue  # read while it is filled
+                elif _len_of(n) == name:
+                    allowed.add(id(cast(ast.Call, n).args[0]))
+                elif isinstance(n, ast.Assign) and width and isinstance(n.value, ast.Subscript) \
+                        and isinstance(n.value.value, ast.Name) and n.value.value.id == name:
+                    t = n.targets[0] if len(n.targets) == 1 else None
+                    if isinstance(t, ast.Tuple) and len(t.elts) == width \
+                            and all(isinstance(e, (ast.Name, ast.Subscript)) for e in t.elts):
+                        allowed.add(id(n.value.value))
+                elif isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id == name \
+                        and isinstance(n.ctx, ast.Load) and not width:
+                    allowed.add(id(n.value))
+                elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and not width \
+                        and kind == "grown" and not hasattr(builtins, n.func.id):
+                    allowed.update(id(a) for a in n.args if isinstance(a, ast.Name) and a.id == name)
+        return all(id(n) in allowed for n in found)
+
+
+def _assigned_once(stmt: ast.stmt, stores: dict[str, int]) -> str | None:
+    """The variable ``stmt`` assigns, if it is ``name = ...`` and the only assignment of it."""
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+        name = stmt.targets[0].id
+        return name if stores.get(name) == 1 else None
+    return None
+
+
+def _w_index(node: ast.expr) -> int | None:
+    """k for ``_W[k]``, else None."""
+    if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "_W"
+            and isinstance(node.slice, ast.Constant) and type(node.slice.value) is int):
+        return node.slice.value
+    return None
+
+
+def _stores_w(stmt: ast.stmt) -> bool:
+    return any(isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name)
+               and n.value.id == "_W" for n in ast.walk(stmt))
+
+
+def _appended(stmt: ast.AST) -> str | None:
+    """``rows`` for ``rows.append(x)``, else None."""
+    if (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and len(stmt.value.args) == 1
+            and not stmt.value.keywords and isinstance(stmt.value.func, ast.Attribute)
+            and stmt.value.func.attr == "append" and isinstance(stmt.value.func.value, ast.Name)):
+        return stmt.value.func.value.id
+    return None
+
+
+def _len_of(node: ast.AST) -> str | None:
+    """``rows`` for ``len(rows)``, else None."""
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len"
+            and len(node.args) == 1 and isinstance(node.args[0], ast.Name)):
+        return node.args[0].id
+    return None
+
+
+def _statement(text: str) -> ast.stmt:
+    return ast.parse(text).body[0]
+
+
+class _ArrayReads(ast.NodeTransformer):
+    """`_Arrays`'s rewriting of the uses of the lists it makes arrays."""
+
+    def __init__(self, made: _Made, sources: dict[str, str]) -> None:
+        self.made = made
+        self.sources = sources  # a column of parameters: read from _W at this offset
+        self.index: str | None = None  # the index of the loop the statements are in
+
+    def statement(self, stmt: ast.stmt) -> list[ast.stmt]:
+        name = _appended(stmt)
+        if name in self.made:  # rows.append(x) in a loop over i: rows[i] = x
+            loop_index = self.index
+            assert loop_index is not None
+            item = cast(ast.Call, cast(ast.Expr, stmt).value).args[0]
+            item = cast(ast.expr, self.visit(item))
+            width = self.made[name][2]
+            if width:
+                return [_statement(f"{name}[{loop_index}, {j}] = {ast.unparse(e)}")
+                        for j, e in enumerate(cast(ast.Tuple, item).elts)]
+            return [_statement(f"{name}[{loop_index}] = {ast.unparse(item)}")]
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Subscript) \
+                and isinstance(stmt.value.value, ast.Name) and stmt.value.value.id in self.made \
+                and self.made[stmt.value.value.id][2]:  # a, b = rows[i]: a = rows[i, 0]; b = rows[i, 1]
+            name = stmt.value.value.id
+            at = ast.unparse(cast(ast.expr, self.visit(stmt.value.slice)))
+            return [_statement(f"{ast.unparse(e)} = {name}[{at}, {j}]")
+                    for j, e in enumerate(cast(ast.Tuple, stmt.targets[0]).elts)]
+        if isinstance(stmt, ast.For):
+            stmt.iter = cast(ast.expr, self.visit(stmt.iter))
+            outer, self.index = self.index, ast.unparse(stmt.target)
+            stmt.body = [s for inner in stmt.body for s in self.statement(inner)]
+            self.index = outer
+            return [stmt]
+        if isinstance(stmt, ast.If):
+            stmt.test = cast(ast.expr, self.visit(stmt.test))
+            stmt.body = [s for inner in stmt.body for s in self.statement(inner)]
+            stmt.orelse = [s for inner in stmt.orelse for s in self.statement(inner)]
+            return [stmt]
+        return [cast(ast.stmt, self.visit(stmt))]
+
+    def visit_Call(self, node: ast.Call) -> Any:
+        name = _len_of(node)
+        if name in self.made:
+            return ast.copy_location(ast.Constant(self.made[name][1]), node)
+        self.generic_visit(node)
+        return node
+
+    def visit_Subscript(self, node: ast.Subscript) -> Any:
+        self.generic_visit(node)
+        if isinstance(node.value, ast.Name) and node.value.id in self.sources:
+            offset = self.sources[node.value.id]
+            at = node.slice if offset == "0" else ast.BinOp(ast.Constant(int(offset)), ast.Add(), node.slice)
+            return ast.copy_location(ast.Subscript(ast.Name("_W", ast.Load()), at, node.ctx), node)
+        return node
+
+
 def _count(structure: Any) -> int:
     """The number of numbers in a sample of ``structure``."""
     return 1 if structure is None else sum(_count(s) for s in structure)
@@ -880,6 +1167,7 @@ class NumbaLoop:
         tree = ast.fix_missing_locations(_OrZero().visit(_NoWalrus().visit(ast.parse(self.source))))
         single = _Single()
         tree = ast.fix_missing_locations(single.visit(tree))
+        tree = ast.fix_missing_locations(_Arrays().visit(tree))
         module.lines += ["", f"_SCRATCH = {max(len(single.cells), 1)}", "", "@njit(cache=_CACHE)",
                          ast.unparse(tree), ""]
         self.module = "\n".join(module.lines)

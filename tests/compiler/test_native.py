@@ -172,6 +172,43 @@ def test_random_batches_every_activation_and_loss_bit_for_bit(activation: str, l
     assert state(params) == state(params2)
 
 
+@pytest.mark.numba
+@pytest.mark.parametrize("kind", ["weights only", "penalty first", "two penalties"])
+def test_a_batch_with_columns_of_parameters_keeps_its_lists_in_arrays_bit_for_bit(kind: str) -> None:
+    """A penalty over the parameters (a column's loop) with a batch's loop: the numba loop keeps the
+    lists of each update in arrays (`_Arrays`), a column of some of the parameters written in its
+    array, a column's gradients so far read from their cells: the Python backend's results."""
+    rng = random.Random(f"columns {kind}")
+    batches = [([[round(rng.uniform(-2, 2), 3) for _ in range(2)] for _ in range(4)],
+                [rng.choice([-1.0, 1.0]) for _ in range(4)]) for _ in range(3)]
+
+    def make() -> tuple[list[Value], Callable[..., Value], Any]:
+        model = nn.MLP(2, [3, 1], activation="tanh", output_activation="linear", seed=5)
+        params = model.parameters()
+        weights = [p for i, p in enumerate(params) if i % 3 != 2]  # not in _W's order: written
+
+        def f(X: list[list[float]], Y: list[float]) -> Value:  # noqa: N803
+            data = nn.mean_hinge_loss([model(x) for x in X], Y)  # type: ignore[misc]
+            if kind == "weights only":
+                return data + autograd.sum(p * p for p in weights) * 0.01
+            if kind == "penalty first":  # the column's gradients begun before its loop
+                return autograd.sum(p * p for p in params) * 0.01 + data
+            halves = autograd.sum(p * 0.5 * p for p in params)  # a second column of the same parameters
+            return data + autograd.sum(p * p for p in params) * 0.01 + halves
+
+        return params, f, nn.SGD(params, lr=0.1)
+
+    (params, step, _), (params2, other, _) = batch_pair(make, batches[0])
+    assert step.source == other.source
+    for X, Y in batches:  # noqa: N806
+        assert step(X, Y).hex() == other(X, Y).hex()
+        assert state(params) == state(params2)
+    assert _numba_ran(step)
+    assert all(".append(" not in loop.module for loop in step.run._loops.values())
+    assert step.run(batches, epochs=2) == other.run(batches, epochs=2)
+    assert state(params) == state(params2)
+
+
 def _numba_ran(step: Any) -> bool:
     """Whether a numba loop of ``step`` was compiled and run (step(*args) on numba, not Python)."""
     from autograd.compiler.native import NumbaLoop
@@ -200,6 +237,7 @@ def test_micrograd_moons_steps_are_the_python_backends_bit_for_bit() -> None:
     assert step.run([data], epochs=2) == other.run([data], epochs=2)
     assert state(params) == state(params2)
     assert step.run.compile_seconds > 0.0
+    assert all(".append(" not in loop.module for loop in step.run._loops.values())  # arrays: _Arrays
 
 
 def _log_batch() -> tuple[list[Value], Callable[..., Value], Any]:
