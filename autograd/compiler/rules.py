@@ -69,7 +69,10 @@ class Code:
         return f"({self.text})" if self.loose else self.text
 
 
-_RESERVED = re.compile(r"_recover|_retrace|_regrad|_lrs?|_baked\d+")  # names from `compile`; _lrs: step.run's
+# The names the generated code uses itself: no rule's variable nor object of the step is given one
+_RESERVED = re.compile(r"_recover|_retrace|_regrad|_baked\d+"  # the step's (codegen, step)
+                       r"|_samples|_start|_append|_enumerate|_lrs?|_run_\w*"  # step.run's loop (loop)
+                       r"|_[WGSMVTB]|_LR|_SCRATCH|_total|_losses|_done|_row|_nb\d+_\w*")  # numba's (native)
 
 
 class Namespace:
@@ -117,6 +120,8 @@ class Namespace:
 
     def _free(self, hint: str) -> str:
         base = "_" + (re.sub(r"\W+", "_", hint).strip("_") or "f")
+        if _RESERVED.fullmatch(base):  # (numbering it would not do: _run_k2 is reserved too)
+            base = "_op" + base
         name, k = base, 1
         while (name in self.objects or name in self._locals.values() or _RESERVED.fullmatch(name)
                or any(name == var for var, _ in self.reads.values())):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -487,3 +488,48 @@ def test_a_schedule_over_batches_on_numba_is_the_python_backends() -> None:
         opt.lr = opt2.lr = 0.5 / (k + 1)
         assert step(*batches[k]).hex() == other(*batches[k]).hex()
     assert full_state(params, opt) == full_state(params2, opt2)
+
+
+# a rule's own variable named as one of the loops' (step.run's and numba's): "samples" is _samples
+LOOP_NAMES = ("samples", "start", "append", "enumerate", "row", "run_k", "run_i1", "W", "G", "S", "M", "LR",
+              "lrs", "done", "losses", "total", "SCRATCH", "nb1_x")
+
+
+def _ops_named(tmp_path: Path, names: tuple[str, ...]) -> list[Callable[..., Value]]:
+    """An op per name whose forward keeps ``exp(x)`` in a variable of that name (written in a file:
+    numba reads a rule's source)."""
+    import importlib.util
+
+    lines = ["import math", "import autograd", "OPS = []"]
+    for name in names:
+        lines += [f"def forward_{name}(x):", f"    return ({name} := math.exp(x)) * {name}",
+                  f"OPS.append(autograd.define_op('loop_name_{name}', forward_{name},"
+                  f" lambda out, x: 2.0 * out))"]
+    path = tmp_path / "loop_name_ops.py"
+    path.write_text("\n".join(lines) + "\n")
+    spec = importlib.util.spec_from_file_location("loop_name_ops", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return list(module.OPS)
+
+
+@pytest.mark.parametrize("backend", ["python", pytest.param("numba", marks=pytest.mark.numba)])
+def test_a_rules_variable_named_as_the_loops_own_is_renamed(tmp_path: Path, backend: str) -> None:
+    for name, op in zip(LOOP_NAMES, _ops_named(tmp_path, LOOP_NAMES), strict=True):
+        w, w2 = Value(0.3, label="w"), Value(0.3, label="w")
+        opt, opt2 = nn.Adam([w], lr=0.1), nn.Adam([w2], lr=0.1)
+        step = autograd.compile(lambda a, op=op, w=w: op(w * a), [w], 2.0, optimizer=opt, backend=backend)
+        losses = step.run([(2.0,), (1.0,)], epochs=2, lr=[0.1, 0.05, 0.02, 0.01])
+        expected = []
+        for a, rate in zip((2.0, 1.0, 2.0, 1.0), (0.1, 0.05, 0.02, 0.01), strict=True):
+            opt2.lr = rate
+            opt2.zero_grad()
+            loss = op(w2 * a)
+            loss.backward()
+            opt2.step()
+            expected.append(loss.data)
+        assert losses == expected, name
+        assert state([w]) == state([w2]), name
+        assert not re.search(rf"(?<!\w)_{name} :=", step.source), name  # renamed: _op_samples...
