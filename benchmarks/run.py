@@ -13,6 +13,7 @@ they were measured on, are written to ``benchmarks/results.json``.
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import importlib.metadata
 import importlib.util
@@ -266,37 +267,38 @@ def bench_moons(repeats: int, micrograd_timed: int, checked: int) -> tuple[dict[
 
 def _moons_native(result: dict[str, Any], repeats: int, data: Any, engine_losses: list[float]) -> list[Goal]:
     """The moons rows measured side by side: the step with backend="numba" (each step one call of
-    the numba code), JAX's jitted batched step and PyTorch eager's (`jax_moons`), same weights and
-    data; the numba losses the engine's to the bit, the batched ones to 1e-12."""
+    the numba code, and the 100 steps as one ``step.run`` with the schedule as ``lr=``), JAX's
+    jitted batched step, JAX's jit of the 100 steps and PyTorch eager's (`jax_moons`), same weights
+    and data; the numba losses the engine's to the bit, the batched ones to 1e-12."""
     steps = len(engine_losses)
     lrs = [learning_rate(k) for k in range(steps)]
     weights = jax_moons.weights_of(moons.engine_model(moons.micrograd_model()))
     goals: list[Goal] = []
     if importlib.util.find_spec("numba") is not None:
         step, opt, numba_compile_s = moons.numba_step(moons.engine_model(moons.micrograd_model()), data)
-        numba_s = float("inf")
-        for _ in range(2 * repeats):  # each from the initial weights (a fresh model's Values)
-            model = moons.engine_model(moons.micrograd_model())
-            for p, q in zip(opt.params, model.parameters(), strict=True):
-                p.data, p.grad = q.data, 0.0
-            seconds, losses = best_of(1, lambda: moons.numba_run(step, opt, steps, data))
-            if losses != engine_losses:
-                raise AssertionError("moons: the numba step's losses are not the engine's, to the bit")
-            numba_s = min(numba_s, seconds)
-        run_s = float("inf")  # the same 100 steps as one step.run, the schedule its lr=
-        for _ in range(2 * repeats):
-            model = moons.engine_model(moons.micrograd_model())
-            for p, q in zip(opt.params, model.parameters(), strict=True):
-                p.data, p.grad = q.data, 0.0
-            seconds, losses = best_of(1, lambda: moons.numba_schedule_run(step, opt, steps, data))
-            if losses != engine_losses:
-                raise AssertionError("moons: the numba step.run's losses are not the engine's, to the bit")
-            run_s = min(run_s, seconds)
+
+        def best(run: Any, what: str) -> float:
+            """The best seconds of ``run(step, opt, steps, data)``, each from the initial weights."""
+            fastest = float("inf")
+            for _ in range(2 * repeats):
+                model = moons.engine_model(moons.micrograd_model())  # a fresh model's Values
+                for p, q in zip(opt.params, model.parameters(), strict=True):
+                    p.data, p.grad = q.data, 0.0
+                seconds, losses = best_of(1, lambda: run(step, opt, steps, data))
+                if losses != engine_losses:
+                    raise AssertionError(f"moons: {what}'s losses are not the engine's, to the bit")
+                fastest = min(fastest, seconds)
+            return fastest
+
+        numba_s = best(moons.numba_run, "the numba step")
+        run_s = best(moons.numba_schedule_run, "the numba step.run")  # the 100 steps as one run, lr=
         result.update(numba_step_s=numba_s / steps, numba_run_step_s=run_s / steps,
                       numba_compile_s=numba_compile_s, numba=importlib.metadata.version("numba"))
     else:
         result["numba"] = "skipped: numba is not installed (pip install -e '.[fast]')"
-    for key, measure in (("jax", jax_moons.jax_steps), ("torch_eager", jax_moons.torch_steps)):
+    peers = (("jax", jax_moons.jax_steps), ("torch_eager", jax_moons.torch_steps),
+             ("jax_whole", functools.partial(jax_moons.jax_steps, whole=True)))
+    for key, measure in peers:
         measured = measure(weights, data, lrs, repeats=2 * repeats)
         if "losses" in measured:
             worst = max(abs(a - b) for a, b in zip(measured.pop("losses"), engine_losses, strict=True))
@@ -305,13 +307,6 @@ def _moons_native(result: dict[str, Any], repeats: int, data: Any, engine_losses
                                      " (> 1e-12)")
             measured["max_loss_difference"] = worst
         result[f"{key}_moons"] = measured
-    whole = jax_moons.jax_steps(weights, data, lrs, repeats=2 * repeats, whole=True)
-    if "losses" in whole:
-        worst = max(abs(a - b) for a, b in zip(whole.pop("losses"), engine_losses, strict=True))
-        if worst > 1e-12:
-            raise AssertionError(f"moons: JAX's whole-run losses differ from the engine's by {worst:.3g}")
-        whole["max_loss_difference"] = worst
-    result["jax_whole_moons"] = whole
     if "numba_step_s" in result:
         for key, what in (("jax", "JAX's jitted batched step"),
                           ("torch_eager", "PyTorch eager's batched step")):
