@@ -441,26 +441,26 @@ def table(results: dict[str, Any]) -> str:
             rows.append((f"   compiled, numba {mo['numba']}, one step", _ms(nb),
                          f"compiled, Python: {_ms(mo['compiled_step_s'])}",
                          f"{mo['compiled_step_s'] / nb:.1f}x faster"))
-            for key, what in (("jax_moons", "JAX {jax}, jit batched step"),
-                              ("torch_eager_moons", "PyTorch {torch} eager, batched")):
-                other = mo.get(key, {})
-                if "step_s" in other:
-                    ratio = other["step_s"] / nb
-                    rows.append(("", "", f"{what.format(**other)}: {_ms(other['step_s'])}",
-                                 f"{ratio:.2f}x faster" if ratio >= 1.0 else f"{1 / ratio:.2f}x slower"))
-                else:
-                    rows.append(("", "", f"{what.split(' ')[0]}: {other.get('skipped', 'not measured')}", ""))
+            def against(ours: float, peers: tuple[tuple[str, str], ...]) -> None:
+                """A row per peer that was measured: its time, and ours faster or slower."""
+                for key, what in peers:
+                    other = mo.get(key, {})
+                    if "step_s" in other:
+                        ratio = other["step_s"] / ours
+                        rows.append(("", "", f"{what.format(**other)}: {_ms(other['step_s'])}",
+                                     f"{ratio:.2f}x faster" if ratio >= 1.0 else f"{1 / ratio:.2f}x slower"))
+                    else:
+                        skipped = other.get("skipped", "not measured")
+                        rows.append(("", "", f"{what.split(' ')[0]}: {skipped}", ""))
+
+            against(nb, (("jax_moons", "JAX {jax}, jit batched step"),
+                         ("torch_eager_moons", "PyTorch {torch} eager, batched")))
             if "numba_run_step_s" in mo:
                 run = mo["numba_run_step_s"]
                 rows.append(("   numba, step.run of 100, a step", _ms(run),
                              f"numba, one call a step: {_ms(nb)}", f"{nb / run:.1f}x faster"))
-                for key, what in (("jax_moons", "JAX {jax}, jit batched step"),
-                                  ("jax_whole_moons", "JAX {jax}, jit of the 100 (scan)")):
-                    other = mo.get(key, {})
-                    if "step_s" in other:
-                        ratio = other["step_s"] / run
-                        rows.append(("", "", f"{what.format(**other)}: {_ms(other['step_s'])}",
-                                     f"{ratio:.2f}x faster" if ratio >= 1.0 else f"{1 / ratio:.2f}x slower"))
+                against(run, (("jax_moons", "JAX {jax}, jit batched step"),
+                              ("jax_whole_moons", "JAX {jax}, jit of the 100 (scan)")))
             rows.append(("   compiling the numba step (disk cache)", _ms(mo["numba_compile_s"]), "", ""))
         else:
             rows.append(("   compiled, numba", "", mo.get("numba", ""), ""))
