@@ -33,6 +33,10 @@ them (`numba_source`):
 No line raises inside a ``try``: what raises leaves the numba function, and `NumbaLoop` has the
 Python step redo that update (the arrays hold the state after the last whole update).
 
+A loop numba cannot compile (an op's helper calling what numba does not know, ``math.fsum`` say)
+runs as the Python backend's loop, the same results, with a ``RuntimeWarning`` naming numba's
+reason, once (`NumbaLoop.failed`).
+
 ``step(*args)`` of a step with a batch's loop or of `NATIVE_NODES` nodes or more is `native_step`:
 one update of the numba loop, or the Python step's where the loop stops.
 
@@ -63,6 +67,7 @@ import sys
 import textwrap
 import time
 import types
+import warnings
 from collections.abc import Callable, Sequence
 from itertools import chain, count
 from pathlib import Path
@@ -977,7 +982,9 @@ class _OrZero(ast.NodeTransformer):
 class _NoMessage(ast.NodeTransformer):
     """``raise ValueError(f"... {x!r}")`` -> ``raise ValueError``: numba cannot format the message,
     and the message shown is the engine's (the update is redone by the Python step).
-    ``y.is_integer()``, which numba does not know, is ``(math.isfinite(y) and y == math.floor(y))``."""
+    ``y.is_integer()``, which numba does not know, is ``(math.isfinite(y) and y == math.floor(y))``;
+    ``zip(..., strict=True)``, whose keyword numba does not type, is ``zip(...)`` (a helper's
+    sequences have the lengths of the trace, which the Python step checked)."""
 
     def visit_Try(self, node: ast.Try) -> Any:
         """``try: ... except ZeroDivisionError: ...``: numba catches only ``Exception``; without the
@@ -997,6 +1004,8 @@ class _NoMessage(ast.NodeTransformer):
             floor = ast.Call(ast.Attribute(ast.Name("math", ast.Load()), "floor", ast.Load()), [y], [])
             whole = ast.Compare(y, [ast.Eq()], [floor])
             return ast.copy_location(ast.BoolOp(ast.And(), [finite, whole]), node)
+        if isinstance(f, ast.Name) and f.id == "zip":
+            node.keywords = [k for k in node.keywords if k.arg != "strict"]
         return node
 
     def visit_Raise(self, node: ast.Raise) -> Any:
@@ -1174,6 +1183,8 @@ class NumbaLoop:
         self.function, self.cached = _load(self.module, name)
         self.numba = numba
         self.first = True
+        self.failed: str | None = None  # why numba could not compile the loop (then: the Python loop)
+        self.name = generated.function
         self.compile_seconds = time.perf_counter() - started  # and numba's own, on the first run (below)
 
     def rows(self, samples: Sequence[Any]) -> Any:
@@ -1233,10 +1244,16 @@ class NumbaLoop:
                 config.OPT = type(level)(LARGE_OPT)  # LLVM's -O3 on one long function: minutes
             try:
                 self.function(w, g, *state, rows, 0, 0, lr, losses, done.copy())
+            except Exception as e:  # numba cannot compile it: the Python loop, the same results
+                self.failed = f"{type(e).__name__}: {_first_reason(str(e))}"
+                warnings.warn(f"compile: numba could not compile the loop of {self.name} ({self.failed});"
+                              " it runs as the Python backend's loop", RuntimeWarning, stacklevel=4)
             finally:
                 config.OPT = level
                 sys.setrecursionlimit(limit)
             self.compile_seconds += time.perf_counter() - began
+        if self.failed is not None:
+            return self.python(samples, epochs, start, append, rates)
         try:
             stopped = self.function(w, g, *state, rows, start, total, lr, losses, done)
         except Exception:  # a line raised: the Python step redoes this update and names the node
@@ -1255,6 +1272,13 @@ class NumbaLoop:
                 for x in losses[start:last].tolist():
                     append(x)
         return int(stopped)
+
+
+def _first_reason(message: str) -> str:
+    """The first line of numba's ``message`` that says what failed (not "Failed in ... pipeline")."""
+    lines = [line.strip() for line in re.sub(r"\x1b\[[0-9;]*m", "", message).splitlines() if line.strip()]
+    said = [line for line in lines if not line.startswith(("Failed in ", "File ", "<source", "During:"))]
+    return re.sub(r" from '[^']*'", "", (said or lines or ["(no message)"])[0])[:200]
 
 
 def native_step(program: Any, run: Any, python: Callable[..., Any]) -> Callable[..., Any]:

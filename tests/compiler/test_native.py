@@ -533,3 +533,49 @@ def test_a_rules_variable_named_as_the_loops_own_is_renamed(tmp_path: Path, back
         assert losses == expected, name
         assert state([w]) == state([w2]), name
         assert not re.search(rf"(?<!\w)_{name} :=", step.source), name  # renamed: _op_samples...
+
+
+@pytest.mark.numba
+def test_int_samples_run_on_numba_bit_for_bit() -> None:
+    """Ints as inputs make the trace call ops' helpers (_dot's zip(..., strict=True), which numba
+    does not type: its numba copy has no strict=); numba runs them, as the Python backend does."""
+    data = [([0, 0], 0.0), ([0, 1], 1.0), ([1, 0], 1.0), ([1, 1], 0.0)]
+    out = []
+    for backend in ("numba", "python"):
+        model = nn.MLP(2, [2, 1], activation="sigmoid", seed=1)
+        params = model.parameters()
+        step = autograd.compile(lambda x, y, m=model: nn.mse_loss(m(x), y), params, *data[0],  # type: ignore[arg-type]
+                                optimizer=nn.SGD(params, lr=0.5), backend=backend)
+        losses = step.run(data, epochs=3)
+        out.append(([x.hex() for x in losses or []], state(params)))
+        if backend == "numba":
+            (loop,) = step.run._loops.values()
+            assert loop.failed is None  # numba's code ran
+    assert out[0] == out[1]
+
+
+@pytest.mark.numba
+def test_a_loop_numba_cannot_compile_runs_as_python_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "fsum_op.py"  # numba reads a helper's source: written in a file
+    path.write_text("import math\nimport autograd\n\ndef fsum_sq(x):\n    return math.fsum([x * x, 1.0])\n\n"
+                    "OP = autograd.define_op('test_fsum_sq', fsum_sq, lambda out, x: 2.0 * x)\n")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("fsum_op", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = []
+    for backend in ("numba", "python"):
+        w = Value(0.5, label="w")
+        step = autograd.compile(lambda a, w=w: module.OP(w * a), [w], 2.0, optimizer=nn.SGD([w], lr=0.1),
+                                backend=backend)
+        if backend == "numba":
+            with pytest.warns(RuntimeWarning, match=r"numba could not compile the loop of step \(TypingError:"
+                                                    r" Unknown attribute 'fsum' .*the Python backend's loop"):
+                losses = step.run([(2.0,), (1.0,)], epochs=2)
+        else:
+            losses = step.run([(2.0,), (1.0,)], epochs=2)
+        out.append(([x.hex() for x in losses or []], step(2.0).hex(), state([w])))
+    assert out[0] == out[1]
