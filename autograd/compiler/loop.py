@@ -325,7 +325,9 @@ class Run:
 
 def _rates(lr: Any, total: int) -> list[float]:
     """``run``'s ``lr=`` as the list of the ``total`` updates' rates, each checked (an int or a
-    float, not a bool): a function is called once for each k = 0 .. total - 1, in order."""
+    float, not a bool; a subclass, ``numpy.float64`` say, is taken as the int or float it is; an
+    int too large for a float is refused here, before any update): a function is called once for
+    each k = 0 .. total - 1, in order."""
     if callable(lr):
         rates = [lr(k) for k in range(total)]
     elif isinstance(lr, (str, bytes)) or not isinstance(lr, Iterable):
@@ -340,6 +342,13 @@ def _rates(lr: Any, total: int) -> list[float]:
         if not isinstance(rate, (int, float)) or isinstance(rate, bool):
             raise TypeError(f"run: the learning rate of update {k} must be an int or a float; got {rate!r}"
                             f" ({type(rate).__name__})")
+        if type(rate) is not int and type(rate) is not float:  # numpy.float64: the float it is
+            rates[k] = rate = float(rate) if isinstance(rate, float) else int(rate)
+        try:
+            float(rate)
+        except OverflowError:
+            raise OverflowError(f"run: the learning rate of update {k} is an int too large for a float"
+                                f" ({rate.bit_length()} bits); the update multiplies it by floats") from None
     return rates
 
 

@@ -481,6 +481,23 @@ def test_a_schedules_errors_name_what_is_wrong_and_run_nothing() -> None:
         no_optimizer.run(XOR_DATA, lr=[0.1] * 4)
 
 
+class Rate(float):
+    """A float subclass, as numpy.float64 is."""
+
+
+def test_a_rate_of_a_float_subclass_is_the_float_and_a_huge_int_is_refused_before_any_update() -> None:
+    model, opt, step = seed_setup("sgd")
+    model2, opt2, other = seed_setup("sgd")
+    step.run(XOR_DATA, lr=[Rate(0.5), 0.25, Rate(0.125), 1])
+    other.run(XOR_DATA, lr=[0.5, 0.25, 0.125, 1])
+    assert full_state(model.parameters(), opt) == full_state(model2.parameters(), opt2)
+    assert all(type(p.data) is float for p in model.parameters())
+    before = full_state(model.parameters(), opt)
+    with pytest.raises(OverflowError, match=r"rate of update 2 is an int too large for a float \(1329 bits"):
+        step.run(XOR_DATA, lr=[0.1, 0.1, 10**400, 0.1])
+    assert full_state(model.parameters(), opt) == before  # nothing run
+
+
 def test_without_a_schedule_the_loop_has_no_line_for_the_rate() -> None:
     """lr=None's loop is the one it was (the seed's benchmark): the schedule's is a variant of its own."""
     _, _, step = seed_setup("sgd", return_loss=False)
