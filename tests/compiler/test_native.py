@@ -544,13 +544,13 @@ def test_int_samples_run_on_numba_bit_for_bit() -> None:
     for backend in ("numba", "python"):
         model = nn.MLP(2, [2, 1], activation="sigmoid", seed=1)
         params = model.parameters()
-        step = autograd.compile(lambda x, y, m=model: nn.mse_loss(m(x), y), params, *data[0],  # type: ignore[arg-type]
+        step = autograd.compile(lambda x, y, m=model: nn.mse_loss(m(x), y), params, *data[0],
                                 optimizer=nn.SGD(params, lr=0.5), backend=backend)
         losses = step.run(data, epochs=3)
         out.append(([x.hex() for x in losses or []], state(params)))
         if backend == "numba":
             (loop,) = step.run._loops.values()
-            assert loop.failed is None  # numba's code ran
+            assert getattr(loop, "failed", "not numba's") is None  # numba's code ran
     assert out[0] == out[1]
 
 
