@@ -344,19 +344,13 @@ def _rates(lr: Any, total: int) -> list[float]:
                             f" ({type(rate).__name__})")
         if type(rate) is not int and type(rate) is not float:  # numpy.float64: the float it is
             rates[k] = rate = float(rate) if isinstance(rate, float) else int(rate)
-        if isinstance(rate, int) and not _fits_a_float(rate):  # the update would raise, half-way
+        if isinstance(rate, int) and abs(rate) >= _TOO_LARGE:  # the update would raise, half-way
             raise OverflowError(f"run: the learning rate of update {k} is an int too large for a float"
                                 f" ({rate.bit_length()} bits); the update multiplies it by floats")
     return rates
 
 
-def _fits_a_float(n: int) -> bool:
-    """Whether ``float(n)`` is a number (a larger int raises OverflowError)."""
-    try:
-        float(n)
-    except OverflowError:
-        return False
-    return True
+_TOO_LARGE = 2 ** 1024 - 2 ** 970  # from here up, an int rounds to 2**1024: float() overflows
 
 
 def _defined(source: str, name: str, namespace: dict[str, Any]) -> Callable[..., Any]:
