@@ -495,24 +495,28 @@ LOOP_NAMES = ("samples", "start", "append", "enumerate", "row", "run_k", "run_i1
               "lrs", "done", "losses", "total", "SCRATCH", "nb1_x")
 
 
-def _ops_named(tmp_path: Path, names: tuple[str, ...]) -> list[Callable[..., Value]]:
-    """An op per name whose forward keeps ``exp(x)`` in a variable of that name (written in a file:
-    numba reads a rule's source)."""
+def _module(tmp_path: Path, name: str, lines: list[str]) -> Any:
+    """The module of ``lines``, written in a file and imported (numba reads an op's source)."""
     import importlib.util
 
+    path = tmp_path / f"{name}.py"
+    path.write_text("\n".join(lines) + "\n")
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _ops_named(tmp_path: Path, names: tuple[str, ...]) -> list[Callable[..., Value]]:
+    """An op per name whose forward keeps ``exp(x)`` in a variable of that name."""
     lines = ["import math", "import autograd", "OPS = []"]
     for name in names:
         lines += [f"def forward_{name}(x):", f"    return ({name} := math.exp(x)) * {name}",
                   f"OPS.append(autograd.define_op('loop_name_{name}', forward_{name},"
                   f" lambda out, x: 2.0 * out))"]
-    path = tmp_path / "loop_name_ops.py"
-    path.write_text("\n".join(lines) + "\n")
-    spec = importlib.util.spec_from_file_location("loop_name_ops", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return list(module.OPS)
+    return list(_module(tmp_path, "loop_name_ops", lines).OPS)
 
 
 @pytest.mark.parametrize("backend", ["python", pytest.param("numba", marks=pytest.mark.numba)])
@@ -556,16 +560,10 @@ def test_int_samples_run_on_numba_bit_for_bit() -> None:
 
 @pytest.mark.numba
 def test_a_loop_numba_cannot_compile_runs_as_python_with_a_warning(tmp_path: Path) -> None:
-    path = tmp_path / "fsum_op.py"  # numba reads a helper's source: written in a file
-    path.write_text("import math\nimport autograd\n\ndef fsum_sq(x):\n    return math.fsum([x * x, 1.0])\n\n"
-                    "OP = autograd.define_op('test_fsum_sq', fsum_sq, lambda out, x: 2.0 * x)\n")
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("fsum_op", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _module(tmp_path, "fsum_op", ["import math", "import autograd", "", "def fsum_sq(x):",
+                                           "    return math.fsum([x * x, 1.0])", "",
+                                           "OP = autograd.define_op('test_fsum_sq', fsum_sq,"
+                                           " lambda out, x: 2.0 * x)"])
     out = []
     for backend in ("numba", "python"):
         w = Value(0.5, label="w")
