@@ -275,9 +275,7 @@ class Run:
                 append(step(*listed[start % len(listed)]))
                 start += 1
                 continue
-            # the loop leaves opt.lr at the rate of its last whole update
-            stopped = loop(listed, epochs, start, append) if rates is None else \
-                loop(listed, epochs, start, append, rates)
+            stopped = loop(listed, epochs, start, append, rates)  # opt.lr: its last whole update's rate
             if stopped < 0:
                 break
             if rates is not None:

@@ -1212,8 +1212,9 @@ class NumbaLoop:
         optimizer's ``lr`` is then left at the last whole update's), else the optimizer's, read once."""
         import numpy as np  # numba's own dependency
 
-        if any(table.get(key) is not value for table, key, value in self.globals_read):
-            return self.python(samples, epochs, start, append, rates)  # a global changed: Python's reads it
+        changed = any(table.get(key) is not value for table, key, value in self.globals_read)
+        if self.failed is not None or changed:  # numba could not compile it, or a global changed:
+            return self.python(samples, epochs, start, append, rates)  # the Python loop (it reads it)
         values = self.values
         w = np.array([v.data for v in values], dtype=np.float64)
         if self.optimizer is not None:  # the fused step only writes the gradients
