@@ -277,13 +277,14 @@ def _moons_native(result: dict[str, Any], repeats: int, data: Any, engine_losses
     if importlib.util.find_spec("numba") is not None:
         step, opt, numba_compile_s = moons.numba_step(moons.engine_model(moons.micrograd_model()), data)
 
+        initial = [q.data for q in moons.engine_model(moons.micrograd_model()).parameters()]
+
         def best(run: Any, what: str) -> float:
             """The best seconds of ``run(step, opt, steps, data)``, each from the initial weights."""
             fastest = float("inf")
             for _ in range(2 * repeats):
-                model = moons.engine_model(moons.micrograd_model())  # a fresh model's Values
-                for p, q in zip(opt.params, model.parameters(), strict=True):
-                    p.data, p.grad = q.data, 0.0
+                for p, w in zip(opt.params, initial, strict=True):
+                    p.data, p.grad = w, 0.0
                 seconds, losses = best_of(1, lambda: run(step, opt, steps, data))
                 if losses != engine_losses:
                     raise AssertionError(f"moons: {what}'s losses are not the engine's, to the bit")
